@@ -1,0 +1,101 @@
+// Entry point of `gantry`: global flags, then the verb (docker's management
+// commands "container ls", "image rm" ... resolve to one module per verb).
+import { GantryError, ENGINE_EXIT_CODE } from '../errdefs/index.js';
+import { parseFlags, checkArgCount, formatHelp, UsageError, type CommandSpec } from './flags.js';
+import { defaultGlobals, type CliContext } from './context.js';
+import type { Command } from './command.js';
+import { resolveCommand } from './resolve.js';
+
+const PROG = 'gantry';
+
+const GLOBAL_SPEC: CommandSpec = {
+  name: '',
+  usage: '[OPTIONS] COMMAND',
+  description: 'A self-sufficient runtime for containers',
+  stopAtFirstArg: true,
+  flags: [
+    { name: 'root', type: 'string', description: 'Engine data directory (env GANTRY_ROOT)' },
+    { name: 'runroot', type: 'string', description: 'Engine run directory (env GANTRY_RUNROOT)' },
+    { name: 'host', short: 'H', type: 'string', description: 'Daemon socket to connect to' },
+    { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
+    { name: 'log-level', short: 'l', type: 'string', description: 'Set the logging level' },
+    { name: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
+    { name: 'help', type: 'bool', description: 'Print usage' },
+  ],
+};
+
+async function main(argv: string[]): Promise<number> {
+  const ctx: CliContext = {
+    prog: PROG,
+    globals: defaultGlobals(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+  let global;
+  try {
+    global = parseFlags(GLOBAL_SPEC, argv);
+  } catch (err) {
+    ctx.stderr.write(`${(err as Error).message}\nSee '${PROG} --help'.\n`);
+    return ENGINE_EXIT_CODE;
+  }
+  const g = global.flags;
+  if (g.root) ctx.globals.root = String(g.root);
+  if (g.runroot) ctx.globals.runroot = String(g.runroot);
+  if (g.host) ctx.globals.host = String(g.host);
+  if (g.debug) ctx.globals.debug = true;
+  if (g['log-level']) ctx.globals.logLevel = String(g['log-level']);
+
+  if (g.version) {
+    const { VERSION } = await import('./version-info.js');
+    ctx.stdout.write(`Gantry version ${VERSION}\n`);
+    return 0;
+  }
+  const resolved = resolveCommand(global.args);
+  if (!resolved) {
+    if (global.args.length === 0 || g.help) {
+      ctx.stdout.write(formatHelp(GLOBAL_SPEC, PROG));
+      return 0;
+    }
+    ctx.stderr.write(`${PROG}: '${global.args.slice(0, 2).join(' ')}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
+    return ENGINE_EXIT_CODE;
+  }
+  const [moduleName, consumed] = resolved;
+  const { command } = (await import(`./commands/${moduleName}.js`)) as { command: Command };
+  const rest = global.args.slice(consumed);
+  const helpSpec = { ...command.spec, flags: [...command.spec.flags, { name: 'help', type: 'bool' as const }] };
+  try {
+    const parsed = parseFlags(helpSpec, rest);
+    if (parsed.flags.help) {
+      ctx.stdout.write(formatHelp(command.spec, PROG));
+      return 0;
+    }
+    checkArgCount(command.spec, PROG, parsed.args);
+    return (await command.run(ctx, parsed)) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.stderr.write(`${err.message}\nSee '${PROG} ${command.spec.name} --help'.\n`);
+      if (/requires|accepts no/.test(err.message)) {
+        ctx.stderr.write(`\nUsage:  ${PROG} ${command.spec.name} ${command.spec.usage}\n\n${command.spec.description}\n`);
+      }
+      return ENGINE_EXIT_CODE;
+    }
+    if (err instanceof GantryError) {
+      ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
+      if (ctx.globals.debug && err.cause) ctx.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+      return ENGINE_EXIT_CODE;
+    }
+    ctx.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
+    return ENGINE_EXIT_CODE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = ENGINE_EXIT_CODE;
+  },
+);
