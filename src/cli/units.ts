@@ -30,7 +30,7 @@ export function parseBytes(s: string): number {
 
 /** docker's HumanDuration ("Less than a second", "About a minute", "2 weeks"). */
 export function humanDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
+  const seconds = Math.floor(ms / 1000);
   if (seconds < 1) return 'Less than a second';
   if (seconds === 1) return '1 second';
   if (seconds < 60) return `${seconds} seconds`;
