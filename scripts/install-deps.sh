@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs every Debian package Gantry and its tests need on a bare Debian 12 machine.
 set -eu
-PKGS="busybox-static gcc libc6-dev make file iproute2 iptables zstd util-linux procps \
+PKGS="busybox-static attr gcc libc6-dev make file iproute2 iptables zstd util-linux procps \
   containernetworking-plugins docker-registry apache2-utils openssl \
   runc crun containerd podman skopeo umoci python3-docker hyperfine"
 missing=""
