@@ -9,8 +9,10 @@ export interface BlobInfo {
 }
 
 export interface IngestWriter {
-  /** Bytes already ingested (a resumed ingest starts here; use a Range request). */
+  /** Bytes ingested so far (a resumed ingest starts here; use a Range request). */
   readonly offset: number;
+  /** The bytes a resumed ingest already held when it was opened (to replay them to a consumer). */
+  openPartial(): Readable;
   write(chunk: Buffer): Promise<void>;
   /** Verifies size and digest, then renames atomically into place. Throws (and discards) on mismatch. */
   commit(expected: { digest: Digest; size?: number }): Promise<BlobInfo>;
@@ -36,6 +38,10 @@ export interface ContentStore {
    */
   ingest(ref: string, expected?: { digest?: Digest; size?: number }): Promise<IngestWriter>;
   delete(digest: Digest): Promise<void>;
+  /** Labels of a committed blob (containerd-style, e.g. the repositories it came from). */
+  labels(digest: Digest): Promise<Record<string, string>>;
+  /** Merges labels into a blob's labels; an empty string value removes a label. */
+  setLabels(digest: Digest, labels: Record<string, string>): Promise<void>;
   list(): AsyncIterable<BlobInfo>;
   /** Partial ingests: name, bytes so far, last modification (GC removes abandoned ones). */
   listIngests(): Promise<{ ref: string; offset: number; updatedAt: Date }[]>;
