@@ -1,0 +1,210 @@
+// Applies a layer tar (uncompressed) onto a directory: entries are applied, not
+// merely extracted (an existing non-directory is replaced, directories merge),
+// whiteouts either delete from the tree ("merge", the copy snapshotter) or are
+// kept as overlayfs whiteouts ("overlay": 0/0 char devices, opaque xattr) in a
+// diff directory. Nothing is written outside the root (see safe-path.ts).
+import { constants } from 'node:fs';
+import { lchown, link, lstat, lutimes, chmod, mkdir, open, readdir, rm, symlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { extract, type Header } from 'tar-stream';
+import { invalidArgument } from '../../errdefs/index.js';
+import { cleanEntryName, RootResolver } from './safe-path.js';
+import { SpecialFileBatch } from './special-files.js';
+
+export type WhiteoutMode = 'overlay' | 'merge';
+
+export interface ApplyResult {
+  entries: number;
+  /** Sum of regular file sizes written. */
+  size: number;
+}
+
+/** tar-stream's header with its PAX records typed. */
+export type TarHeader = Omit<Header, 'pax'> & { pax?: Record<string, string> | null };
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
+
+function entryTimes(h: TarHeader): { atime: Date | number; mtime: Date | number } {
+  const mtime = h.pax?.mtime !== undefined ? Number(h.pax.mtime) : (h.mtime ?? new Date(0));
+  const atime = h.pax?.atime !== undefined ? Number(h.pax.atime) : mtime;
+  return { atime, mtime };
+}
+
+const exists = async (p: string) => {
+  try {
+    return await lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+};
+
+export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode): Promise<ApplyResult> {
+  const resolver = new RootResolver(root);
+  const batch = new SpecialFileBatch();
+  /** Paths this layer created (an opaque whiteout hides only what lies below). */
+  const created = new Set<string>();
+  /** Paths whose creation waits for the batch (a hardlink to them must wait too). */
+  const deferred = new Set<string>();
+  const dirTimes: { path: string; depth: number; times: ReturnType<typeof entryTimes> }[] = [];
+  const specialTimes: { path: string; times: ReturnType<typeof entryTimes> }[] = [];
+  const result: ApplyResult = { entries: 0, size: 0 };
+
+  const remove = async (path: string, isDir: boolean) => {
+    await rm(path, { recursive: true, force: true });
+    if (isDir) resolver.forget();
+  };
+
+  /** Removes everything under dir that this layer did not create (opaque semantics, merge mode). */
+  const pruneBelow = async (dirPath: string, rel: string): Promise<void> => {
+    for (const e of await readdir(dirPath, { withFileTypes: true })) {
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (!created.has(childRel)) await remove(`${dirPath}/${e.name}`, e.isDirectory());
+      else if (e.isDirectory()) await pruneBelow(`${dirPath}/${e.name}`, childRel);
+    }
+  };
+
+  const applyWhiteout = async (rel: string, base: string) => {
+    const parentRel = rel.slice(0, rel.length - base.length).replace(/\/$/, '');
+    if (base === OPAQUE_WHITEOUT) {
+      if (mode === 'overlay') {
+        batch.setxattr(await resolver.dir(parentRel, true), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+      } else {
+        const dir = await resolver.dir(parentRel, false).catch(() => undefined);
+        if (dir !== undefined) await pruneBelow(dir, parentRel);
+      }
+      return;
+    }
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    if (name === '' || name === '.' || name === '..') throw invalidArgument(`invalid whiteout "${rel}"`);
+    const hiddenRel = parentRel === '' ? name : `${parentRel}/${name}`;
+    if (mode === 'overlay') {
+      const { path } = await resolver.entry(hiddenRel, true);
+      const st = await exists(path);
+      if (st) await remove(path, st.isDirectory());
+      batch.mknod(path, 'c', 0, 0, 0);
+      deferred.add(hiddenRel);
+    } else {
+      const parent = await resolver.dir(parentRel, false).catch(() => undefined);
+      if (parent === undefined) return;
+      const st = await exists(`${parent}/${name}`);
+      if (st) await remove(`${parent}/${name}`, st.isDirectory());
+    }
+  };
+
+  const setOwnerAndMode = async (path: string, h: TarHeader) => {
+    await lchown(path, h.uid ?? 0, h.gid ?? 0);
+    await chmod(path, (h.mode ?? 0o644) & 0o7777); // after chown: chown clears setuid/setgid
+  };
+
+  const applyEntry = async (h: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> => {
+    const rel = cleanEntryName(h.name);
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(rel, base);
+    const type = h.type ?? 'file';
+    if (rel === '') {
+      // The layer's "./": only the root directory's attributes apply.
+      if (type === 'directory') {
+        await setOwnerAndMode(root, h);
+        dirTimes.push({ path: root, depth: 0, times: entryTimes(h) });
+      }
+      return;
+    }
+    const { path } = await resolver.entry(rel, true);
+    const st = await exists(path);
+    if (st && !(st.isDirectory() && type === 'directory')) await remove(path, st.isDirectory());
+    created.add(rel);
+    deferred.delete(rel);
+
+    switch (type) {
+      case 'file':
+      case 'contiguous-file': {
+        const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          for await (const chunk of body) await fh.write(chunk);
+        } finally {
+          await fh.close();
+        }
+        result.size += h.size ?? 0;
+        await setOwnerAndMode(path, h);
+        const t = entryTimes(h);
+        await lutimes(path, t.atime, t.mtime);
+        break;
+      }
+      case 'directory':
+        if (!st) await mkdir(path, 0o700);
+        await setOwnerAndMode(path, h);
+        dirTimes.push({ path, depth: rel.split('/').length, times: entryTimes(h) });
+        break;
+      case 'symlink': {
+        await symlink(h.linkname ?? '', path);
+        await lchown(path, h.uid ?? 0, h.gid ?? 0);
+        const t = entryTimes(h);
+        await lutimes(path, t.atime, t.mtime);
+        break;
+      }
+      case 'link': {
+        const targetRel = cleanEntryName(h.linkname ?? '');
+        if (targetRel === '') throw invalidArgument(`hardlink "${rel}" has no target`);
+        const target = await resolver.entry(targetRel, false).catch(() => undefined);
+        if (deferred.has(targetRel) && target) {
+          batch.link(target.path, path);
+          deferred.add(rel);
+        } else if (!target || !(await exists(target.path))) {
+          throw invalidArgument(`hardlink "${rel}" points to "${targetRel}", which is not in the layer`);
+        } else {
+          await link(target.path, path);
+        }
+        break;
+      }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+        batch.mknod(path, type === 'fifo' ? 'p' : type === 'block-device' ? 'b' : 'c', h.mode ?? 0o644, h.devmajor ?? 0, h.devminor ?? 0);
+        batch.chown(path, h.uid ?? 0, h.gid ?? 0);
+        batch.chmod(path, h.mode ?? 0o644);
+        deferred.add(rel);
+        specialTimes.push({ path, times: entryTimes(h) });
+        break;
+      default:
+        return; // other record types (GNU sparse, volume labels) carry nothing to apply
+    }
+    for (const [key, value] of Object.entries(h.pax ?? {})) {
+      if (key.startsWith(XATTR_PAX_PREFIX)) batch.setxattr(path, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value));
+    }
+  };
+
+  const ex = extract();
+  tar.on('error', (err) => ex.destroy(err));
+  tar.pipe(ex);
+  try {
+    for await (const entry of ex) {
+      const h = entry.header as TarHeader;
+      try {
+        await applyEntry(h, entry as unknown as AsyncIterable<Uint8Array>);
+      } catch (err) {
+        throw new Error(`apply "${h.name}": ${(err as Error).message}`, { cause: err });
+      }
+      entry.resume(); // drain whatever the entry kind did not read
+      result.entries++;
+    }
+    await batch.run('apply layer special files and xattrs');
+    for (const s of specialTimes) await lutimes(s.path, s.times.atime, s.times.mtime);
+    dirTimes.sort((a, b) => b.depth - a.depth);
+    for (const d of dirTimes) await lutimes(d.path, d.times.atime, d.times.mtime);
+  } catch (err) {
+    tar.destroy();
+    throw err;
+  }
+  // Bytes after the end-of-archive blocks still count for the layer's digest.
+  tar.unpipe(ex);
+  if (!tar.readableEnded) {
+    tar.resume();
+    await finished(tar);
+  }
+  return result;
+}

@@ -1,0 +1,270 @@
+// Snapshots keyed by name (a layer chain ID, or a container's key), stored as
+// <root>/<n>/ with short numeric n (containerd's trick: overlay option strings
+// stay short for deep images) and found through <root>/keys/<key> symlinks.
+//
+//  overlayfs: a committed snapshot's fs/ holds only its layer's diff (whiteouts
+//             as 0/0 char devices, opaque dirs by xattr); containers get an
+//             upper fs/ + work/ over lowerdir=top:...:bottom.
+//  native:    each snapshot's fs/ is a full copy of its parent plus its layer,
+//             for hosts whose filesystem cannot hold an overlay upper dir.
+//
+// Creation stages in tmp/, renames to <n> atomically and publishes by creating
+// the key symlink: two processes creating one key both succeed, one copy stays.
+import { spawn } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
+import type { WhiteoutMode } from '../archive/apply.js';
+import type { Mount } from './mount.js';
+
+export type SnapshotterName = 'overlayfs' | 'native';
+
+export interface SnapshotInfo {
+  key: string;
+  id: string;
+  kind: 'committed' | 'active';
+  parent?: string;
+  created: string;
+  /** Bytes of the layer's own files (committed snapshots). */
+  size?: number;
+}
+
+const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+function linkName(key: string): string {
+  if (!KEY_RE.test(key)) throw invalidArgument(`invalid snapshot key "${key}"`);
+  return key.replace(/:/g, '-');
+}
+
+function cp(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('cp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`copy snapshot: ${stderr.trim()}`))));
+  });
+}
+
+export class Snapshotter {
+  readonly whiteoutMode: WhiteoutMode;
+  private readonly committing = new Map<string, Promise<SnapshotInfo>>();
+
+  constructor(
+    readonly root: string,
+    readonly name: SnapshotterName,
+  ) {
+    this.whiteoutMode = name === 'overlayfs' ? 'overlay' : 'merge';
+  }
+
+  private keyPath(key: string): string {
+    return join(this.root, 'keys', linkName(key));
+  }
+
+  /** Directory holding a snapshot's files. */
+  fsPath(id: string): string {
+    return join(this.root, id, 'fs');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(join(this.root, 'keys'), { recursive: true });
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+  }
+
+  async stat(key: string): Promise<SnapshotInfo | undefined> {
+    let id: string;
+    try {
+      id = await readlink(this.keyPath(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    id = id.replace(/^\.\.\//, '');
+    try {
+      return JSON.parse(await readFile(join(this.root, id, 'info.json'), 'utf8')) as SnapshotInfo;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // being removed
+      throw err;
+    }
+  }
+
+  async mustStat(key: string): Promise<SnapshotInfo> {
+    const info = await this.stat(key);
+    if (!info) throw notFound(`snapshot ${key} does not exist`);
+    return info;
+  }
+
+  async list(): Promise<SnapshotInfo[]> {
+    const out: SnapshotInfo[] = [];
+    for (const name of await readdir(join(this.root, 'keys')).catch(() => [] as string[])) {
+      const info = await this.stat(name.replace(/^(sha256|sha512)-/, '$1:'));
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  /** Snapshot ids from `key` down to the base layer. */
+  async chain(key: string): Promise<SnapshotInfo[]> {
+    const out: SnapshotInfo[] = [];
+    for (let k: string | undefined = key; k !== undefined; ) {
+      const info = await this.mustStat(k);
+      out.push(info);
+      k = info.parent;
+    }
+    return out;
+  }
+
+  /** Waits for a snapshot another apply in this process is creating. */
+  pending(key: string): Promise<SnapshotInfo> | undefined {
+    return this.committing.get(key);
+  }
+
+  /**
+   * Creates committed snapshot `key` over `parent`: `fill` writes its contents into a
+   * staging dir (for native, a copy of the parent). On error nothing is left behind.
+   */
+  commit(key: string, parent: string | undefined, fill: (dir: string) => Promise<number>): Promise<SnapshotInfo> {
+    const running = this.committing.get(key);
+    if (running) return running;
+    const p = this.doCommit(key, parent, fill).finally(() => this.committing.delete(key));
+    this.committing.set(key, p);
+    return p;
+  }
+
+  private async doCommit(key: string, parent: string | undefined, fill: (dir: string) => Promise<number>): Promise<SnapshotInfo> {
+    const existing = await this.stat(key);
+    if (existing) return existing;
+    const staging = await mkdtemp(join(this.root, 'tmp', 'new-'));
+    try {
+      const fsDir = join(staging, 'fs');
+      if (this.name === 'native' && parent !== undefined) {
+        const p = await this.mustStat(parent);
+        await cp(['-a', '--reflink=auto', this.fsPath(p.id), fsDir]);
+      } else {
+        await mkdir(fsDir, 0o755);
+      }
+      const size = await fill(fsDir);
+      const info: Omit<SnapshotInfo, 'id'> = { key, kind: 'committed', parent, created: new Date().toISOString(), size };
+      return await this.publish(staging, info);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Renames staging to a fresh <n> and links the key; if another process won the key, keeps theirs. */
+  private async publish(staging: string, info: Omit<SnapshotInfo, 'id'>): Promise<SnapshotInfo> {
+    let n = await this.nextId();
+    let id: string;
+    for (;;) {
+      id = String(n);
+      await writeFile(join(staging, 'info.json'), JSON.stringify({ ...info, id }));
+      try {
+        await rename(staging, join(this.root, id));
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        n++;
+      }
+    }
+    try {
+      await symlink(`../${id}`, this.keyPath(info.key));
+    } catch (err) {
+      await rm(join(this.root, id), { recursive: true, force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const theirs = await this.stat(info.key);
+      if (!theirs || theirs.kind !== info.kind) throw alreadyExists(`snapshot ${info.key} already exists`);
+      return theirs;
+    }
+    return { ...info, id };
+  }
+
+  private async nextId(): Promise<number> {
+    let max = 0;
+    for (const name of await readdir(this.root)) if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
+    return max + 1;
+  }
+
+  /** Creates an active (writable) snapshot for a container over committed `parent`. */
+  async prepare(key: string, parent: string | undefined): Promise<SnapshotInfo> {
+    if (await this.stat(key)) throw alreadyExists(`snapshot ${key} already exists`);
+    const staging = await mkdtemp(join(this.root, 'tmp', 'new-'));
+    try {
+      const fsDir = join(staging, 'fs');
+      if (this.name === 'native' && parent !== undefined) {
+        await cp(['-a', '--reflink=auto', this.fsPath((await this.mustStat(parent)).id), fsDir]);
+      } else {
+        if (parent !== undefined) await this.mustStat(parent);
+        await mkdir(fsDir, 0o755);
+      }
+      if (this.name === 'overlayfs') await mkdir(join(staging, 'work'), 0o700);
+      return await this.publish(staging, { key, kind: 'active', parent, created: new Date().toISOString() });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Mounts for an active snapshot. With `relative`, overlay layer paths are relative
+   * to this.root (pass it as the mount's cwd) to stay under the option-length limit.
+   */
+  async mounts(key: string, relative = false): Promise<Mount[]> {
+    const info = await this.mustStat(key);
+    const base = relative ? '' : this.root + '/';
+    if (this.name === 'native' || info.parent === undefined) {
+      return [{ type: 'bind', source: this.fsPath(info.id), options: ['rbind', info.kind === 'active' ? 'rw' : 'ro'] }];
+    }
+    const lowers = (await this.chain(info.parent)).map((s) => `${base}${s.id}/fs`);
+    if (info.kind === 'committed') {
+      lowers.unshift(`${base}${info.id}/fs`);
+      // A single lower cannot be an overlay without an upper: bind it read-only.
+      if (lowers.length === 1) return [{ type: 'bind', source: this.fsPath(info.id), options: ['rbind', 'ro'] }];
+      return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }];
+    }
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${lowers.join(':')}`, `upperdir=${base}${info.id}/fs`, `workdir=${base}${info.id}/work`],
+      },
+    ];
+  }
+
+  /** Unlinks the key first (atomic), then deletes the files. */
+  async remove(key: string): Promise<void> {
+    const info = await this.stat(key);
+    await rm(this.keyPath(key), { force: true });
+    if (info) await rm(join(this.root, info.id), { recursive: true, force: true });
+  }
+
+  /** Bytes used on disk by a snapshot's own files (du-style, hardlinks counted once). */
+  async usage(id: string): Promise<number> {
+    const seen = new Set<number>();
+    let total = 0;
+    const walk = async (dir: string) => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        const st = await lstat(p);
+        if (st.nlink > 1) {
+          if (seen.has(st.ino)) continue;
+          seen.add(st.ino);
+        }
+        if (st.isFile()) total += st.size;
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(this.fsPath(id)).catch(() => undefined);
+    return total;
+  }
+
+  /** Numeric snapshot dirs and staging dirs on disk (for GC's orphan sweep). */
+  async onDisk(): Promise<{ ids: string[]; staging: string[] }> {
+    const ids = (await readdir(this.root)).filter((n) => /^\d+$/.test(n));
+    const staging = (await readdir(join(this.root, 'tmp')).catch(() => [] as string[])).map((n) => join(this.root, 'tmp', n));
+    return { ids, staging };
+  }
+
+  async mtime(path: string): Promise<number> {
+    return (await stat(path)).mtimeMs;
+  }
+}
