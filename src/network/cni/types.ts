@@ -1,0 +1,60 @@
+// CNI 1.0 wire types (spec: interfaces, ips, routes, dns; errors).
+
+export interface CniInterface {
+  name: string;
+  mac?: string;
+  mtu?: number;
+  sandbox?: string;
+}
+
+export interface CniIpConfig {
+  address: string;
+  gateway?: string;
+  interface?: number;
+}
+
+export interface CniResult {
+  cniVersion: string;
+  interfaces?: CniInterface[];
+  ips?: CniIpConfig[];
+  routes?: { dst: string; gw?: string }[];
+  dns?: { nameservers?: string[]; domain?: string; search?: string[]; options?: string[] };
+}
+
+/** One plugin object of a conflist; unknown keys pass through untouched. */
+export interface CniPluginConf {
+  type: string;
+  capabilities?: Record<string, boolean>;
+  [key: string]: unknown;
+}
+
+export interface CniConfList {
+  cniVersion: string;
+  name: string;
+  disableCheck?: boolean;
+  plugins: CniPluginConf[];
+  [key: string]: unknown;
+}
+
+export interface CniPortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIP?: string;
+}
+
+/** What the runtime offers to plugins that declare the matching capability. */
+export interface CniRuntimeConfig {
+  portMappings?: CniPortMapping[];
+  ips?: string[];
+  mac?: string;
+  aliases?: string[];
+}
+
+export interface CniRuntimeParams {
+  containerId: string;
+  netns: string;
+  ifName: string;
+  args?: Record<string, string>;
+  runtimeConfig: CniRuntimeConfig;
+}

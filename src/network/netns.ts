@@ -1,0 +1,43 @@
+// Network namespaces as bind-mounted files (like `ip netns`, but under Gantry's
+// runroot). Node cannot unshare(2) itself, so util-linux `unshare --net=FILE`
+// creates and pins the namespace, and brings loopback up inside it in the same exec.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { wrap } from '../errdefs/index.js';
+
+const run = promisify(execFile);
+
+export async function createNetns(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const fh = await open(path, 'w', 0o444);
+  await fh.close();
+  try {
+    await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    await removeNetns(path).catch(() => undefined);
+    throw wrap(`create network namespace ${path}`, (err as { stderr?: string }).stderr?.trim() || err);
+  }
+}
+
+async function isMountPoint(path: string): Promise<boolean> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  return mounts.split('\n').some((l) => l.split(' ')[4] === path);
+}
+
+/** Unpins and deletes the namespace file; idempotent. */
+export async function removeNetns(path: string): Promise<void> {
+  if (await isMountPoint(path)) {
+    try {
+      await run('umount', ['--lazy', path]);
+    } catch (err) {
+      throw wrap(`unmount network namespace ${path}`, (err as { stderr?: string }).stderr?.trim() || err);
+    }
+  }
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw wrap(`remove network namespace ${path}`, err);
+  }
+}
