@@ -134,6 +134,14 @@ export class Snapshotter {
   private async doCommit(key: string, parent: string | undefined, fill: (dir: string) => Promise<number>): Promise<SnapshotInfo> {
     const existing = await this.stat(key);
     if (existing) return existing;
+    return this.commitComputed(parent, async (dir) => ({ key, size: await fill(dir) }));
+  }
+
+  /**
+   * Like commit, for content whose key is known only once written (import, commit:
+   * the chain ID depends on the digest of what was applied).
+   */
+  async commitComputed(parent: string | undefined, fill: (dir: string) => Promise<{ key: string; size: number }>): Promise<SnapshotInfo> {
     const staging = await mkdtemp(join(this.root, 'tmp', 'new-'));
     try {
       const fsDir = join(staging, 'fs');
@@ -143,7 +151,9 @@ export class Snapshotter {
       } else {
         await mkdir(fsDir, 0o755);
       }
-      const size = await fill(fsDir);
+      const { key, size } = await fill(fsDir);
+      const existing = await this.stat(key);
+      if (existing) return existing;
       const info: Omit<SnapshotInfo, 'id'> = { key, kind: 'committed', parent, created: new Date().toISOString(), size };
       return await this.publish(staging, info);
     } finally {

@@ -1,0 +1,134 @@
+// Garbage collection, mark and sweep. Roots: every image record (its manifest,
+// config, layers, repo-digest targets, and the snapshots of its chain IDs), every
+// active snapshot (containers' rootfs) with its parents, and extra roots the engine
+// passes. Swept: unreferenced blobs and committed snapshots, abandoned ingests, and
+// what a crash can leave behind (staging dirs, snapshot dirs no key points to).
+import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chainIds, type Digest } from '../oci/digest.js';
+import type { ImageConfig, Manifest } from '../oci/image-spec.js';
+import type { ContentStore } from './content/store-api.js';
+import type { Snapshotter } from './snapshots/snapshotter.js';
+import type { ImageStore } from './store/image-store.js';
+
+export interface GcOptions {
+  /** Snapshot keys the engine holds in addition to active snapshots. */
+  extraSnapshotRoots?: string[];
+  /** Ingests untouched for longer than this are abandoned (default 1 hour). */
+  ingestMaxAgeMs?: number;
+  /** Unpublished snapshot dirs and staging dirs younger than this may belong to a running unpack (default 10 minutes). */
+  orphanGraceMs?: number;
+}
+
+export interface GcReport {
+  blobs: Digest[];
+  snapshots: string[];
+  ingests: string[];
+  orphans: string[];
+  bytesReclaimed: number;
+}
+
+async function duBytes(path: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string) => {
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) return;
+    if (st.isFile()) total += st.size;
+    if (st.isDirectory()) for (const e of await readdir(p).catch(() => [] as string[])) await walk(join(p, e));
+  };
+  await walk(path);
+  return total;
+}
+
+export async function gcImages(
+  deps: { content: ContentStore; snapshots: Snapshotter; images: ImageStore },
+  opts: GcOptions = {},
+): Promise<GcReport> {
+  const report: GcReport = { blobs: [], snapshots: [], ingests: [], orphans: [], bytesReclaimed: 0 };
+  const now = Date.now();
+  const liveBlobs = new Set<string>();
+  const liveSnapshots = new Set<string>(opts.extraSnapshotRoots ?? []);
+
+  for (const img of await deps.images.list()) {
+    liveBlobs.add(img.manifest.digest);
+    liveBlobs.add(img.id);
+    for (const d of img.digests) liveBlobs.add(d.slice(d.lastIndexOf('@') + 1));
+    try {
+      const manifest = JSON.parse((await deps.content.readBlob(img.manifest.digest)).toString()) as Manifest;
+      for (const l of manifest.layers) liveBlobs.add(l.digest);
+      liveBlobs.add(manifest.config.digest);
+      const config = JSON.parse((await deps.content.readBlob(img.id)).toString()) as ImageConfig;
+      for (const c of chainIds(config.rootfs.diff_ids)) liveSnapshots.add(c);
+    } catch {
+      // an image whose blobs are gone keeps what it still has
+    }
+  }
+  // Index blobs that list a live manifest (pulled multi-platform images) stay too.
+  for await (const b of deps.content.list()) {
+    if (liveBlobs.has(b.digest) || b.size > 4 << 20) continue;
+    try {
+      const doc = JSON.parse((await deps.content.readBlob(b.digest)).toString()) as { manifests?: { digest: string }[] };
+      if (Array.isArray(doc.manifests) && doc.manifests.some((m) => liveBlobs.has(m.digest))) liveBlobs.add(b.digest);
+    } catch {
+      // not JSON: a layer
+    }
+  }
+
+  const all = await deps.snapshots.list();
+  const byKey = new Map(all.map((s) => [s.key, s]));
+  for (const s of all) if (s.kind === 'active') liveSnapshots.add(s.key);
+  // Parents of everything live are live.
+  for (const key of [...liveSnapshots]) {
+    for (let k = byKey.get(key)?.parent; k !== undefined && !liveSnapshots.has(k); k = byKey.get(k)?.parent) liveSnapshots.add(k);
+  }
+
+  for await (const b of deps.content.list()) {
+    if (liveBlobs.has(b.digest)) continue;
+    await deps.content.delete(b.digest);
+    report.blobs.push(b.digest);
+    report.bytesReclaimed += b.size;
+  }
+  // Children before parents, so a snapshot is never removed while a child still needs it.
+  const dead = all.filter((s) => !liveSnapshots.has(s.key)).sort((a, b) => Number(b.id) - Number(a.id));
+  for (const s of dead) {
+    report.bytesReclaimed += await deps.snapshots.usage(s.id);
+    await deps.snapshots.remove(s.key);
+    report.snapshots.push(s.key);
+  }
+
+  const maxAge = opts.ingestMaxAgeMs ?? 3600_000;
+  for (const ing of await deps.content.listIngests()) {
+    if (now - ing.updatedAt.getTime() < maxAge) continue;
+    await deps.content.abortIngest(ing.ref);
+    report.ingests.push(ing.ref);
+    report.bytesReclaimed += ing.offset;
+  }
+
+  // Crash leftovers: snapshot dirs no key links to, old staging dirs, half-written metadata.
+  const grace = opts.orphanGraceMs ?? 600_000;
+  const linked = new Set<string>();
+  const keysDir = join(deps.snapshots.root, 'keys');
+  for (const name of await readdir(keysDir).catch(() => [] as string[])) {
+    const target = await readlink(join(keysDir, name)).catch(() => undefined);
+    if (target === undefined) continue;
+    const id = target.replace(/^\.\.\//, '');
+    if (await stat(join(deps.snapshots.root, id)).catch(() => undefined)) linked.add(id);
+    else {
+      await rm(join(keysDir, name), { force: true }); // a key whose dir a crash removed
+      report.orphans.push(join(keysDir, name));
+    }
+  }
+  const { ids, staging } = await deps.snapshots.onDisk();
+  const halfWritten = (await readdir(deps.images.root).catch(() => [] as string[]))
+    .filter((n) => n.startsWith('.tmp-'))
+    .map((n) => join(deps.images.root, n));
+  const candidates = [...ids.filter((id) => !linked.has(id)).map((id) => join(deps.snapshots.root, id)), ...staging, ...halfWritten];
+  for (const path of candidates) {
+    const st = await lstat(path).catch(() => undefined);
+    if (!st || now - st.mtimeMs < grace) continue;
+    report.bytesReclaimed += await duBytes(path);
+    await rm(path, { recursive: true, force: true });
+    report.orphans.push(path);
+  }
+  return report;
+}
