@@ -1,7 +1,7 @@
 // Atomic JSON/text writes and tolerant reads for the network metadata: a crash
 // leaves either the old or the new file, never a torn one.
-import { open, rename, readFile, unlink, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, rename, readFile, readdir, unlink, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export async function writeFileAtomic(path: string, data: string, opts: { fsync?: boolean } = {}): Promise<void> {
@@ -31,5 +31,23 @@ export async function removeIfExists(path: string): Promise<void> {
     await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Deletes temp files left by writeFileAtomic in processes that died mid-write. */
+export async function removeStaleTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(n);
+    if (m && !pidAlive(Number(m[1]))) await removeIfExists(join(dir, n));
   }
 }

@@ -1,5 +1,6 @@
 // docker's -p/--publish syntax: [ip:][hostPort[-end]:]containerPort[-end][/proto].
 import { invalidArgument } from '../errdefs/index.js';
+import { parseIPv4 } from './ipv4.js';
 import type { PublishedPort } from './types.js';
 
 function parseRange(s: string, what: string): [number, number] {
@@ -39,7 +40,7 @@ export function parsePublish(spec: string): PublishedPort[] {
     hostPart = parts[1]!;
     containerPart = parts[2]!;
   } else throw invalidArgument(`invalid publish spec: ${spec}`);
-  if (hostIp && !v6 && !/^\d{1,3}(\.\d{1,3}){3}$/.test(hostIp)) throw invalidArgument(`invalid IP address: ${hostIp}`);
+  if (hostIp && !v6 && parseIPv4(hostIp) === undefined) throw invalidArgument(`invalid IP address: ${hostIp}`);
   if (containerPart === '') throw invalidArgument(`no port specified: ${spec}<empty>`);
 
   const [cStart, cEnd] = parseRange(containerPart, 'containerPort');

@@ -12,7 +12,7 @@ import { addNetworkList, delNetworkList, type CniCacheEntry } from './cni/chain.
 import type { CniRuntimeConfig } from './cni/types.js';
 import type { StoredConfList } from './conflist.js';
 import { deleteEndpoint, listEndpoints, readEndpoint, writeEndpoint, type Attachment, type EndpointRecord } from './endpoints.js';
-import { readJsonIfExists, removeIfExists } from './fsutil.js';
+import { readJsonIfExists, removeStaleTempFiles } from './fsutil.js';
 import { hostsContentFor, refreshPeers, writeInPlace } from './hostsfiles.js';
 import { parseCidr } from './ipv4.js';
 import { NetworkLayout } from './layout.js';
@@ -410,7 +410,7 @@ export class CniNetworkService implements NetworkService {
         await attempt(() => (dir === this.layout.netnsDir ? removeNetns(p) : rm(p, { recursive: true, force: true })));
       }
     }
-    await removeIfExists(`${this.layout.lockFile}.stale.${process.pid}`);
+    for (const dir of [this.layout.cacheDir, this.layout.endpointsDir, this.layout.networksDir]) await removeStaleTempFiles(dir);
     if (firstError) throw firstError;
   }
 }
