@@ -1,0 +1,542 @@
+// Container lifecycle on the shared on-disk state: create, start (through the
+// runtime with the monitor as wrapper), stop/kill, remove, and the derived
+// live state (a record says "running" until the monitor's exit.json says otherwise).
+import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
+import type { Runtime } from '../runtime/api.js';
+import type { EngineImages, EngineImageRecord } from './backends.js';
+import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
+import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type HostConfig, type MountPoint } from './docker-types.js';
+import { generateName } from './names.js';
+import { emitEvent } from './events.js';
+import { pidAlive } from './lock.js';
+import { VolumeStore } from './volumes.js';
+import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
+import { resolveUserInRootfs } from './spec/user.js';
+import { connectAttach, waitForExit } from './attach.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** dist/src/engine -> native/build (the repository's build output). */
+export const MONITOR_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-monitor');
+const CLI_MAIN = join(HERE, '..', 'cli', 'main.js');
+
+export interface CreateRequest {
+  name?: string;
+  config: Partial<DockerConfig> & { Image: string };
+  hostConfig?: Partial<HostConfig>;
+  platform?: string;
+  pull?: 'always' | 'missing' | 'never';
+  /** Called with docker's "Unable to find image" line before a pull. */
+  onPull?: (line: string) => void;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  oomKilled: boolean;
+  finishedAt: string;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export class Containers {
+  constructor(
+    readonly store: ContainerStore,
+    readonly volumes: VolumeStore,
+    readonly images: EngineImages,
+    readonly runtime: Runtime,
+    readonly allCapabilities: readonly string[],
+  ) {}
+
+  private get root() {
+    return this.store.root;
+  }
+
+  event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+    return emitEvent(this.root, 'container', action, rec.Id, { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels, ...extra }).catch(() => undefined);
+  }
+
+  // ---- state ----
+
+  async exitInfo(id: string): Promise<ExitInfo | undefined> {
+    try {
+      return JSON.parse(await readFile(this.store.runPath(id, 'exit.json'), 'utf8')) as ExitInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  monitorAlive(id: string): boolean {
+    try {
+      // Sync read keeps view() cheap for ps over many containers.
+      const pid = Number(readFileSync(this.store.runPath(id, 'monitor.pid'), 'utf8'));
+      return pidAlive(pid);
+    } catch {
+      return false;
+    }
+  }
+
+  /** The record with its live state folded in (no write). */
+  async view(rec: ContainerRecord): Promise<ContainerRecord> {
+    const s = rec.State;
+    if (!(s.Running || s.Restarting)) return rec;
+    if (s.Restarting && rec.Gantry.creator === undefined) return rec;
+    const exit = await this.exitInfo(rec.Id);
+    if (exit) return { ...rec, State: exitedState(s, exit) };
+    if (!this.monitorAlive(rec.Id)) {
+      // The monitor is gone without a word: killed, or the host rebooted.
+      return { ...rec, State: exitedState(s, { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() }) };
+    }
+    return rec;
+  }
+
+  async get(ref: string): Promise<ContainerRecord> {
+    return this.view(await this.store.lookup(ref));
+  }
+
+  // ---- create ----
+
+  async resolveImage(ref: string, pull: CreateRequest['pull'], platform: string | undefined, onPull?: (l: string) => void): Promise<EngineImageRecord> {
+    if (pull === 'always') {
+      await this.images.pull(ref, { ...(platform ? { platform } : {}) });
+      return this.images.resolve(ref);
+    }
+    try {
+      return await this.images.resolve(ref);
+    } catch (err) {
+      if (!(err instanceof GantryError) || err.code !== 'not-found' || pull === 'never') throw err;
+      const shown = ref.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
+      onPull?.(`Unable to find image '${shown}' locally\n`);
+      await this.images.pull(ref, { ...(platform ? { platform } : {}) });
+      return this.images.resolve(ref);
+    }
+  }
+
+  async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+    await this.store.init();
+    const image = await this.resolveImage(req.config.Image, req.pull ?? 'missing', req.platform, req.onPull);
+    const config = mergeImageConfig({ ...defaultConfig(req.config.Image), ...req.config }, image);
+    const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
+    validateHostConfig(hostConfig);
+    if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
+
+    const id = newContainerId();
+    let name = req.name?.replace(/^\//, '');
+    if (name) await this.store.reserveName(name, id);
+    else {
+      for (let attempt = 0; ; attempt++) {
+        name = generateName(attempt);
+        try {
+          await this.store.reserveName(name, id);
+          break;
+        } catch (err) {
+          if (!(err instanceof GantryError && err.code === 'conflict') || attempt > 20) throw err;
+        }
+      }
+    }
+    const dir = this.store.dir(id);
+    const now = new Date().toISOString();
+    const rec: ContainerRecord = {
+      Id: id,
+      Created: now,
+      Path: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])][0] ?? '',
+      Args: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])].slice(1),
+      State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
+      Image: image.id,
+      ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'),
+      HostsPath: join(dir, 'hosts'),
+      LogPath: join(dir, `${id}-json.log`),
+      Name: `/${name}`,
+      RestartCount: 0,
+      Driver: 'overlay',
+      Platform: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      AppArmorProfile: '',
+      HostConfig: hostConfig,
+      Mounts: [],
+      Config: config,
+      NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, Networks: {} },
+      Gantry: { creator: process.pid, rootfsKey: id, imageRef: req.config.Image },
+    };
+    try {
+      await mkdir(dir, { recursive: true });
+      await this.store.write(rec);
+      rec.Mounts = await this.prepareMounts(rec);
+      await this.images.prepareRootfs(image.id, rec.Gantry.rootfsKey);
+      const hostname = config.Hostname || id.slice(0, 12);
+      await Promise.all([
+        writeFile(rec.HostnamePath, `${hostname}\n`),
+        writeFile(rec.HostsPath, hostsFile(hostname, hostConfig)),
+        writeFile(rec.ResolvConfPath, await resolvConf(hostConfig)),
+      ]);
+      delete rec.Gantry.creator;
+      await this.store.write(rec);
+    } catch (err) {
+      await this.discard(rec).catch(() => undefined);
+      throw err;
+    }
+    await this.event(rec, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  /** Resolves -v/--mount/--tmpfs and image VOLUMEs into docker's Mounts list (creating volumes). */
+  private async prepareMounts(rec: ContainerRecord): Promise<MountPoint[]> {
+    const { parseVolumeFlag } = await import('./volumes.js');
+    const hc = rec.HostConfig;
+    const specs = [...(hc.Binds ?? []).map(parseVolumeFlag), ...(hc.Mounts ?? [])];
+    for (const [dst, opts] of Object.entries(hc.Tmpfs ?? {})) specs.push({ Type: 'tmpfs', Target: dst, ...(opts ? { Source: opts } : {}) });
+    for (const dst of Object.keys(rec.Config.Volumes ?? {})) if (!specs.some((s) => s.Target === dst)) specs.push({ Type: 'volume', Target: dst });
+    const seen = new Set<string>();
+    const out: MountPoint[] = [];
+    const anonymous: string[] = [];
+    for (const s of specs) {
+      if (seen.has(s.Target)) throw invalidArgument(`Duplicate mount point: ${s.Target}`);
+      seen.add(s.Target);
+      if (s.Type === 'bind') {
+        if (!existsSync(s.Source!)) throw invalidArgument(`invalid mount config for type "bind": bind source path does not exist: ${s.Source}`);
+        out.push({ Type: 'bind', Source: s.Source!, Destination: s.Target, Mode: s.ReadOnly ? 'ro' : '', RW: !s.ReadOnly, Propagation: s.BindOptions?.Propagation ?? 'rprivate' });
+      } else if (s.Type === 'volume') {
+        const vol = await this.volumes.create(s.Source);
+        if (!s.Source) anonymous.push(vol.Name);
+        out.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: s.Target, Driver: 'local', Mode: s.ReadOnly ? 'ro' : 'z', RW: !s.ReadOnly, Propagation: '' });
+      } else {
+        out.push({ Type: 'tmpfs', Source: s.Source ?? '', Destination: s.Target, Mode: '', RW: !s.ReadOnly, Propagation: '' });
+      }
+    }
+    if (anonymous.length) rec.Gantry.anonymousVolumes = anonymous;
+    return out;
+  }
+
+  /** Removes everything a (possibly half-made) container owns. */
+  async discard(rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
+    const id = rec.Id;
+    const rootfsTarget = this.store.runPath(id, 'rootfs');
+    await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
+    await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
+    await rm(this.store.runPath(id), { recursive: true, force: true });
+    if (opts.volumes) for (const v of rec.Gantry.anonymousVolumes ?? []) await this.volumes.remove(v, []).catch(() => undefined);
+    await rm(this.store.dir(id), { recursive: true, force: true });
+    await this.store.releaseName(rec.Name, id);
+  }
+
+  /** Removes records a dead creator left half-made (run by ps, rm, prune). */
+  async repair(): Promise<void> {
+    for (const rec of await this.store.list()) {
+      if (rec.Gantry.creator !== undefined && !pidAlive(rec.Gantry.creator)) {
+        await this.discard(rec, { volumes: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  // ---- start ----
+
+  async start(ref: string, opts: { beforeStart?: (id: string) => Promise<void>; restart?: boolean } = {}): Promise<ContainerRecord> {
+    const found = await this.store.lookup(ref);
+    return this.store.withContainerLock(found.Id, async () => {
+      const rec = await this.view((await this.store.read(found.Id)) ?? found);
+      if (rec.State.Running && !rec.State.Restarting) {
+        if (rec.State.Paused) throw failedPrecondition(`cannot start a paused container, try unpause instead`);
+        return rec;
+      }
+      if (rec.Gantry.creator !== undefined && !opts.restart) throw failedPrecondition(`container ${rec.Id} is being created`);
+      await this.startLocked(rec, opts.beforeStart);
+      return rec;
+    });
+  }
+
+  private monitorArgs(rec: ContainerRecord, foregroundRm: boolean): string[] {
+    const hc = rec.HostConfig;
+    const runDir = this.store.runPath(rec.Id);
+    const args = [MONITOR_PATH, '--dir', runDir, '--pidfile', join(runDir, 'pid'), '--oom-file', `/sys/fs/cgroup/memory/gantry/${rec.Id}/memory.oom_control`];
+    if (hc.LogConfig.Type !== 'none') {
+      args.push('--log', rec.LogPath);
+      const maxSize = hc.LogConfig.Config['max-size'];
+      if (maxSize) args.push('--log-max-size', String(parseSizeOpt(maxSize)), '--log-max-file', hc.LogConfig.Config['max-file'] ?? '1');
+    }
+    if (rec.Config.Tty) args.push('--tty');
+    if (rec.Config.OpenStdin) args.push('--stdin');
+    const gantry = [process.execPath, CLI_MAIN, '--root', this.store.root, '--runroot', this.store.runroot];
+    if (!foregroundRm) for (const a of [...gantry, 'container-cleanup', rec.Id]) args.push('--exit-arg', a);
+    const hcfg = rec.Config.Healthcheck;
+    if (hcfg?.Test && hcfg.Test[0] !== 'NONE' && hcfg.Test.length > 0) {
+      const interval = hcfg.Interval ? Math.round(hcfg.Interval / 1e6) : 30000;
+      args.push('--health-interval-ms', String(interval));
+      for (const a of [...gantry, 'healthcheck-run', rec.Id]) args.push('--health-arg', a);
+    }
+    args.push('--');
+    return args;
+  }
+
+  private async startLocked(rec: ContainerRecord, beforeStart?: (id: string) => Promise<void>, foregroundRm = false): Promise<void> {
+    const id = rec.Id;
+    const runDir = this.store.runPath(id);
+    const rootfs = join(runDir, 'rootfs');
+    await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+    await mkdir(rootfs, { recursive: true });
+    let created = false;
+    try {
+      await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
+      const user = await resolveUserInRootfs(rec.Config.User, rootfs);
+      const spec = buildSpec(
+        {
+          id,
+          config: rec.Config,
+          hostConfig: rec.HostConfig,
+          rootfs,
+          user,
+          hostnamePath: rec.HostnamePath,
+          hostsPath: rec.HostsPath,
+          resolvConfPath: rec.ResolvConfPath,
+          mounts: rec.Mounts.map(toResolvedMount),
+          ...(rec.HostConfig.NetworkMode === 'host' ? { network: 'host' as const } : {}),
+          ...(rec.HostConfig.Init ? { initPath: INIT_PATH } : {}),
+          devices: await resolveDevices(rec.HostConfig),
+          ...(await seccompFile(rec.HostConfig)),
+        },
+        this.allCapabilities,
+      );
+      if (rec.HostConfig.Init && !existsSync(INIT_PATH)) throw invalidArgument(`--init: ${INIT_PATH} is not built (run make -C native)`);
+      await writeFile(join(runDir, 'config.json'), JSON.stringify(spec));
+      await this.runtime.create({
+        id,
+        bundle: runDir,
+        spec,
+        pidFile: join(runDir, 'pid'),
+        ...(rec.Config.Tty ? { consoleSocket: join(runDir, 'console.sock') } : {}),
+        wrapper: this.monitorArgs(rec, foregroundRm),
+      });
+      created = true;
+      if (beforeStart) await beforeStart(id);
+      await this.runtime.start(id);
+      const pid = Number(await readFile(join(runDir, 'pid'), 'utf8').catch(() => '0'));
+      rec.State = { ...rec.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: rec.State.FinishedAt };
+      rec.Gantry.stoppedByUser = false;
+      await this.store.write(rec);
+      await this.event(rec, 'start');
+    } catch (err) {
+      if (created) await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.images.unmountRootfs(rootfs).catch(() => undefined);
+      const message = err instanceof Error ? err.message : String(err);
+      rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: startFailureCode(message), Error: message };
+      await this.store.write(rec).catch(() => undefined);
+      throw err instanceof GantryError ? err : wrap('start container', err);
+    }
+  }
+
+  /** `run --rm` in the foreground: start without a monitor exit command (the caller removes). */
+  async startForeground(id: string, beforeStart: (id: string) => Promise<void>): Promise<void> {
+    await this.store.withContainerLock(id, async () => {
+      const rec = await this.store.read(id);
+      if (!rec) throw notFound(`No such container: ${id}`);
+      await this.startLocked(rec, beforeStart, true);
+    });
+  }
+
+  // ---- stop / kill ----
+
+  async kill(ref: string, signal: number, opts: { userStop?: boolean } = {}): Promise<ContainerRecord> {
+    const rec = await this.get(ref);
+    if (!rec.State.Running) throw conflict(`Cannot kill container: ${ref}: container ${rec.Id} is not running`);
+    if (opts.userStop) await this.markStoppedByUser(rec.Id);
+    try {
+      await this.runtime.kill(rec.Id, signal, { all: false });
+    } catch (err) {
+      // Raced with the container's own exit: that's what the caller wanted.
+      if (!(await this.exitInfo(rec.Id))) throw err;
+    }
+    if (!opts.userStop) await this.event(rec, 'kill', { signal: String(signal) });
+    return rec;
+  }
+
+  private async markStoppedByUser(id: string): Promise<void> {
+    await this.store.withContainerLock(id, async () => {
+      const rec = await this.store.read(id);
+      if (rec) {
+        rec.Gantry.stoppedByUser = true;
+        await this.store.write(rec);
+      }
+    });
+  }
+
+  async stop(ref: string, timeoutSec: number | undefined, signal: number, killSignal = 9): Promise<ContainerRecord> {
+    const rec = await this.get(ref);
+    if (!rec.State.Running) return rec;
+    await this.markStoppedByUser(rec.Id);
+    if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => undefined);
+    const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
+    await this.runtime.kill(rec.Id, signal).catch(() => undefined);
+    if (timeout >= 0 && !(await waitForExit(this.store.runPath(rec.Id), timeout * 1000))) {
+      await this.runtime.kill(rec.Id, killSignal, { all: true }).catch(() => undefined);
+    }
+    await waitForExit(this.store.runPath(rec.Id), -1);
+    await this.finishExit(rec.Id);
+    await this.event(rec, 'stop');
+    return rec;
+  }
+
+  /** Folds the monitor's exit report into the record and releases runtime state and mount. */
+  async finishExit(id: string): Promise<ContainerRecord | undefined> {
+    return this.store.withContainerLock(id, async () => {
+      const stored = await this.store.read(id);
+      if (!stored) return undefined;
+      const rec = await this.view(stored);
+      if (rec.State === stored.State) return rec;
+      await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.images.unmountRootfs(this.store.runPath(id, 'rootfs')).catch(() => undefined);
+      await this.store.write(rec);
+      return rec;
+    });
+  }
+
+  // ---- remove ----
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const rec = await this.get(ref);
+    if (rec.State.Running) {
+      if (!opts.force) {
+        throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
+      }
+      await this.markStoppedByUser(rec.Id);
+      await this.runtime.kill(rec.Id, 9, { all: true }).catch(() => undefined);
+      await waitForExit(this.store.runPath(rec.Id), 10000);
+    }
+    await this.store.withContainerLock(rec.Id, async () => {
+      const current = await this.store.read(rec.Id);
+      if (current) await this.discard(current, opts);
+    });
+    await this.event(rec, 'destroy');
+  }
+
+  // ---- wait ----
+
+  async wait(ref: string, condition: 'not-running' | 'next-exit' | 'removed' = 'not-running'): Promise<{ StatusCode: number; Error?: { Message: string } }> {
+    const rec = await this.get(ref);
+    if (condition === 'not-running' && !rec.State.Running) return { StatusCode: rec.State.ExitCode };
+    if (condition === 'removed') {
+      while (await this.store.read(rec.Id)) await new Promise((r) => setTimeout(r, 100));
+      return { StatusCode: rec.State.ExitCode };
+    }
+    for (;;) {
+      await waitForExit(this.store.runPath(rec.Id), -1);
+      const after = await this.get(rec.Id).catch(() => undefined);
+      if (!after) return { StatusCode: (await this.exitInfo(rec.Id))?.exitCode ?? 0 };
+      if (!after.State.Running) return { StatusCode: after.State.ExitCode };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  attach(id: string) {
+    return connectAttach(this.store.runPath(id, 'attach.sock'));
+  }
+}
+
+// ---- helpers ----
+
+const INIT_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-init-tiny');
+
+function exitedState(s: ContainerStateJSON, exit: ExitInfo): ContainerStateJSON {
+  return { ...s, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt };
+}
+
+function startFailureCode(message: string): number {
+  if (/executable file not found|no such file or directory|not found/i.test(message)) return 127;
+  if (/permission denied|is a directory/i.test(message)) return 126;
+  return 128;
+}
+
+function parseSizeOpt(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(s.trim());
+  if (!m) throw invalidArgument(`invalid value for max-size: ${s}`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+function toResolvedMount(m: MountPoint): ResolvedMount {
+  if (m.Type === 'tmpfs') {
+    const opts = ['nosuid', 'nodev', 'noexec', ...(m.Source ? m.Source.split(',') : [])];
+    if (!m.RW) opts.push('ro');
+    return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: opts };
+  }
+  const prop = m.Propagation || 'rprivate';
+  return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', prop, ...(m.RW ? [] : ['ro'])] };
+}
+
+async function resolveDevices(hc: HostConfig) {
+  const out = [];
+  for (const d of hc.Devices) {
+    const st = await stat(d.PathOnHost).catch(() => undefined);
+    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+    out.push({ path: d.PathInContainer || d.PathOnHost, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 } as const);
+  }
+  return out;
+}
+
+async function seccompFile(hc: HostConfig) {
+  const opt = (hc.SecurityOpt ?? []).find((o) => /^seccomp[=:]/.test(o) && !/unconfined$/.test(o));
+  if (!opt) return {};
+  const path = opt.slice('seccomp='.length);
+  try {
+    return { seccompFile: JSON.parse(await readFile(path, 'utf8')) };
+  } catch (err) {
+    throw invalidArgument(`opening seccomp profile (${path}) failed: ${(err as Error).message}`);
+  }
+}
+
+function mergeImageConfig(c: DockerConfig, image: EngineImageRecord): DockerConfig {
+  const ic = image.config.config ?? {};
+  const env = new Map<string, string>();
+  for (const e of [...(ic.Env ?? []), ...c.Env]) env.set(e.split('=')[0]!, e);
+  const entrypointGiven = c.Entrypoint !== null;
+  return {
+    ...c,
+    Env: [...env.values()],
+    Entrypoint: entrypointGiven ? (c.Entrypoint!.length === 1 && c.Entrypoint![0] === '' ? null : c.Entrypoint) : (ic.Entrypoint ?? null),
+    Cmd: c.Cmd ?? (entrypointGiven ? null : (ic.Cmd ?? null)),
+    WorkingDir: c.WorkingDir || ic.WorkingDir || '',
+    User: c.User || ic.User || '',
+    Labels: { ...(ic.Labels ?? {}), ...c.Labels },
+    Volumes: ic.Volumes || c.Volumes ? { ...(ic.Volumes ?? {}), ...(c.Volumes ?? {}) } : null,
+    ...(c.StopSignal || ic.StopSignal ? { StopSignal: c.StopSignal || ic.StopSignal } : {}),
+    ...(c.Healthcheck || ic.Healthcheck ? { Healthcheck: { ...(ic.Healthcheck ?? {}), ...(c.Healthcheck ?? {}) } } : {}),
+    ...(ic.ExposedPorts || c.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(c.ExposedPorts ?? {}) } } : {}),
+  };
+}
+
+function validateHostConfig(hc: HostConfig): void {
+  const mode = hc.NetworkMode;
+  if (!['bridge', 'none', 'host', 'default'].includes(mode)) throw invalidArgument(`network ${mode} not found`);
+  if (hc.Memory > 0 && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
+  if (hc.MemorySwap > 0 && hc.Memory > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+  const p = hc.RestartPolicy;
+  if (p.Name === 'on-failure' && p.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
+  if (hc.AutoRemove && p.Name && p.Name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
+}
+
+function hostsFile(hostname: string, hc: HostConfig): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::\tip6-localnet', 'ff00::\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+  for (const h of hc.ExtraHosts ?? []) {
+    const i = h.indexOf(':');
+    lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  if (hc.NetworkMode !== 'host') lines.push(`127.0.1.1\t${hostname}`);
+  return lines.join('\n') + '\n';
+}
+
+async function resolvConf(hc: HostConfig): Promise<string> {
+  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const hostServers = host.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s127\./.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
+  const servers = hc.Dns.length ? hc.Dns : hostServers.length ? hostServers : ['8.8.8.8', '8.8.4.4'];
+  const search = hc.DnsSearch.length ? hc.DnsSearch : host.split('\n').filter((l) => /^search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const lines = servers.map((s) => `nameserver ${s}`);
+  if (search.length) lines.push(`search ${search.join(' ')}`);
+  if (hc.DnsOptions.length) lines.push(`options ${hc.DnsOptions.join(' ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,262 @@
+// Turns a container's docker-shaped configuration into an OCI runtime spec with
+// docker's defaults. Pure: everything read from the host (user ids, device
+// numbers, volume paths, seccomp files) is resolved by the caller.
+import { OCI_VERSION, type LinuxDevice, type LinuxResources, type LinuxSeccomp, type Mount, type Spec } from '../../oci/runtime-spec.js';
+import { invalidArgument } from '../../errdefs/index.js';
+import type { DockerConfig, HostConfig } from '../docker-types.js';
+import { defaultSeccompProfile } from './seccomp-default.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+export const MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** A mount already resolved to a host path (binds, volumes) or a tmpfs. */
+export interface ResolvedMount {
+  destination: string;
+  type: 'bind' | 'tmpfs';
+  source: string;
+  options: string[];
+}
+
+export interface SpecInputs {
+  id: string;
+  config: DockerConfig;
+  hostConfig: HostConfig;
+  /** Absolute path of the mounted rootfs. */
+  rootfs: string;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  mounts: ResolvedMount[];
+  /** 'host' shares the host's network; a path joins that netns; undefined creates one. */
+  network?: 'host' | { netnsPath: string };
+  /** Host path of the init binary for --init (bind-mounted at /dev/init). */
+  initPath?: string;
+  /** Devices resolved from --device (host numbers looked up by the caller). */
+  devices: LinuxDevice[];
+  /** Host devices for --privileged. */
+  privilegedDevices?: LinuxDevice[];
+  /** A profile read from --security-opt seccomp=<file>. */
+  seccompFile?: LinuxSeccomp;
+}
+
+/** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add. */
+export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): string[] {
+  if (hc.Privileged) return [...all];
+  const norm = (c: string) => {
+    const up = c.toUpperCase();
+    return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
+  };
+  const add = (hc.CapAdd ?? []).map(norm);
+  const drop = (hc.CapDrop ?? []).map(norm);
+  for (const c of [...add, ...drop]) {
+    if (c !== 'ALL' && !all.includes(c)) throw invalidArgument(`invalid capability: ${c.replace(/^CAP_/, '')}`);
+  }
+  let caps = add.includes('ALL') ? [...all] : [...DEFAULT_CAPABILITIES];
+  if (drop.includes('ALL')) caps = [];
+  for (const c of add) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
+  return caps.filter((c) => !drop.includes(c) || add.includes(c));
+}
+
+export function securityOptions(hc: HostConfig): { noNewPrivileges: boolean; seccomp: 'default' | 'unconfined' | 'file' } {
+  let noNewPrivileges = false;
+  let seccomp: 'default' | 'unconfined' | 'file' = 'default';
+  for (const opt of hc.SecurityOpt ?? []) {
+    const [key, value = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+    if (key === 'no-new-privileges') noNewPrivileges = value === '' || value === 'true';
+    else if (key === 'seccomp') seccomp = value === 'unconfined' ? 'unconfined' : 'file';
+    else if (key === 'label' || key === 'apparmor') continue;
+    else throw invalidArgument(`invalid --security-opt: "${opt}"`);
+  }
+  return { noNewPrivileges, seccomp };
+}
+
+/** Image Env under the options' Env, docker's PATH default, HOSTNAME, TERM with -t. */
+export function containerEnv(config: DockerConfig, hostname: string): string[] {
+  const env = new Map<string, string>();
+  env.set('PATH', `PATH=${DEFAULT_PATH}`);
+  env.set('HOSTNAME', `HOSTNAME=${hostname}`);
+  if (config.Tty) env.set('TERM', 'TERM=xterm');
+  for (const e of config.Env) {
+    const key = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+    env.set(key, e);
+  }
+  return [...env.values()];
+}
+
+export function processArgs(config: DockerConfig): string[] {
+  const args = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (args.length === 0) throw invalidArgument('no command specified');
+  return args;
+}
+
+const RLIMIT_NAMES = new Set(['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as']);
+
+export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: boolean): LinuxResources {
+  const r: LinuxResources = {
+    devices: privileged
+      ? [{ allow: true, access: 'rwm' }]
+      : [
+          { allow: false, access: 'rwm' },
+          // docker's default device rules: null zero full random urandom tty console ptmx pts, mknod of any
+          { allow: true, type: 'c', access: 'm' },
+          { allow: true, type: 'b', access: 'm' },
+          ...[
+            [1, 3],
+            [1, 5],
+            [1, 7],
+            [1, 8],
+            [1, 9],
+            [5, 0],
+            [5, 1],
+            [5, 2],
+            [136, -1],
+            [10, 200],
+          ].map(([major, minor]) => ({
+            allow: true,
+            type: 'c' as const,
+            major: major!,
+            ...(minor === -1 ? {} : { minor: minor! }),
+            access: 'rwm',
+          })),
+          ...devices.map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major!, minor: d.minor!, access: 'rwm' })),
+        ],
+  };
+  if (hc.Memory > 0) {
+    r.memory = { limit: hc.Memory };
+    if (hc.MemorySwap !== 0) r.memory.swap = hc.MemorySwap === -1 ? -1 : hc.MemorySwap;
+    else r.memory.swap = hc.Memory * 2;
+  }
+  if (hc.MemoryReservation > 0) r.memory = { ...r.memory, reservation: hc.MemoryReservation };
+  if (hc.OomKillDisable) r.memory = { ...r.memory, disableOOMKiller: true };
+  if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus) {
+    r.cpu = {};
+    if (hc.NanoCpus > 0) {
+      r.cpu.period = 100000;
+      r.cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
+    }
+    if (hc.CpuShares > 0) r.cpu.shares = hc.CpuShares;
+    if (hc.CpusetCpus) r.cpu.cpus = hc.CpusetCpus;
+  }
+  if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pids = { limit: hc.PidsLimit };
+  return r;
+}
+
+function baseMounts(hc: HostConfig): Mount[] {
+  const shm = hc.ShmSize > 0 ? hc.ShmSize : 67108864;
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', hc.Privileged ? 'rw' : 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', hc.Privileged ? 'rw' : 'ro'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
+  ];
+}
+
+export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): Spec {
+  const { config, hostConfig: hc } = inp;
+  const privileged = hc.Privileged;
+  const caps = effectiveCapabilities(hc, allCapabilities);
+  const sec = securityOptions(hc);
+  const hostname = config.Hostname || inp.id.slice(0, 12);
+  const args = processArgs(config);
+  const initArgs = hc.Init ? ['/dev/init', '--', ...args] : args;
+
+  const mounts = baseMounts(hc);
+  const userDestinations = new Set(inp.mounts.map((m) => m.destination));
+  const fileMounts: [string, string][] = [
+    ['/etc/resolv.conf', inp.resolvConfPath],
+    ['/etc/hostname', inp.hostnamePath],
+    ['/etc/hosts', inp.hostsPath],
+  ];
+  for (const [dest, source] of fileMounts) {
+    if (!userDestinations.has(dest)) mounts.push({ destination: dest, type: 'bind', source, options: ['rbind', 'rprivate'] });
+  }
+  for (const m of inp.mounts) {
+    // A user mount replaces a default one at the same place (e.g. -v x:/dev/shm).
+    const i = mounts.findIndex((d) => d.destination === m.destination);
+    if (i >= 0) mounts.splice(i, 1);
+    mounts.push(m.type === 'tmpfs' ? { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: m.options } : { destination: m.destination, type: 'bind', source: m.source, options: m.options });
+  }
+  if (inp.initPath) mounts.push({ destination: '/dev/init', type: 'bind', source: inp.initPath, options: ['bind', 'ro'] });
+
+  const namespaces: { type: 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup'; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (inp.network === undefined) namespaces.push({ type: 'network' });
+  else if (inp.network !== 'host') namespaces.push({ type: 'network', path: inp.network.netnsPath });
+  if (inp.network === 'host') {
+    // With host networking docker shares the host's UTS namespace too.
+    namespaces.splice(namespaces.findIndex((n) => n.type === 'uts'), 1);
+  }
+
+  const rlimits = (hc.Ulimits ?? []).map((u) => {
+    if (!RLIMIT_NAMES.has(u.Name)) throw invalidArgument(`invalid ulimit type: ${u.Name}`);
+    return { type: `RLIMIT_${u.Name.toUpperCase()}`, soft: u.Soft, hard: u.Hard };
+  });
+
+  let seccomp: LinuxSeccomp | undefined;
+  if (!privileged && sec.seccomp === 'default') seccomp = defaultSeccompProfile(caps);
+  else if (sec.seccomp === 'file') seccomp = inp.seccompFile;
+
+  const devices = [...inp.devices, ...(privileged ? inp.privilegedDevices ?? [] : [])];
+  const spec: Spec = {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: config.Tty,
+      user: { uid: inp.user.uid, gid: inp.user.gid, ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}) },
+      args: initArgs,
+      env: containerEnv(config, hostname),
+      cwd: config.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: sec.noNewPrivileges,
+      ...(rlimits.length ? { rlimits } : {}),
+    },
+    root: { path: inp.rootfs, readonly: hc.ReadonlyRootfs },
+    ...(inp.network === 'host' ? {} : { hostname }),
+    ...(config.Domainname && inp.network !== 'host' ? { domainname: config.Domainname } : {}),
+    mounts,
+    linux: {
+      namespaces,
+      cgroupsPath: `/gantry/${inp.id}`,
+      resources: resources(hc, devices, privileged),
+      ...(devices.length ? { devices } : {}),
+      ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: { ...hc.Sysctls } } : {}),
+      ...(seccomp ? { seccomp } : {}),
+      ...(privileged ? {} : { maskedPaths: hc.MaskedPaths ?? MASKED_PATHS, readonlyPaths: hc.ReadonlyPaths ?? READONLY_PATHS }),
+    },
+  };
+  return spec;
+}

@@ -1,0 +1,93 @@
+// Resolves docker's -u forms (name, uid, name:group, uid:gid) against the
+// image's /etc/passwd and /etc/group, read inside the rootfs without following
+// symlinks out of it.
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { invalidArgument } from '../../errdefs/index.js';
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home: string;
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export function parsePasswd(text: string): PasswdEntry[] {
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4 && /^\d+$/.test(f[2]!) && /^\d+$/.test(f[3]!))
+    .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' }));
+}
+
+export function parseGroup(text: string): GroupEntry[] {
+  return text
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 3 && /^\d+$/.test(f[2]!))
+    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
+}
+
+const isId = (s: string) => /^\d+$/.test(s);
+
+/** Pure resolution given the two files' contents (undefined when absent). */
+export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): ResolvedUser {
+  const users = parsePasswd(passwd ?? '');
+  const groups = parseGroup(group ?? '');
+  const [userPart = '', groupPart] = spec.split(':', 2);
+  let uid = 0;
+  let gid = 0;
+  let name: string | undefined;
+  let home = '/';
+  if (userPart === '') {
+    const root = users.find((u) => u.uid === 0);
+    name = root?.name;
+  } else if (isId(userPart)) {
+    uid = Number(userPart);
+    const u = users.find((e) => e.uid === uid);
+    if (u) ({ gid, name, home } = u);
+  } else {
+    const u = users.find((e) => e.name === userPart);
+    if (!u) throw invalidArgument(`unable to find user ${userPart}: no matching entries in passwd file`);
+    ({ uid, gid, name, home } = u);
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (isId(groupPart)) gid = Number(groupPart);
+    else {
+      const g = groups.find((e) => e.name === groupPart);
+      if (!g) throw invalidArgument(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = g.gid;
+    }
+  }
+  const additionalGids =
+    groupPart === undefined && name !== undefined ? groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid) : [];
+  return { uid, gid, additionalGids, home };
+}
+
+/** Reads rootfs/etc/<file> only if no component on the way is a symlink. */
+async function readInRoot(rootfs: string, rel: string): Promise<string | undefined> {
+  let p = rootfs;
+  for (const part of rel.split('/').filter(Boolean)) {
+    p = join(p, part);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st || st.isSymbolicLink()) return undefined;
+  }
+  return readFile(p, 'utf8').catch(() => undefined);
+}
+
+export async function resolveUserInRootfs(spec: string, rootfs: string): Promise<ResolvedUser> {
+  const [passwd, group] = await Promise.all([readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group')]);
+  return resolveUser(spec, passwd, group);
+}

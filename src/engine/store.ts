@@ -1,0 +1,153 @@
+// Container records on disk: <root>/containers/<id>/config.v2.json (written
+// atomically), names reserved by exclusive create of <root>/names/<name>, and
+// per-container locks. The run directory <runroot>/containers/<id>/ holds what a
+// reboot loses: bundle, rootfs mountpoint, monitor sockets, exit status.
+import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
+import type { ContainerInspect } from './docker-types.js';
+import { withLock } from './lock.js';
+
+/** What Gantry keeps beside docker's fields. */
+export interface GantryState {
+  /** Pid of the command creating the container; set until creation finished. */
+  creator?: number;
+  /** Key of the container's rootfs snapshot in the image service. */
+  rootfsKey: string;
+  /** The image reference as the user typed it (docker shows it in ps). */
+  imageRef: string;
+  /** The user stopped it (unless-stopped policy; boot). */
+  stoppedByUser?: boolean;
+  /** Back-off before the next policy restart. */
+  restartDelayMs?: number;
+  /** Named volumes created for image VOLUMEs and -v /path (removed by rm -v). */
+  anonymousVolumes?: string[];
+}
+
+export type ContainerRecord = Omit<ContainerInspect, 'NetworkSettings' | 'ExecIDs' | 'GraphDriver'> & {
+  NetworkSettings: ContainerInspect['NetworkSettings'];
+  Gantry: GantryState;
+};
+
+export const newContainerId = () => randomBytes(32).toString('hex');
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export class ContainerStore {
+  readonly containersDir: string;
+  readonly namesDir: string;
+  readonly runDir: string;
+  constructor(
+    readonly root: string,
+    readonly runroot: string,
+  ) {
+    this.containersDir = join(root, 'containers');
+    this.namesDir = join(root, 'names');
+    this.runDir = join(runroot, 'containers');
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([mkdir(this.containersDir, { recursive: true }), mkdir(this.namesDir, { recursive: true }), mkdir(this.runDir, { recursive: true })]);
+  }
+
+  dir = (id: string) => join(this.containersDir, id);
+  runPath = (id: string, ...rest: string[]) => join(this.runDir, id, ...rest);
+  private recordPath = (id: string) => join(this.containersDir, id, 'config.v2.json');
+
+  async read(id: string): Promise<ContainerRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.recordPath(id), 'utf8')) as ContainerRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async write(rec: ContainerRecord): Promise<void> {
+    const path = this.recordPath(rec.Id);
+    const tmp = `${path}.${process.pid}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(rec));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  }
+
+  async ids(): Promise<string[]> {
+    return (await readdir(this.containersDir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  }
+
+  async list(): Promise<ContainerRecord[]> {
+    const recs = await Promise.all((await this.ids()).map((id) => this.read(id)));
+    return recs.filter((r): r is ContainerRecord => r !== undefined);
+  }
+
+  /** Docker's lookup order: full id, exact name, unique id prefix. */
+  async lookup(ref: string): Promise<ContainerRecord> {
+    const missing = () => notFound(`No such container: ${ref}`);
+    if (!ref) throw missing();
+    if (/^[0-9a-f]{64}$/.test(ref)) {
+      const r = await this.read(ref);
+      if (r) return r;
+    }
+    const byName = await readFile(join(this.namesDir, ref.replace(/^\//, '')), 'utf8').catch(() => undefined);
+    if (byName && NAME_RE.test(ref)) {
+      const r = await this.read(byName.trim());
+      if (r) return r;
+    }
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const matches = (await this.ids()).filter((id) => id.startsWith(ref));
+      if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+      if (matches.length === 1) {
+        const r = await this.read(matches[0]!);
+        if (r) return r;
+      }
+    }
+    throw missing();
+  }
+
+  /** Reserves a name for id; a live holder makes it docker's conflict error. */
+  async reserveName(name: string, id: string): Promise<void> {
+    if (!NAME_RE.test(name)) throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const path = join(this.namesDir, name.replace(/^\//, ''));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, id, { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+      // A name whose container record is gone was left by a crash: reclaim it.
+      if (holder && (await this.read(holder)) === undefined && !(await this.dirExists(holder))) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      throw conflict(
+        `Conflict. The container name "/${name.replace(/^\//, '')}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+  }
+
+  async releaseName(name: string, id: string): Promise<void> {
+    const path = join(this.namesDir, name.replace(/^\//, ''));
+    const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+    if (holder === id) await unlink(path).catch(() => undefined);
+  }
+
+  private async dirExists(id: string): Promise<boolean> {
+    return readdir(this.dir(id)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  lockPath = (id: string) => join(this.containersDir, id, 'lock');
+
+  withContainerLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(this.lockPath(id), `container ${id.slice(0, 12)}`, fn);
+  }
+}
