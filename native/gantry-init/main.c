@@ -1,0 +1,212 @@
+/* gantry-init: executes a launch plan written by Gantry's TypeScript runtime
+ * (docs/helper-protocol.md). The parent part joins namespaces, clones the
+ * container process into new ones, places it in its cgroup, writes its id maps and
+ * reports its pid; the child runs the plan's operations and execs the user process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "ops.h"
+#include "process.h"
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+/* A container must not reach the host binary through /proc/self/exe
+ * (CVE-2019-5736): run from a sealed, anonymous copy. */
+static void reexec_from_sealed_memfd(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) { perror("gantry-init: open /proc/self/exe"); exit(125); }
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS) { close(self); return; }
+  int mfd = memfd_create("gantry-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  struct stat st;
+  if (mfd < 0 || fstat(self, &st) < 0) { perror("gantry-init: memfd"); exit(125); }
+  for (off_t off = 0; off < st.st_size;) {
+    ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+    if (n <= 0) { perror("gantry-init: copy to memfd"); exit(125); }
+  }
+  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) { perror("gantry-init: seal memfd"); exit(125); }
+  close(self);
+  fexecve(mfd, argv, environ);
+  perror("gantry-init: fexecve");
+  exit(125);
+}
+
+static int connect_console(const char *path) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; close(s); return -1; }
+  strcpy(a.sun_path, path);
+  if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) { int e = errno; close(s); errno = e; return -1; }
+  return s;
+}
+
+static int write_file(const char *path, const char *data) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  size_t n = strlen(data);
+  int e = write(fd, data, n) != (ssize_t)n ? errno : 0;
+  close(fd);
+  return e;
+}
+
+static int write_id_maps(const struct plan *p, pid_t pid) {
+  char path[64];
+  int e;
+  if (p->uid_map) {
+    snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
+    if ((e = write_file(path, p->uid_map))) return e;
+  }
+  if (p->setgroups_deny) {
+    snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
+    if ((e = write_file(path, "deny"))) return e;
+  }
+  if (p->gid_map) {
+    snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
+    if ((e = write_file(path, p->gid_map))) return e;
+  }
+  return 0;
+}
+
+/* The container process: waits for the parent's go, then runs the plan. */
+static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int console_fd, int fifo_fd) {
+  char c;
+  ssize_t r;
+  do r = read(go_fd, &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1) return 1; /* the parent failed and reported */
+  close(go_fd);
+  int e;
+  if (p->clone_flags & CLONE_NEWUSER) {
+    /* become root of the new user namespace now that the maps exist */
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "setuid in user namespace", e, "linux.uidMappings"); return 1; }
+  }
+  if ((e = process_oom_score_adj(p))) { report_error(sync_fd, -1, "oom_score_adj", e, "process.oomScoreAdj"); return 1; }
+  struct op_ctx ctx = { .root_fd = -1, .plan_fd = plan_fd, .sync_fd = sync_fd, .rootfs = p->rootfs };
+  if (p->rootfs) {
+    ctx.root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.root_fd < 0) { e = errno; report_error(sync_fd, -1, "open rootfs", e, p->rootfs); return 1; }
+  }
+  for (size_t i = 0; i < p->nops; i++) {
+    const struct op *o = &p->ops[i];
+    if ((o->opflags & OPF_IN_ROOT) && ctx.root_fd < 0) { report_error(sync_fd, (long)i, op_name(o->kind), EINVAL, "no rootfs"); return 1; }
+    if ((e = op_run(&ctx, o))) {
+      if (e == ENOENT && (o->opflags & OPF_OPTIONAL)) continue;
+      char detail[8192];
+      snprintf(detail, sizeof detail, "%s\t%s\t%s", o->src, o->dst, o->data);
+      report_error(sync_fd, (long)i, op_name(o->kind), e, detail);
+      return 1;
+    }
+    if (o->opflags & OPF_REOPEN_ROOT) {
+      int fd = open(o->dst, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) { e = errno; report_error(sync_fd, (long)i, "open rootfs", e, o->dst); return 1; }
+      if (ctx.root_fd >= 0) close(ctx.root_fd);
+      ctx.root_fd = fd;
+    }
+  }
+  if (ctx.root_fd >= 0) close(ctx.root_fd);
+  process_finish(p, plan_fd, sync_fd, console_fd, fifo_fd);
+  return 127;
+}
+
+static int setns_all(const struct plan *p, int sync_fd) {
+  for (size_t i = 0; i < p->njoins; i++) {
+    int fd = open(p->joins[i].path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { int e = errno; report_error(sync_fd, -1, "open namespace", e, p->joins[i].path); return e; }
+    if (setns(fd, (int)p->joins[i].type) < 0) { int e = errno; report_error(sync_fd, -1, "setns", e, p->joins[i].path); close(fd); return e; }
+    close(fd);
+  }
+  return 0;
+}
+
+static int exit_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  reexec_from_sealed_memfd(argv);
+  signal(SIGPIPE, SIG_IGN);
+  struct plan plan;
+  int r = plan_read(PLAN_FD, &plan);
+  if (r) {
+    report_error(SYNC_FD, -1, "read plan", -r, "");
+    return 125;
+  }
+  /* move our pipes out of the way of the process's preserved fds (3..) */
+  int min_fd = PRESERVED_FD_BASE + (int)plan.preserve_fds;
+  int plan_fd = fcntl(PLAN_FD, F_DUPFD_CLOEXEC, min_fd), sync_fd = fcntl(SYNC_FD, F_DUPFD_CLOEXEC, min_fd);
+  if (plan_fd < 0 || sync_fd < 0) { report_error(SYNC_FD, -1, "dup sync fds", errno, ""); return 125; }
+  close(PLAN_FD);
+  close(SYNC_FD);
+  int e, console_fd = -1, fifo_fd = -1;
+  if (plan.console_socket) {
+    console_fd = connect_console(plan.console_socket);
+    if (console_fd < 0) { report_error(sync_fd, -1, "connect console socket", errno, plan.console_socket); return 125; }
+  }
+  if (plan.fifo) {
+    if (mkfifo(plan.fifo, 0622) < 0) { report_error(sync_fd, -1, "mkfifo", errno, plan.fifo); return 125; }
+    fifo_fd = open(plan.fifo, O_PATH | O_CLOEXEC);
+    if (fifo_fd < 0) { report_error(sync_fd, -1, "open exec fifo", errno, plan.fifo); return 125; }
+  }
+  /* opened before setns: the cgroup files are host paths */
+  int procs_fds[plan.nprocs + 1];
+  for (size_t i = 0; i < plan.nprocs; i++) {
+    procs_fds[i] = open(plan.procs[i], O_WRONLY | O_CLOEXEC);
+    if (procs_fds[i] < 0) { report_error(sync_fd, -1, "open cgroup", errno, plan.procs[i]); return 125; }
+  }
+  if ((e = setns_all(&plan, sync_fd))) return 125;
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) < 0) { report_error(sync_fd, -1, "pipe", errno, ""); return 125; }
+  /* fork-like clone: the child continues here with a copy of our memory */
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(plan.clone_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0) { report_error(sync_fd, -1, "clone", errno, "linux.namespaces"); return 125; }
+  if (pid == 0) {
+    close(go[1]);
+    _exit(run_child(&plan, go[0], plan_fd, sync_fd, console_fd, fifo_fd));
+  }
+  close(go[0]);
+  for (size_t i = 0; i < plan.nprocs; i++) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", pid);
+    if (write(procs_fds[i], buf, (size_t)n) != n) {
+      report_error(sync_fd, -1, "join cgroup", errno, plan.procs[i]);
+      kill(pid, SIGKILL);
+      return 125;
+    }
+    close(procs_fds[i]);
+  }
+  if ((plan.clone_flags & CLONE_NEWUSER) && (e = write_id_maps(&plan, pid))) {
+    report_error(sync_fd, -1, "write id mappings", e, "linux.uidMappings");
+    kill(pid, SIGKILL);
+    return 125;
+  }
+  report_line(sync_fd, "pid %d", pid);
+  if (write(go[1], "1", 1) != 1) { kill(pid, SIGKILL); return 125; }
+  close(go[1]);
+  close(sync_fd);
+  close(plan_fd);
+  if (console_fd >= 0) close(console_fd);
+  if (fifo_fd >= 0) close(fifo_fd);
+  if (!plan.wait) return 0;
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 125;
+  return exit_status(status);
+}

@@ -1,0 +1,144 @@
+// Starts native/gantry-init with a launch plan and follows its sync protocol
+// (docs/helper-protocol.md): "pid N", "hooks" (answered with one byte), "ready", "error ...".
+import { spawn } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { GantryError, internal } from '../../errdefs/index.js';
+import { encodePlan } from '../plan/encode.js';
+import type { LaunchPlan, PlanOp } from '../plan/types.js';
+
+export function helperPath(): string {
+  return process.env.GANTRY_INIT_PATH ?? fileURLToPath(new URL('../../../../native/build/gantry-init', import.meta.url));
+}
+
+export interface HelperRun {
+  /** Host pid of the container process, once reported. */
+  pid?: number;
+  /** Resolves at "ready" (create) or when the process has exec'd (exec). */
+  ready: Promise<number>;
+  /** Resolves with the helper's exit status (the process's, in wait mode). */
+  exited: Promise<number>;
+  child: ChildProcess;
+}
+
+export interface HelperOptions {
+  stdio?: [number, number, number];
+  preserveFds?: number;
+  wrapper?: string[];
+  /** Called at the "hooks" sync point with the init pid; a throw aborts the create. */
+  onHooks?: (pid: number) => Promise<void>;
+  /** The pid is known (before the plan's operations run). */
+  onPid?: (pid: number) => void;
+}
+
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+/** "mount proc to /proc: EPERM": an error naming the plan step that failed. */
+export function describeFailure(plan: LaunchPlan, step: number, name: string, errno: number, detail: string): GantryError {
+  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  const op: PlanOp | undefined = step >= 0 ? plan.ops[step] : undefined;
+  let what: string;
+  if (op) {
+    switch (op.kind) {
+      case 'mount':
+        what = op.fstype ? `mount ${op.src || op.fstype} to ${op.dst}` : op.src ? `mount ${op.src} to ${op.dst}` : `set propagation of ${op.dst}`;
+        break;
+      case 'sethostname':
+      case 'setdomainname':
+        what = `${op.kind} ${op.data}`;
+        break;
+      case 'sysctl':
+        what = `sysctl ${op.dst}=${op.data}`;
+        break;
+      case 'symlink':
+        what = `symlink ${op.dst} -> ${op.src}`;
+        break;
+      case 'hooks':
+        what = 'createRuntime hooks';
+        break;
+      default:
+        what = op.dst ? `${op.kind} ${op.dst}` : op.kind;
+    }
+  } else if (name === 'exec') {
+    what = errno === osConstants.errno.ENOENT ? `exec: "${detail}": executable file not found in $PATH` : `exec ${detail}`;
+    return new GantryError(errno === osConstants.errno.ENOENT ? 'invalid-argument' : 'internal', `runc create failed: unable to start container process: ${what}: ${code}`);
+  } else {
+    what = detail ? `${name} ${detail}` : name;
+  }
+  const kind = errno === osConstants.errno.EPERM || errno === osConstants.errno.EACCES ? 'permission-denied' : 'internal';
+  return new GantryError(kind, `${what}: ${code}`);
+}
+
+export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperRun {
+  const preserved = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+  const stdio: StdioOptions = [...(opts.stdio ?? [0, 1, 2]), 'pipe', 'pipe', ...preserved];
+  const [cmd, ...args] = opts.wrapper?.length ? [...opts.wrapper, helperPath()] : [helperPath()];
+  const child = spawn(cmd!, args, { stdio, detached: !!opts.wrapper?.length || !plan.wait });
+  const planPipe = child.stdio[3] as NodeJS.WritableStream & { destroy(): void };
+  const syncPipe = child.stdio[4] as NodeJS.ReadableStream & { destroy(): void };
+  const run: Partial<HelperRun> = { child };
+  let spawnError: Error | undefined;
+  const exited = new Promise<number>((resolve) => {
+    child.on('error', (err) => {
+      spawnError = err;
+      resolve(125);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+  });
+  if (opts.wrapper?.length) child.unref();
+  const ready = new Promise<number>((resolve, reject) => {
+    let buf = '';
+    let failed: GantryError | undefined;
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      planPipe.destroy();
+      syncPipe.destroy();
+      if (err) reject(err);
+      else resolve(run.pid!);
+    };
+    const onLine = (line: string) => {
+      const [word, ...rest] = line.split(' ');
+      if (word === 'pid') {
+        run.pid = Number(rest[0]);
+        opts.onPid?.(run.pid);
+      } else if (word === 'hooks') {
+        const hooks = opts.onHooks ? opts.onHooks(run.pid!) : Promise.resolve();
+        hooks.then(
+          () => planPipe.write('1'),
+          (err) => {
+            failed = err instanceof GantryError ? err : internal(String(err));
+            planPipe.write('0');
+          },
+        );
+      } else if (word === 'ready') {
+        if (!failed) settle();
+      } else if (word === 'error') {
+        const [step, name, errno, ...detail] = rest;
+        failed ??= describeFailure(plan, Number(step), name ?? '', Number(errno), detail.join(' ').replaceAll('\t', ' ').trim());
+      }
+    };
+    syncPipe.setEncoding('utf8');
+    syncPipe.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    syncPipe.on('error', () => undefined);
+    planPipe.on('error', () => undefined);
+    syncPipe.on('end', () => {
+      if (failed) settle(failed);
+      else if (run.pid !== undefined && plan.fifo === undefined) settle(); // exec: EOF means execve succeeded
+      else settle(spawnError ? internal(`start ${helperPath()}: ${spawnError.message}`) : internal('container init exited before it was ready'));
+    });
+    planPipe.write(encodePlan(plan));
+  });
+  run.ready = ready;
+  run.exited = exited;
+  return run as HelperRun;
+}

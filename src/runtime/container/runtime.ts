@@ -1,0 +1,355 @@
+// The runtime library (runtime/api.ts): container lifecycle over state.json, the
+// cgroup manager and the native helper, with runc's error texts.
+import { closeSync, openSync, readSync, constants as fsConstants, unlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LinuxResources, Spec, State } from '../../oci/runtime-spec.js';
+import { OCI_VERSION } from '../../oci/runtime-spec.js';
+import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
+import { validateProcess, validateSpec } from '../../oci/runtime-spec-validate.js';
+import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
+import { openCgroup } from '../cgroups/index.js';
+import type { CgroupManager } from '../cgroups/index.js';
+import { compileSeccomp } from './seccomp-pending.js';
+import { buildExecPlan, buildLaunchPlan } from '../plan/build.js';
+import { startHelper } from './helper.js';
+import type { HelperRun } from './helper.js';
+import { runHooks } from './hooks.js';
+import { baseStatus, initAlive, listIds, procStat, StateDir, validateId, writePidFile } from './state.js';
+import type { StoredState } from './state.js';
+
+const SIGKILL = 9;
+
+function rfc3339Nano(): string {
+  const now = new Date();
+  const sub = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
+  return `${now.toISOString().slice(0, 23)}${sub}Z`;
+}
+
+/** Waits until the process is gone or a zombie (killed inits may be reaped by anyone). */
+async function waitGone(pid: number, startTime?: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    const st = procStat(pid);
+    if (!st || st.state === 'Z' || (startTime !== undefined && st.startTime !== startTime)) return;
+    await sleep(i < 50 ? 2 : 10);
+  }
+}
+
+export class GantryRuntime implements Runtime {
+  constructor(private readonly opts: RuntimeOptions) {}
+
+  private warn = (msg: string) => this.opts.log?.('warning', msg);
+
+  private dir(id: string): StateDir {
+    validateId(id);
+    return new StateDir(this.opts.root, id);
+  }
+
+  private cgroup(id: string, cgroupsPath: string | undefined): CgroupManager {
+    return openCgroup({ id, cgroupsPath, systemd: this.opts.systemdCgroup, onWarning: this.warn });
+  }
+
+  private async load(id: string): Promise<{ dir: StateDir; stored: StoredState; cg: CgroupManager; status: ContainerState['status'] }> {
+    const dir = this.dir(id);
+    const stored = await dir.read();
+    const cg = this.cgroup(id, stored.cgroupsPath);
+    let status = baseStatus(stored, dir.fifo);
+    if (status !== 'stopped' && (await cg.isFrozen().catch(() => false))) status = 'paused';
+    return { dir, stored, cg, status };
+  }
+
+  private publicState(stored: StoredState, status: ContainerState['status']): ContainerState {
+    const { ociVersion, id, bundle, rootfs, created, annotations, owner } = stored;
+    return { ociVersion, id, pid: status === 'stopped' ? 0 : stored.pid, status, bundle, rootfs, created, ...(annotations ? { annotations } : {}), owner };
+  }
+
+  private hookState(stored: Pick<StoredState, 'id' | 'bundle' | 'annotations' | 'pid'>, status: ContainerState['status']): State {
+    return { ociVersion: OCI_VERSION, id: stored.id, status, pid: stored.pid, bundle: stored.bundle, ...(stored.annotations ? { annotations: stored.annotations } : {}) };
+  }
+
+  private async readSpec(bundle: string): Promise<Spec> {
+    let text: string;
+    try {
+      text = await readFile(join(bundle, 'config.json'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`JSON specification file config.json not found in bundle ${bundle}`);
+      throw wrap('read config.json', err);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw invalidArgument(`config.json: ${(err as Error).message}`);
+    }
+    return validateSpec(json);
+  }
+
+  async create(opts: CreateOptions): Promise<ContainerState> {
+    return (await this.createInit(opts, false)).state;
+  }
+
+  private async createInit(opts: CreateOptions, wait: boolean): Promise<{ state: ContainerState; run: HelperRun }> {
+    const dir = this.dir(opts.id);
+    const bundle = resolve(opts.bundle);
+    const spec = opts.spec ? validateSpec(opts.spec) : await this.readSpec(bundle);
+    const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+    try {
+      await dir.claim();
+    } catch (err) {
+      if ((err as { exists?: boolean }).exists) throw alreadyExists(`container with id exists: ${opts.id}`);
+      throw wrap('create state directory', err);
+    }
+    const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+    const cg = this.cgroup(opts.id, spec.linux?.cgroupsPath);
+    let pid: number | undefined;
+    const stored: StoredState = {
+      ociVersion: spec.ociVersion,
+      id: opts.id,
+      pid: 0,
+      bundle,
+      rootfs,
+      created: rfc3339Nano(),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      owner: '',
+      initStartTime: '',
+      config: spec,
+      cgroupsPath: spec.linux?.cgroupsPath,
+      systemdCgroup: this.opts.systemdCgroup,
+    };
+    try {
+      await cg.create();
+      await cg.apply(spec.linux?.resources ?? {});
+      const plan = buildLaunchPlan(spec, bundle, {
+        rootfs,
+        fifo: dir.fifo,
+        consoleSocket: opts.consoleSocket,
+        cgroupProcs: cg.procsFiles(),
+        preserveFds: opts.preserveFds,
+        wait,
+        seccomp,
+        noPivot: opts.noPivot,
+        stateJson: JSON.stringify(this.hookState(stored, 'created')),
+        warn: this.warn,
+      });
+      const run = startHelper(plan, {
+        stdio: opts.stdio,
+        preserveFds: opts.preserveFds,
+        wrapper: opts.wrapper,
+        onPid: (p) => (pid = p),
+        onHooks: async (p) => {
+          const state = this.hookState({ ...stored, pid: p }, 'creating');
+          await runHooks('prestart', spec.hooks?.prestart, state);
+          await runHooks('createRuntime', spec.hooks?.createRuntime, state);
+          await runHooks('createContainer', spec.hooks?.createContainer, state);
+        },
+      });
+      stored.pid = await run.ready;
+      stored.initStartTime = procStat(stored.pid)?.startTime ?? '';
+      await dir.write(stored);
+      if (opts.pidFile) await writePidFile(opts.pidFile, stored.pid);
+      return { state: this.publicState(stored, 'created'), run };
+    } catch (err) {
+      await this.discard(dir, cg, pid);
+      throw err;
+    }
+  }
+
+  /** Undoes a failed create: the half-made init, its cgroup and the state directory. */
+  private async discard(dir: StateDir, cg: CgroupManager, pid: number | undefined): Promise<void> {
+    if (pid) {
+      try {
+        process.kill(pid, SIGKILL);
+      } catch {
+        // already gone
+      }
+      await waitGone(pid);
+    }
+    await cg.destroy().catch((err) => this.warn(`remove cgroup: ${(err as Error).message}`));
+    await dir.remove();
+  }
+
+  async start(id: string): Promise<void> {
+    const { dir, stored, status } = await this.load(id);
+    if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
+    if (status !== 'created') throw failedPrecondition('cannot start an already running container');
+    await this.releaseInit(dir, stored);
+    try {
+      unlinkSync(dir.fifo);
+    } catch {
+      // a concurrent start removed it
+    }
+    try {
+      await runHooks('poststart', stored.config.hooks?.poststart, this.hookState(stored, 'running'));
+    } catch (err) {
+      this.warn((err as Error).message);
+    }
+  }
+
+  /** Opens exec.fifo for reading: the init's blocked open returns and it execs. */
+  private async releaseInit(dir: StateDir, stored: StoredState): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(dir.fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      throw wrap('open exec fifo', err);
+    }
+    try {
+      const buf = Buffer.alloc(1);
+      for (let i = 0; ; i++) {
+        try {
+          if (readSync(fd, buf, 0, 1, null) === 1) return;
+          // EOF: no writer, so the init is not waiting on the fifo
+          if (!initAlive(stored) || i > 200) throw failedPrecondition('cannot start a container that has stopped');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+          if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
+        }
+        await sleep(i < 100 ? 1 : 10);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async run(opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+    const { run } = await this.createInit(opts, !opts.detach);
+    try {
+      await this.start(opts.id);
+    } catch (err) {
+      await this.delete(opts.id, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    if (opts.detach) return 0;
+    const code = await run.exited;
+    if (!opts.keep) await this.delete(opts.id, { force: true });
+    return code;
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    const { stored, status } = await this.load(id);
+    return this.publicState(stored, status);
+  }
+
+  async list(): Promise<ContainerState[]> {
+    const out: ContainerState[] = [];
+    for (const id of await listIds(this.opts.root)) {
+      try {
+        out.push(await this.state(id));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return out;
+  }
+
+  async kill(id: string, signal: number, opts: { all?: boolean } = {}): Promise<void> {
+    const { stored, cg, status } = await this.load(id);
+    if (status === 'stopped') throw failedPrecondition('container not running');
+    if (opts.all) {
+      await cg.signalAll(signal);
+      if (status === 'paused' && signal === SIGKILL) await cg.thaw();
+      return;
+    }
+    try {
+      process.kill(stored.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw notFound('no such process');
+      throw wrap('kill', err);
+    }
+    if (status === 'paused' && signal === SIGKILL) await cg.thaw();
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    let loaded;
+    try {
+      loaded = await this.load(id);
+    } catch (err) {
+      if (isNotFound(err) && opts.force) {
+        await this.dir(id).remove();
+        return;
+      }
+      throw err;
+    }
+    const { dir, stored, cg, status } = loaded;
+    if ((status === 'running' || status === 'paused') && !opts.force)
+      throw failedPrecondition(`cannot delete container ${id} that is not stopped: ${status}`);
+    if (status !== 'stopped') {
+      try {
+        process.kill(stored.pid, SIGKILL);
+      } catch {
+        // raced with its exit
+      }
+      if (status === 'paused') await cg.thaw();
+      await waitGone(stored.pid, stored.initStartTime);
+    }
+    if (await cg.exists()) {
+      // processes left behind when the container shares the host's pid namespace
+      if ((await cg.pids()).length) {
+        await cg.signalAll(SIGKILL);
+        if (await cg.isFrozen().catch(() => false)) await cg.thaw();
+        for (let i = 0; i < 500 && (await cg.pids()).length; i++) await sleep(10);
+      }
+      await cg.destroy();
+    }
+    await dir.remove();
+    try {
+      await runHooks('poststop', stored.config.hooks?.poststop, this.hookState(stored, 'stopped'));
+    } catch (err) {
+      this.warn((err as Error).message);
+    }
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
+    const { stored, cg, status } = await this.load(id);
+    if (status === 'stopped') throw failedPrecondition('cannot exec in a stopped container: container not running');
+    if (status === 'paused' && !opts.ignorePaused) throw failedPrecondition('cannot exec in a paused container, use --ignore-paused to override');
+    const process = validateProcess(opts.process, 'process');
+    const seccomp = stored.config.linux?.seccomp ? compileSeccomp(stored.config.linux.seccomp) : undefined;
+    const plan = buildExecPlan(stored.config, process, stored.pid, {
+      consoleSocket: opts.consoleSocket,
+      cgroupProcs: cg.procsFiles(),
+      preserveFds: opts.preserveFds,
+      wait: !opts.detach,
+      seccomp,
+      warn: this.warn,
+    });
+    const run = startHelper(plan, { stdio: opts.stdio, preserveFds: opts.preserveFds, wrapper: opts.wrapper });
+    const pid = await run.ready;
+    if (opts.pidFile) await writePidFile(opts.pidFile, pid);
+    if (opts.detach) return { pid };
+    return { pid, exitCode: await run.exited };
+  }
+
+  async pause(id: string): Promise<void> {
+    const { cg, status } = await this.load(id);
+    if (status !== 'running' && status !== 'created') throw failedPrecondition('container not running');
+    await cg.freeze();
+  }
+
+  async resume(id: string): Promise<void> {
+    const { cg, status } = await this.load(id);
+    if (status !== 'paused') throw failedPrecondition('container not paused');
+    await cg.thaw();
+  }
+
+  async pids(id: string): Promise<number[]> {
+    const { cg } = await this.load(id);
+    return (await cg.exists()) ? cg.pids() : [];
+  }
+
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    const { dir, stored, cg, status } = await this.load(id);
+    if (status === 'stopped') throw failedPrecondition('container not running');
+    await cg.apply(resources);
+    const linux = (stored.config.linux ??= {});
+    linux.resources = { ...linux.resources, ...resources };
+    await dir.write(stored);
+  }
+
+  async stats(id: string): Promise<CgroupStatsSnapshot> {
+    const { cg, status } = await this.load(id);
+    if (status === 'stopped') throw failedPrecondition('container not running');
+    return cg.stats();
+  }
+}

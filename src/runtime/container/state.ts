@@ -1,0 +1,111 @@
+// On-disk container state: <root>/<id>/state.json (atomic temp + rename) and exec.fifo,
+// plus the liveness check that turns them into a status (runc's rules).
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
+import { invalidArgument, notFound } from '../../errdefs/index.js';
+import type { ContainerState } from '../api.js';
+
+/** What state.json holds: the public state plus what later verbs need. */
+export interface StoredState extends Omit<ContainerState, 'status'> {
+  /** /proc/<pid>/stat starttime of the init, so a recycled pid is not mistaken for it. */
+  initStartTime: string;
+  config: Spec;
+  cgroupsPath?: string;
+  systemdCgroup?: boolean;
+}
+
+const ID_RE = /^[\w+\-.]+$/;
+
+export function validateId(id: string): void {
+  if (!id || !ID_RE.test(id) || id === '.' || id === '..') throw invalidArgument(`invalid container id format: ${id}`);
+}
+
+export class StateDir {
+  constructor(readonly root: string, readonly id: string) {}
+  get dir(): string {
+    return join(this.root, this.id);
+  }
+  get stateFile(): string {
+    return join(this.dir, 'state.json');
+  }
+  get fifo(): string {
+    return join(this.dir, 'exec.fifo');
+  }
+
+  /** Claims the id: the directory's exclusive creation is the duplicate check. */
+  async claim(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    try {
+      await mkdir(this.dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(), { exists: true });
+      throw err;
+    }
+  }
+
+  async write(state: StoredState): Promise<void> {
+    const tmp = join(this.dir, `.state.json.${process.pid}.tmp`);
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(state));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.stateFile);
+  }
+
+  async read(): Promise<StoredState> {
+    try {
+      return JSON.parse(await readFile(this.stateFile, 'utf8')) as StoredState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`container ${this.id} does not exist`);
+      throw err;
+    }
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function listIds(root: string): Promise<string[]> {
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'state.json'))).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** [state letter, starttime] of a process, or undefined when it is gone. */
+export function procStat(pid: number): { state: string; startTime: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The init still runs (not a zombie, not a recycled pid). */
+export function initAlive(s: Pick<StoredState, 'pid' | 'initStartTime'>): boolean {
+  if (!s.pid) return false;
+  const st = procStat(s.pid);
+  return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === s.initStartTime;
+}
+
+export function baseStatus(s: StoredState, fifo: string): ContainerStatus {
+  if (!initAlive(s)) return 'stopped';
+  return existsSync(fifo) ? 'created' : 'running';
+}
+
+export async function writePidFile(path: string, pid: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, String(pid));
+  await rename(tmp, path);
+}

@@ -1,0 +1,292 @@
+// OCI config → launch plan. Pure functions: every host fact the plan depends on
+// arrives in the options, so the whole translation is unit-testable without root.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Hook, LinuxDevice, LinuxIDMapping, Mount, POSIXRlimit, Process, Spec } from '../../oci/runtime-spec.js';
+import { invalidArgument, notImplemented } from '../../errdefs/index.js';
+import { capabilityMask } from '../capabilities.js';
+import { parseMountOptions, PROPAGATION } from './mount-options.js';
+import { CLONE, MS, Mode, NS_FILE, OpFlag } from './types.js';
+import type { LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, PlanRlimit } from './types.js';
+
+export interface ProcessPlanOptions {
+  consoleSocket?: string;
+  cgroupProcs?: string[];
+  preserveFds?: number;
+  /** The helper's parent waits for the process and exits with its status. */
+  wait?: boolean;
+  /** Compiled linux.seccomp (runtime/seccomp), when the config has one. */
+  seccomp?: { program: Buffer; flags: number };
+  /** Sink for fields the host cannot honour. */
+  warn?: (msg: string) => void;
+}
+
+export interface LaunchPlanOptions extends ProcessPlanOptions {
+  /** Absolute rootfs path (root.path resolved against the bundle). */
+  rootfs?: string;
+  /** exec.fifo the init blocks on until start. */
+  fifo?: string;
+  noPivot?: boolean;
+  /** State JSON given to startContainer hooks. */
+  stateJson?: string;
+  /** Mount type of /sys/fs/cgroup on the host: a "cgroup" mount is bound from it. */
+  hostCgroupRoot?: string;
+  /** Whether AppArmor / SELinux are enabled on the host. */
+  apparmor?: boolean;
+  selinux?: boolean;
+}
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+const DEFAULT_DEVICES: LinuxDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666 },
+];
+
+const DEFAULT_SYMLINKS: [string, string][] = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+];
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+/** Namespaces to create (clone flags) and to join (setns), user first and mount last. */
+export function planNamespaces(spec: Spec, warn?: (msg: string) => void): { cloneFlags: number; joins: NamespaceJoin[] } {
+  let cloneFlags = 0;
+  const joins: NamespaceJoin[] = [];
+  const seen = new Set<string>();
+  for (const ns of spec.linux?.namespaces ?? []) {
+    if (seen.has(ns.type)) throw invalidArgument(`config.json: linux.namespaces: duplicate namespace type "${ns.type}"`);
+    seen.add(ns.type);
+    const flag = CLONE[ns.type];
+    if (ns.type === 'time') {
+      if (!ns.path) throw notImplemented('config.json: linux.namespaces: creating a time namespace is not supported by this runtime');
+      warn?.('joining a time namespace: clock offsets of the joined namespace apply');
+    }
+    if (ns.path) joins.push({ type: flag, path: ns.path });
+    else cloneFlags |= flag;
+  }
+  const rank = (j: NamespaceJoin) => (j.type === CLONE.user ? 0 : j.type === CLONE.mount ? 2 : 1);
+  joins.sort((a, b) => rank(a) - rank(b));
+  return { cloneFlags, joins };
+}
+
+function idMap(maps: LinuxIDMapping[] | undefined): string | undefined {
+  if (!maps?.length) return undefined;
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** The caller's rootfs propagation for "/" (runc's default is rslave). */
+function rootPropagation(spec: Spec): number {
+  const p = spec.linux?.rootfsPropagation;
+  return p ? (PROPAGATION[p] ?? MS.SLAVE | MS.REC) : MS.SLAVE | MS.REC;
+}
+
+function inRoot(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+/** One OCI mount → mount ops (mount, then remount for bind flags, then propagation). */
+export function planMount(m: Mount, bundle: string, opts: { userns: boolean; hostCgroupRoot?: string }): PlanOp[] {
+  const o = parseMountOptions(m.options);
+  const dst = inRoot(m.destination);
+  const ops: PlanOp[] = [];
+  let type = m.type ?? '';
+  let source = m.source ?? '';
+  let bind = o.bind || type === 'bind';
+  let recursive = o.recursive;
+  if (type === 'cgroup' || type === 'cgroup2') {
+    // The host's cgroup tree, read-only as asked: a fresh v1 mount would collide with the host's hierarchies.
+    bind = true;
+    recursive = true;
+    source = opts.hostCgroupRoot ?? '/sys/fs/cgroup';
+  }
+  if (bind) {
+    const src = isAbsolute(source) ? source : resolve(bundle, source);
+    ops.push({ kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkauto, src, dst, mountFlags: MS.BIND | (recursive ? MS.REC : 0) });
+    const extra = o.flags & ~MS.REMOUNT;
+    if (extra) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst, mountFlags: MS.BIND | extra });
+    type = '';
+  } else {
+    ops.push({
+      kind: 'mount',
+      flags: OpFlag.InRoot | OpFlag.Mkdir,
+      src: source || type,
+      dst,
+      fstype: type,
+      mountFlags: o.flags,
+      data: o.data.join(','),
+    });
+  }
+  for (const p of o.propagation) ops.push({ kind: 'mount', flags: OpFlag.InRoot, dst, mountFlags: p });
+  return ops;
+}
+
+/** Default and configured device nodes; inside a user namespace they are bind mounts of the host's. */
+export function planDevices(spec: Spec, userns: boolean): PlanOp[] {
+  const configured = spec.linux?.devices ?? [];
+  const byPath = new Map<string, LinuxDevice>();
+  for (const d of [...DEFAULT_DEVICES, ...configured]) byPath.set(d.path, d);
+  const ops: PlanOp[] = [];
+  for (const d of byPath.values()) {
+    const dst = inRoot(d.path);
+    if (userns) {
+      ops.push({ kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkfile, src: d.path, dst, mountFlags: MS.BIND });
+      continue;
+    }
+    const type = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
+    ops.push({
+      kind: 'mknod',
+      flags: OpFlag.InRoot,
+      dst,
+      mode: type | ((d.fileMode ?? 0o666) & 0o7777),
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    });
+  }
+  const mounts = new Set((spec.mounts ?? []).map((m) => m.destination));
+  for (const [target, link] of DEFAULT_SYMLINKS) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: target, dst: link });
+  if (mounts.has('/dev/pts') && !byPath.has('/dev/ptmx')) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: 'pts/ptmx', dst: '/dev/ptmx' });
+  return ops;
+}
+
+function planHooks(hooks: Hook[] | undefined): PlanHook[] {
+  return (hooks ?? []).map((h) => ({ path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }));
+}
+
+export function planRlimits(rlimits: POSIXRlimit[] | undefined): PlanRlimit[] {
+  return (rlimits ?? []).map((r, i) => {
+    const resource = RLIMITS[r.type];
+    if (resource === undefined) throw invalidArgument(`config.json: process.rlimits[${i}].type: unknown rlimit "${r.type}"`);
+    return { resource, soft: BigInt(r.soft), hard: BigInt(r.hard) };
+  });
+}
+
+export function planCapabilities(p: Process): PlanCapabilities | undefined {
+  const c = p.capabilities;
+  if (!c) return undefined;
+  const mask = (field: keyof typeof c) => {
+    try {
+      return capabilityMask(c[field] ?? []);
+    } catch (err) {
+      throw invalidArgument(`config.json: process.capabilities.${field}: ${(err as Error).message}`);
+    }
+  };
+  return { bounding: mask('bounding'), effective: mask('effective'), inheritable: mask('inheritable'), permitted: mask('permitted'), ambient: mask('ambient') };
+}
+
+function warnUnsupported(p: Process, opts: LaunchPlanOptions | ProcessPlanOptions & { apparmor?: boolean; selinux?: boolean }): void {
+  if (p.apparmorProfile && !opts.apparmor) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: AppArmor is not enabled on this host`);
+  if (p.selinuxLabel && !opts.selinux) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: SELinux is not enabled on this host`);
+}
+
+/** The process part shared by create and exec. */
+export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPlan, 'mode' | 'cloneFlags' | 'joins' | 'ops' | 'startContainerHooks'> {
+  const args = p.args ?? [];
+  if (args.length === 0) throw invalidArgument('config.json: process.args: expected at least one argument');
+  if (p.terminal && !opts.consoleSocket) throw invalidArgument('cannot allocate tty if runc will detach without setting console socket');
+  if (!p.terminal && opts.consoleSocket) throw invalidArgument('cannot use console socket if runc will not detach or allocate tty');
+  warnUnsupported(p, opts);
+  return {
+    rlimits: planRlimits(p.rlimits),
+    capabilities: planCapabilities(p),
+    seccomp: opts.seccomp,
+    noNewPrivileges: p.noNewPrivileges ?? false,
+    uid: p.user.uid,
+    gid: p.user.gid,
+    additionalGids: p.user.additionalGids ?? [],
+    umask: p.user.umask,
+    cwd: p.cwd,
+    env: p.env ?? [],
+    args,
+    oomScoreAdj: p.oomScoreAdj,
+    terminal: p.terminal ?? false,
+    consoleSocket: opts.consoleSocket,
+    consoleSize: p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : undefined,
+    cgroupProcs: opts.cgroupProcs ?? [],
+    wait: opts.wait ?? false,
+    preserveFds: opts.preserveFds ?? 0,
+  };
+}
+
+/** The plan for `create`: new namespaces, the rootfs, and the init process. */
+export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOptions = {}): LaunchPlan {
+  if (!spec.process) throw invalidArgument('config.json: process: required for create');
+  const { cloneFlags, joins } = planNamespaces(spec, opts.warn);
+  const userns = (cloneFlags & CLONE.user) !== 0 || joins.some((j) => j.type === CLONE.user);
+  const newMountNs = (cloneFlags & CLONE.mount) !== 0;
+  if (!newMountNs) throw invalidArgument('config.json: linux.namespaces: a mount namespace is required');
+  if ((spec.hostname || spec.domainname) && !(cloneFlags & CLONE.uts) && !joins.some((j) => j.type === CLONE.uts))
+    throw invalidArgument('unable to set hostname without a private UTS namespace');
+  if ((cloneFlags & CLONE.user) && !spec.linux?.uidMappings?.length)
+    throw invalidArgument('config.json: linux.uidMappings: required with a new user namespace');
+  if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
+  if (spec.linux?.mountLabel && !opts.selinux) opts.warn?.('linux.mountLabel ignored: SELinux is not enabled on this host');
+  if (spec.linux?.personality) opts.warn?.('linux.personality ignored: not supported by this runtime');
+  const rootfs = opts.rootfs ?? resolve(bundle, spec.root?.path ?? 'rootfs');
+
+  const ops: PlanOp[] = [
+    { kind: 'mount', dst: '/', mountFlags: rootPropagation(spec) & MS.SHARED ? MS.SLAVE | MS.REC : rootPropagation(spec) },
+    { kind: 'mount', src: rootfs, dst: rootfs, mountFlags: MS.BIND | MS.REC, flags: OpFlag.ReopenRoot },
+    { kind: 'mount', dst: rootfs, mountFlags: MS.PRIVATE },
+  ];
+  for (const m of spec.mounts ?? []) ops.push(...planMount(m, bundle, { userns, hostCgroupRoot: opts.hostCgroupRoot }));
+  ops.push(...planDevices(spec, userns));
+  const runtimeHooks = [...(spec.hooks?.prestart ?? []), ...(spec.hooks?.createRuntime ?? []), ...(spec.hooks?.createContainer ?? [])];
+  if (runtimeHooks.length) ops.push({ kind: 'hooks' });
+  ops.push(opts.noPivot ? { kind: 'chroot' } : { kind: 'pivot_root' });
+  const prop = spec.linux?.rootfsPropagation;
+  if (prop) ops.push({ kind: 'mount', flags: OpFlag.InRoot, dst: '/', mountFlags: PROPAGATION[prop] ?? 0 });
+  if (spec.hostname) ops.push({ kind: 'sethostname', data: spec.hostname });
+  if (spec.domainname) ops.push({ kind: 'setdomainname', data: spec.domainname });
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))
+    ops.push({ kind: 'sysctl', flags: OpFlag.InRoot, dst: join('/proc/sys', key.replaceAll('.', '/')), data: value });
+  if (spec.root?.readonly) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst: '/', mountFlags: MS.BIND | MS.RDONLY });
+  for (const p of spec.linux?.readonlyPaths ?? []) ops.push({ kind: 'readonly', flags: OpFlag.InRoot, dst: p });
+  for (const p of spec.linux?.maskedPaths ?? []) ops.push({ kind: 'mask', flags: OpFlag.InRoot, dst: p });
+
+  return {
+    mode: Mode.Create,
+    cloneFlags,
+    joins,
+    uidMap: idMap(spec.linux?.uidMappings),
+    gidMap: idMap(spec.linux?.gidMappings),
+    rootfs,
+    ops,
+    startContainerHooks: planHooks(spec.hooks?.startContainer),
+    stateJson: opts.stateJson,
+    fifo: opts.fifo,
+    ...planProcess(spec.process, opts),
+  };
+}
+
+/** The plan for `exec`: join the namespaces of the container's init and run process. */
+export function buildExecPlan(spec: Spec, process: Process, initPid: number, opts: ProcessPlanOptions = {}): LaunchPlan {
+  const joins: NamespaceJoin[] = [];
+  for (const ns of spec.linux?.namespaces ?? []) {
+    joins.push({ type: CLONE[ns.type], path: `/proc/${initPid}/ns/${NS_FILE[ns.type]}` });
+  }
+  const rank = (j: NamespaceJoin) => (j.type === CLONE.user ? 0 : j.type === CLONE.mount ? 2 : 1);
+  joins.sort((a, b) => rank(a) - rank(b));
+  return {
+    mode: Mode.Exec,
+    cloneFlags: 0,
+    joins,
+    ops: [],
+    startContainerHooks: [],
+    ...planProcess(process, opts),
+  };
+}
