@@ -1,0 +1,40 @@
+// `gantry network inspect`: docker's JSON (4-space indented array) or -f templates.
+import type { Command } from '../command.js';
+import { isNotFound } from '../../errdefs/index.js';
+import type { NetworkRecord } from '../../network/index.js';
+import { openNetworks, renderTemplate } from './network-ls.js';
+
+export const command: Command = {
+  spec: {
+    name: 'network inspect',
+    usage: '[OPTIONS] NETWORK [NETWORK...]',
+    description: 'Display detailed information on one or more networks',
+    minArgs: 1,
+    flags: [
+      { name: 'format', short: 'f', type: 'string', description: 'Format output using a custom template' },
+      { name: 'verbose', short: 'v', type: 'bool', description: 'Verbose output for diagnostics' },
+    ],
+  },
+  async run(ctx, { flags, args }) {
+    const svc = await openNetworks(ctx);
+    const found: NetworkRecord[] = [];
+    const errors: string[] = [];
+    for (const ref of args) {
+      try {
+        found.push(await svc.inspect(ref));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        errors.push(`No such network: ${ref}`);
+      }
+    }
+    const format = flags.format as string | undefined;
+    if (format && format !== 'json') {
+      const fmt = format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+      ctx.stdout.write(found.map((n) => renderTemplate(fmt, n) + '\n').join(''));
+    } else {
+      ctx.stdout.write(JSON.stringify(found, null, 4) + '\n');
+    }
+    for (const e of errors) ctx.stderr.write(`Error: ${e}\n`);
+    return errors.length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,29 @@
+// `gantry network prune`: removes every user-defined network no container uses.
+import type { Command } from '../command.js';
+import { createInterface } from 'node:readline/promises';
+import { openNetworks } from './network-ls.js';
+
+export const command: Command = {
+  spec: {
+    name: 'network prune',
+    usage: '[OPTIONS]',
+    description: 'Remove all unused networks',
+    maxArgs: 0,
+    flags: [
+      { name: 'filter', type: 'list', description: 'Provide filter values (e.g. "until=<timestamp>")' },
+      { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    ],
+  },
+  async run(ctx, { flags }) {
+    if (!flags.force) {
+      ctx.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\n');
+      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
+      const answer = await rl.question('Are you sure you want to continue? [y/N] ');
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return;
+    }
+    const svc = await openNetworks(ctx);
+    const removed = await svc.prune();
+    if (removed.length > 0) ctx.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
+  },
+};
