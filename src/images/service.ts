@@ -1,0 +1,403 @@
+// The image layer's facade for the CLI and the engine: names and IDs to images,
+// pull/push, tag/remove/prune, save/load/import, GC, and container rootfs
+// snapshots (prepare, mount, diff, commit, export).
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
+import { chainIds, sha256Digest, type Digest } from '../oci/digest.js';
+import type { ContainerConfig, Descriptor, ImageConfig, Manifest } from '../oci/image-spec.js';
+import { MediaType } from '../oci/image-spec.js';
+import { familiarString, parseReference, type Reference } from '../oci/reference.js';
+import { applyTar } from './archive/apply.js';
+import { DigestingStream } from './archive/digesting.js';
+import { packDirectory } from './archive/pack.js';
+import { openContentStore, type ContentStore } from './content/index.js';
+import { saveImages } from './export/save.js';
+import { gcImages, type GcOptions, type GcReport } from './gc.js';
+import { applyChanges } from './import/changes.js';
+import { loadArchive, type LoadedImage } from './import/load.js';
+import { hostPlatform, importRootfs, writeImage, type ImportOptions } from './import/rootfs.js';
+import { pullImage, type PullOptions, type PullResult, type RegistryConfig } from './pull.js';
+import { overlayChanges, treeChanges, type Change } from './rootfs-changes.js';
+import { detectSnapshotter } from './snapshots/detect.js';
+import { mountAt, unmount, type Mount } from './snapshots/mount.js';
+import { Snapshotter } from './snapshots/snapshotter.js';
+import { ImageStore, setTag, type StoredImage } from './store/image-store.js';
+import { inspectImage } from './store/inspect.js';
+import { createLayerUnpacker } from './unpack.js';
+import type { LayerUnpacker } from './unpack-api.js';
+
+export interface ImageRecord {
+  /** The config digest (docker's image ID). */
+  id: Digest;
+  /** Familiar names as docker shows them: "busybox:latest". */
+  repoTags: string[];
+  /** Familiar name@digest. */
+  repoDigests: string[];
+  created?: string;
+  /** Unpacked size of all layers, as docker reports it. */
+  size: number;
+  config: ImageConfig;
+  manifest: Descriptor;
+  chainIds: Digest[];
+  lastTagTime?: string;
+}
+
+export type RemoveResult = { Untagged: string } | { Deleted: string };
+
+export interface RemoveOptions {
+  force?: boolean;
+  noPrune?: boolean;
+  /** Returns the ID of a container using the image, if any. */
+  inUse?: (imageId: Digest) => Promise<string | undefined>;
+}
+
+export interface CommitOptions {
+  reference?: string;
+  changes?: string[];
+  message?: string;
+  author?: string;
+  /** The container's config, as docker commit records it (changes apply on top). */
+  config?: ContainerConfig;
+}
+
+const shortHex = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
+const ID_RE = /^(sha256:)?[0-9a-f]{1,64}$/;
+
+export class ImageService {
+  readonly unpacker: LayerUnpacker;
+
+  constructor(
+    readonly root: string,
+    readonly runroot: string,
+    readonly content: ContentStore,
+    readonly snapshots: Snapshotter,
+    readonly store: ImageStore,
+    readonly registryConfig?: RegistryConfig,
+  ) {
+    this.unpacker = createLayerUnpacker(snapshots);
+  }
+
+  private get deps() {
+    return { content: this.content, snapshots: this.snapshots, images: this.store, unpacker: this.unpacker };
+  }
+
+  // ---- names and records ----
+
+  private async toRecord(img: StoredImage): Promise<ImageRecord> {
+    const config = JSON.parse((await this.content.readBlob(img.id)).toString()) as ImageConfig;
+    const chain = chainIds(config.rootfs.diff_ids);
+    let size = 0;
+    for (const c of chain) size += (await this.snapshots.stat(c))?.size ?? 0;
+    return {
+      id: img.id,
+      repoTags: img.tags.map((t) => familiarString(parseReference(t))),
+      repoDigests: img.digests.map((d) => familiarString(parseReference(d))),
+      created: config.created,
+      size,
+      config,
+      manifest: img.manifest,
+      chainIds: chain,
+      lastTagTime: img.lastTagTime,
+    };
+  }
+
+  /** Finds the stored image for a name, name@digest, full ID or unique ID prefix. */
+  private async find(refOrId: string): Promise<{ img: StoredImage; byName?: Reference }> {
+    const images = await this.store.list();
+    if (/^sha256:[0-9a-f]{64}$/.test(refOrId)) {
+      const img = images.find((i) => i.id === refOrId);
+      if (img) return { img };
+    }
+    let ref: Reference | undefined;
+    try {
+      ref = parseReference(refOrId);
+    } catch {
+      // not a name; maybe an ID prefix
+    }
+    if (ref) {
+      const s = ref.toString();
+      const img = ref.digest
+        ? images.find((i) => i.digests.includes(s) || (i.manifest.digest === ref!.digest && [...i.tags, ...i.digests].some((t) => t.startsWith(ref!.name + (t.includes('@') ? '@' : ':')))))
+        : images.find((i) => i.tags.includes(s));
+      if (img) return { img, byName: ref };
+    }
+    if (ID_RE.test(refOrId)) {
+      const prefix = refOrId.startsWith('sha256:') ? refOrId : `sha256:${refOrId}`;
+      const matches = images.filter((i) => i.id.startsWith(prefix));
+      if (matches.length > 1) throw invalidArgument(`short ID ${refOrId} is ambiguous`);
+      if (matches[0]) return { img: matches[0] };
+    }
+    throw notFound(`No such image: ${refOrId}`);
+  }
+
+  async resolve(refOrId: string): Promise<ImageRecord> {
+    return this.toRecord((await this.find(refOrId)).img);
+  }
+
+  async list(): Promise<ImageRecord[]> {
+    const out: ImageRecord[] = [];
+    for (const img of await this.store.list()) out.push(await this.toRecord(img));
+    return out;
+  }
+
+  async inspect(refOrId: string): Promise<Record<string, unknown>> {
+    const r = await this.resolve(refOrId);
+    const ids: string[] = [];
+    for (const c of r.chainIds) ids.unshift((await this.snapshots.stat(c))?.id ?? '');
+    const dir = (id: string) => join(this.snapshots.root, id, 'fs');
+    const data =
+      this.snapshots.name === 'overlayfs' && ids.length > 0 && ids.every(Boolean)
+        ? Object.fromEntries(
+            Object.entries({ LowerDir: ids.slice(1).map(dir).join(':'), UpperDir: dir(ids[0]!) }).filter(([, v]) => v !== ''),
+          )
+        : ids[0]
+          ? { Dir: dir(ids[0]) }
+          : null;
+    return inspectImage(r, { Name: this.snapshots.name, Data: data });
+  }
+
+  // ---- registry ----
+
+  async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
+    return pullImage(this.deps, reference, { registryConfig: this.registryConfig, ...opts });
+  }
+
+  async push(reference: string, opts: Omit<PullOptions, 'platform'> = {}, target = reference): Promise<{ digest: Digest; size: number }> {
+    const { img } = await this.find(reference);
+    // push.ts belongs to the distribution side; loaded when used (it may not exist in every build).
+    const mod = (await import('./push.js' as string)) as {
+      pushImage(deps: { content: ContentStore }, source: { manifest: Descriptor }, target: string, opts?: Omit<PullOptions, 'platform'>): Promise<{ digest: Digest; size: number }>;
+    };
+    return mod.pushImage({ content: this.content }, { manifest: img.manifest }, parseReference(target).toString(), { registryConfig: this.registryConfig, ...opts });
+  }
+
+  // ---- local names ----
+
+  async tag(source: string, target: string): Promise<void> {
+    const { img } = await this.find(source);
+    const ref = parseReference(target);
+    if (ref.digest) throw invalidArgument('refusing to create a tag with a digest reference');
+    const now = new Date().toISOString();
+    await this.store.update((images) => {
+      const cur = images[img.id];
+      if (!cur) throw notFound(`No such image: ${source}`);
+      setTag(images, cur, ref.toString(), now);
+    });
+  }
+
+  async remove(refOrId: string, opts: RemoveOptions = {}): Promise<RemoveResult[]> {
+    const { img, byName } = await this.find(refOrId);
+    const user = opts.inUse ? await opts.inUse(img.id) : undefined;
+    const results: RemoveResult[] = [];
+    let deleted = false;
+    await this.store.update(async (images) => {
+      const cur = images[img.id];
+      if (!cur) throw notFound(`No such image: ${refOrId}`);
+      const untag = (names: string[]) => {
+        for (const n of names) results.push({ Untagged: familiarString(parseReference(n)) });
+      };
+      if (byName) {
+        const name = byName.toString();
+        const lastName = cur.tags.filter((t) => t !== name).length === 0;
+        if (lastName && user && !opts.force) {
+          throw conflict(
+            `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortHex(user)} is using its referenced image ${shortHex(img.id)}`,
+          );
+        }
+        if (cur.tags.includes(name)) {
+          cur.tags = cur.tags.filter((t) => t !== name);
+          untag([name]);
+        } else {
+          cur.digests = cur.digests.filter((d) => d !== name);
+          untag([name]);
+        }
+        if (cur.tags.length > 0 || user) return;
+        untag(cur.digests);
+      } else {
+        if (user && !opts.force) {
+          throw conflict(`conflict: unable to delete ${shortHex(img.id)} (must be forced) - image is being used by stopped container ${shortHex(user)}`);
+        }
+        if (cur.tags.length > 1 && !opts.force) {
+          throw conflict(`conflict: unable to delete ${shortHex(img.id)} (must be forced) - image is referenced in multiple repositories`);
+        }
+        untag([...cur.tags, ...cur.digests]);
+        if (user) {
+          cur.tags = [];
+          cur.digests = [];
+          return;
+        }
+      }
+      delete images[img.id];
+      results.push({ Deleted: img.id });
+      deleted = true;
+    });
+    if (deleted) await this.gc();
+    return results;
+  }
+
+  /** Removes dangling images (all unused ones with `all`); returns what went and the bytes freed. */
+  async prune(opts: { all?: boolean; keep?: (r: ImageRecord) => boolean; inUse?: (imageId: Digest) => Promise<string | undefined> } = {}) {
+    const deleted: RemoveResult[] = [];
+    for (const r of await this.list()) {
+      if (!opts.all && r.repoTags.length > 0) continue;
+      if (opts.keep?.(r)) continue;
+      if (opts.inUse && (await opts.inUse(r.id))) continue;
+      const removed = await this.store.update((images) => {
+        const cur = images[r.id];
+        if (!cur) return false;
+        for (const t of [...cur.tags, ...cur.digests]) deleted.push({ Untagged: familiarString(parseReference(t)) });
+        delete images[r.id];
+        return true;
+      });
+      if (removed) deleted.push({ Deleted: r.id });
+    }
+    const report = deleted.length > 0 ? await this.gc() : undefined;
+    return { deleted, spaceReclaimed: report?.bytesReclaimed ?? 0 };
+  }
+
+  gc(opts: GcOptions = {}): Promise<GcReport> {
+    return gcImages(this.deps, opts);
+  }
+
+  // ---- archives ----
+
+  async save(refs: string[], out: Writable): Promise<void> {
+    const items = new Map<Digest, { id: Digest; manifest: Descriptor; names: string[] }>();
+    for (const r of refs) {
+      const { img, byName } = await this.find(r);
+      const item = items.get(img.id) ?? { id: img.id, manifest: img.manifest, names: [] };
+      if (byName?.tag && !item.names.includes(byName.toString())) item.names.push(byName.toString());
+      items.set(img.id, item);
+    }
+    await saveImages(this.content, [...items.values()], out);
+  }
+
+  async load(input: Readable): Promise<LoadedImage[]> {
+    const staging = join(this.root, 'tmp');
+    await mkdir(staging, { recursive: true });
+    return loadArchive(this.deps, input, staging);
+  }
+
+  async importRootfs(input: Readable, opts: ImportOptions = {}): Promise<Digest> {
+    const reference = opts.reference ? parseReference(opts.reference).toString() : undefined;
+    return importRootfs(this.deps, input, { ...opts, reference });
+  }
+
+  // ---- container rootfs ----
+
+  /** Creates the writable snapshot `key` over the image's layers; returns its mounts. */
+  async prepareRootfs(imageId: string | undefined, key: string): Promise<{ mounts: Mount[] }> {
+    const parent = imageId === undefined ? undefined : (await this.resolve(imageId)).chainIds.at(-1);
+    await this.snapshots.prepare(key, parent);
+    return { mounts: await this.snapshots.mounts(key) };
+  }
+
+  /** Mounts snapshot `key` on target (one mount(8) spawn; layer paths relative to keep options short). */
+  async mountRootfs(key: string, target: string): Promise<void> {
+    const [m] = await this.snapshots.mounts(key, true);
+    if (!m) throw notFound(`snapshot ${key} has no mounts`);
+    await mountAt(m, target, this.snapshots.root);
+  }
+
+  unmountRootfs(target: string): Promise<void> {
+    return unmount(target);
+  }
+
+  removeRootfs(key: string): Promise<void> {
+    return this.snapshots.remove(key);
+  }
+
+  async rootfsChanges(key: string): Promise<Change[]> {
+    const info = await this.snapshots.mustStat(key);
+    const upper = this.snapshots.fsPath(info.id);
+    const parents = info.parent === undefined ? [] : await this.snapshots.chain(info.parent);
+    if (this.snapshots.name === 'overlayfs') return overlayChanges(upper, parents.map((p) => this.snapshots.fsPath(p.id)));
+    return treeChanges(upper, parents[0] && this.snapshots.fsPath(parents[0].id));
+  }
+
+  /** Turns a container's changes into a new image layer (docker commit). Returns the image ID. */
+  async commitRootfs(key: string, opts: CommitOptions = {}): Promise<Digest> {
+    const info = await this.snapshots.mustStat(key);
+    if (this.snapshots.name !== 'overlayfs') throw invalidArgument('commit needs the overlayfs snapshotter');
+    const parentImage = info.parent === undefined ? undefined : await this.imageForChain(info.parent);
+    const base: ImageConfig = parentImage?.config ?? { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
+    const tar = packDirectory(this.snapshots.fsPath(info.id), { whiteouts: 'overlay' }) as Readable;
+    const digesting = new DigestingStream();
+    const blob = await this.content.ingest(`commit-${randomBytes(8).toString('hex')}`);
+    const toBlob = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        blob.write(chunk).then(() => cb(null, chunk), cb);
+      },
+    });
+    tar.on('error', (err) => digesting.destroy(err));
+    digesting.on('error', (err) => toBlob.destroy(err));
+    let diffId: Digest;
+    try {
+      await this.snapshots.commitComputed(info.parent, async (dir) => {
+        const { size } = await applyTar(dir, tar.pipe(digesting).pipe(toBlob), this.snapshots.whiteoutMode);
+        diffId = digesting.digest();
+        return { key: info.parent === undefined ? diffId : sha256Digest(`${info.parent} ${diffId}`), size };
+      });
+      await blob.commit({ digest: diffId!, size: digesting.bytes });
+    } catch (err) {
+      await blob.abort().catch(() => {});
+      throw err;
+    }
+    const created = new Date().toISOString();
+    const containerConfig = applyChanges(opts.config ?? base.config ?? {}, opts.changes ?? []);
+    const config: ImageConfig = {
+      ...base,
+      created,
+      author: opts.author ?? base.author,
+      config: containerConfig,
+      rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, diffId!] },
+      history: [...(base.history ?? []), { created, author: opts.author, comment: opts.message }],
+    };
+    if (!config.architecture) Object.assign(config, hostPlatform());
+    const parentLayers = parentImage ? (JSON.parse((await this.content.readBlob(parentImage.manifest.digest)).toString()) as Manifest).layers : [];
+    const { manifest, configDigest } = await writeImage(this.content, config, [
+      ...parentLayers,
+      { mediaType: MediaType.OciLayer, digest: diffId!, size: digesting.bytes },
+    ]);
+    await this.store.recordImage({ name: opts.reference ? parseReference(opts.reference).toString() : undefined, manifest, configDigest });
+    return configDigest;
+  }
+
+  private async imageForChain(top: Digest | string): Promise<ImageRecord | undefined> {
+    for (const r of await this.list()) if (r.chainIds.at(-1) === top) return r;
+    return undefined;
+  }
+
+  /** The container's merged filesystem as a tar stream (docker export). */
+  async exportRootfs(key: string): Promise<Readable> {
+    const info = await this.snapshots.mustStat(key);
+    if (this.snapshots.name !== 'overlayfs' || info.parent === undefined) return packDirectory(this.snapshots.fsPath(info.id));
+    // A read-only overlay with the upper as the top lower: allowed while the container has its own mount.
+    const lowers = [info.id, ...(await this.snapshots.chain(info.parent)).map((s) => s.id)].map((id) => `${id}/fs`);
+    await mkdir(join(this.runroot, 'tmp'), { recursive: true });
+    const target = await mkdtemp(join(this.runroot, 'tmp', 'export-'));
+    await mountAt({ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }, target, this.snapshots.root);
+    const out = new PassThrough();
+    const tar = packDirectory(target);
+    const cleanup = async () => {
+      await unmount(target).catch(() => unmount(target, true));
+      await rm(target, { recursive: true, force: true });
+    };
+    tar.on('error', (err) => void cleanup().finally(() => out.destroy(err)));
+    tar.on('end', () => void cleanup());
+    return tar.pipe(out);
+  }
+}
+
+export async function openImageService(opts: { root: string; runroot: string; registryConfig?: RegistryConfig }): Promise<ImageService> {
+  const snapRoot = join(opts.root, 'snapshots');
+  await mkdir(snapRoot, { recursive: true });
+  const snapshots = new Snapshotter(snapRoot, await detectSnapshotter(snapRoot));
+  await snapshots.init();
+  const store = new ImageStore(join(opts.root, 'images'));
+  await store.init();
+  return new ImageService(opts.root, opts.runroot, openContentStore(join(opts.root, 'content')), snapshots, store, opts.registryConfig);
+}
