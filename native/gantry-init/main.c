@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
   }
   if (plan.fifo) {
     if (mkfifo(plan.fifo, 0622) < 0) { report_error(sync_fd, -1, "mkfifo", errno, plan.fifo); return 125; }
+    if (chmod(plan.fifo, 0622) < 0) { report_error(sync_fd, -1, "chmod exec fifo", errno, plan.fifo); return 125; }
     fifo_fd = open(plan.fifo, O_PATH | O_CLOEXEC);
     if (fifo_fd < 0) { report_error(sync_fd, -1, "open exec fifo", errno, plan.fifo); return 125; }
   }
