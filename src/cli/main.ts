@@ -4,7 +4,7 @@ import { GantryError, ENGINE_EXIT_CODE } from '../errdefs/index.js';
 import { parseFlags, checkArgCount, formatHelp, UsageError, type CommandSpec } from './flags.js';
 import { defaultGlobals, type CliContext } from './context.js';
 import type { Command } from './command.js';
-import { resolveCommand } from './resolve.js';
+import { resolveCommand, isGroup } from './resolve.js';
 
 const PROG = 'gantry';
 
@@ -57,7 +57,9 @@ async function main(argv: string[]): Promise<number> {
       ctx.stdout.write(formatHelp(GLOBAL_SPEC, PROG));
       return 0;
     }
-    ctx.stderr.write(`${PROG}: '${global.args.slice(0, 2).join(' ')}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
+    const [first = '', second = ''] = global.args;
+    const typed = second && !second.startsWith('-') && isGroup(first) ? `${first} ${second}` : first;
+    ctx.stderr.write(`${PROG}: '${typed}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
     return ENGINE_EXIT_CODE;
   }
   const [moduleName, consumed] = resolved;

@@ -33,3 +33,5 @@ export function resolveCommand(words: readonly string[], has: (name: string) => 
   return undefined;
 }
 
+
+export const isGroup = (word: string) => word in GROUP_ALIASES;
