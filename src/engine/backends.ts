@@ -36,15 +36,18 @@ async function optionalImport<T>(relative: string): Promise<T | undefined> {
   }
 }
 
+/** GANTRY_ENGINE_FALLBACK=1 forces the temporary adapters (engine tests while the others settle). */
+const forceFallback = () => process.env.GANTRY_ENGINE_FALLBACK === '1';
+
 export async function loadImages(root: string, runroot: string): Promise<EngineImages> {
-  const mod = await optionalImport<{ openImageService(o: { root: string; runroot: string }): Promise<EngineImages> }>('../images/service.js');
+  const mod = forceFallback() ? undefined : await optionalImport<{ openImageService(o: { root: string; runroot: string }): Promise<EngineImages> }>('../images/service.js');
   if (mod) return mod.openImageService({ root, runroot });
   const { openDirImages } = await import('./fallback/dir-images.js');
   return openDirImages(root);
 }
 
 export async function loadRuntime(root: string): Promise<Runtime> {
-  if (process.env.GANTRY_ENGINE_RUNC !== '1') {
+  if (!forceFallback()) {
     const mod = await optionalImport<{ openRuntime(o: { root: string }): Runtime }>('../runtime/index.js');
     if (mod) return mod.openRuntime({ root });
   }

@@ -82,7 +82,11 @@ export class Containers {
   async view(rec: ContainerRecord): Promise<ContainerRecord> {
     const s = rec.State;
     if (!(s.Running || s.Restarting)) return rec;
-    if (s.Restarting && rec.Gantry.creator === undefined) return rec;
+    if (s.Restarting) {
+      // Between two runs the restarting process owns the container.
+      if (pidAlive(rec.Gantry.restarter ?? 0)) return rec;
+      return { ...rec, State: { ...s, Status: 'exited', Running: false, Restarting: false, Pid: 0 } };
+    }
     const exit = await this.exitInfo(rec.Id);
     if (exit) return { ...rec, State: exitedState(s, exit) };
     if (!this.monitorAlive(rec.Id)) {
@@ -431,6 +435,48 @@ export class Containers {
     }
   }
 
+  /**
+   * Run by the monitor's exit command (`gantry container-cleanup <id>`): records
+   * the exit, releases mount and runtime state, then applies --rm or the
+   * restart policy with docker's back-off (100 ms doubling, reset after 10 s up).
+   */
+  async handleExit(id: string): Promise<void> {
+    const rec = await this.finishExit(id);
+    if (!rec || rec.State.Running) return;
+    await this.event(rec, 'die', { exitCode: String(rec.State.ExitCode) });
+    if (rec.State.OOMKilled) await this.event(rec, 'oom');
+    if (rec.HostConfig.AutoRemove) {
+      await this.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      return;
+    }
+    if (!shouldRestart(rec)) return;
+    const ranMs = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
+    const delay = ranMs >= 10000 ? 100 : Math.min((rec.Gantry.restartDelayMs ?? 50) * 2, 60000);
+    const marked = await this.store.withContainerLock(id, async () => {
+      const cur = await this.store.read(id);
+      if (!cur || cur.Gantry.stoppedByUser || cur.State.Running) return false;
+      cur.State = { ...cur.State, Status: 'restarting', Running: true, Restarting: true };
+      cur.Gantry.restartDelayMs = delay;
+      cur.Gantry.restarter = process.pid;
+      await this.store.write(cur);
+      return true;
+    });
+    if (!marked) return;
+    await new Promise((r) => setTimeout(r, delay));
+    await this.store.withContainerLock(id, async () => {
+      const cur = await this.store.read(id);
+      if (!cur || !cur.State.Restarting) return;
+      delete cur.Gantry.restarter;
+      if (cur.Gantry.stoppedByUser) {
+        cur.State = { ...cur.State, Status: 'exited', Running: false, Restarting: false };
+        await this.store.write(cur);
+        return;
+      }
+      cur.RestartCount += 1;
+      await this.startLocked(cur).catch(() => undefined);
+    });
+  }
+
   attach(id: string) {
     return connectAttach(this.store.runPath(id, 'attach.sock'));
   }
@@ -439,6 +485,20 @@ export class Containers {
 // ---- helpers ----
 
 const INIT_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-init-tiny');
+
+export function shouldRestart(rec: ContainerRecord): boolean {
+  const p = rec.HostConfig.RestartPolicy;
+  if (rec.Gantry.stoppedByUser) return false;
+  switch (p.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure':
+      return rec.State.ExitCode !== 0 && (p.MaximumRetryCount === 0 || rec.RestartCount < p.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
 
 function exitedState(s: ContainerStateJSON, exit: ExitInfo): ContainerStateJSON {
   return { ...s, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt };

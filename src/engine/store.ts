@@ -19,6 +19,8 @@ export interface GantryState {
   imageRef: string;
   /** The user stopped it (unless-stopped policy; boot). */
   stoppedByUser?: boolean;
+  /** Pid of the process waiting out a policy restart's back-off. */
+  restarter?: number;
   /** Back-off before the next policy restart. */
   restartDelayMs?: number;
   /** Named volumes created for image VOLUMEs and -v /path (removed by rm -v). */
