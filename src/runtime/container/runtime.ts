@@ -11,7 +11,7 @@ import { validateProcess, validateSpec } from '../../oci/runtime-spec-validate.j
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
 import type { CgroupManager } from '../cgroups/index.js';
-import { compileSeccomp } from './seccomp-pending.js';
+import { compileSeccomp } from '../seccomp/index.js';
 import { buildExecPlan, buildLaunchPlan } from '../plan/build.js';
 import { startHelper } from './helper.js';
 import type { HelperRun } from './helper.js';
