@@ -1,0 +1,36 @@
+// `gantry save [-o FILE] IMAGE...`: docker-archive with an OCI layout inside.
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { invalidArgument } from '../../errdefs/index.js';
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  spec: {
+    name: 'save',
+    usage: '[OPTIONS] IMAGE [IMAGE...]',
+    description: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    minArgs: 1,
+    flags: [
+      { name: 'output', short: 'o', type: 'string', description: 'Write to a file, instead of STDOUT' },
+      { name: 'platform', type: 'list', description: 'Save only the given platform(s)' },
+    ],
+  },
+  async run(ctx, { flags, args }) {
+    const output = flags.output as string | undefined;
+    if (!output && ctx.stdout.isTTY) {
+      throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    }
+    const { openImageService } = await import('../../images/service.js');
+    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+    if (!output) return void (await svc.save(args, ctx.stdout));
+    // Written beside the target and renamed, so a failed save leaves no truncated file.
+    const tmp = `${output}.tmp-${process.pid}`;
+    try {
+      await svc.save(args, createWriteStream(tmp));
+      await rename(tmp, output);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  },
+};
