@@ -106,9 +106,7 @@ static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int co
     if ((o->opflags & OPF_IN_ROOT) && ctx.root_fd < 0) { report_error(sync_fd, (long)i, op_name(o->kind), EINVAL, "no rootfs"); return 1; }
     if ((e = op_run(&ctx, o))) {
       if (e == ENOENT && (o->opflags & OPF_OPTIONAL)) continue;
-      char detail[8192];
-      snprintf(detail, sizeof detail, "%s\t%s\t%s", o->src, o->dst, o->data);
-      report_error(sync_fd, (long)i, op_name(o->kind), e, detail);
+      report_error(sync_fd, (long)i, op_name(o->kind), e, o->dst);
       return 1;
     }
     if (o->opflags & OPF_REOPEN_ROOT) {

@@ -166,8 +166,8 @@ void report_line(int sync_fd, const char *fmt, ...) {
 void report_error(int sync_fd, long step, const char *name, int err, const char *detail) {
   char clean[2048];
   size_t i = 0;
-  for (; detail && detail[i] && i < sizeof clean - 1; i++) clean[i] = detail[i] == '\n' ? ' ' : detail[i];
+  for (; detail && detail[i] && i < sizeof clean - 1; i++) clean[i] = detail[i] == '\n' || detail[i] == '\t' ? ' ' : detail[i];
   clean[i] = 0;
-  report_line(sync_fd, "error %ld %s %d %s", step, name, err, clean);
+  report_line(sync_fd, "error %ld %d %s\t%s", step, err, name, clean);
   if (sync_fd < 0) fprintf(stderr, "gantry-init: %s %s: %s\n", name, clean, strerror(err));
 }

@@ -35,7 +35,7 @@ struct plan {
 /* Reads and decodes one plan from fd; returns 0 or -errno. */
 int plan_read(int fd, struct plan *p);
 
-/* Reporting on the sync fd: "error <step> <name> <errno> <detail>". */
+/* Reporting on the sync fd: "error <step> <errno> <name>\t<detail>". */
 void report_error(int sync_fd, long step, const char *name, int err, const char *detail);
 void report_line(int sync_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,5 +1,6 @@
 // Starts native/gantry-init with a launch plan and follows its sync protocol
-// (docs/helper-protocol.md): "pid N", "hooks" (answered with one byte), "ready", "error ...".
+// (docs/helper-protocol.md): "pid N", "hooks" (answered with one byte), "ready",
+// "error <step> <errno> <name>\t<detail>".
 import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -116,8 +117,9 @@ export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperR
       } else if (word === 'ready') {
         if (!failed) settle();
       } else if (word === 'error') {
-        const [step, name, errno, ...detail] = rest;
-        failed ??= describeFailure(plan, Number(step), name ?? '', Number(errno), detail.join(' ').replaceAll('\t', ' ').trim());
+        const [step, errno, ...more] = rest;
+        const [name = '', detail = ''] = more.join(' ').split('\t');
+        failed ??= describeFailure(plan, Number(step), name, Number(errno), detail);
       }
     };
     syncPipe.setEncoding('utf8');
