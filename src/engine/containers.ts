@@ -477,6 +477,41 @@ export class Containers {
     });
   }
 
+  async setPaused(ref: string, paused: boolean): Promise<void> {
+    const found = await this.get(ref);
+    await this.store.withContainerLock(found.Id, async () => {
+      const rec = await this.view((await this.store.read(found.Id)) ?? found);
+      if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+      if (paused && rec.State.Paused) throw conflict(`container ${rec.Id} is already paused`);
+      if (!paused && !rec.State.Paused) throw conflict(`container ${rec.Id} is not paused`);
+      if (paused) await this.runtime.pause(rec.Id);
+      else await this.runtime.resume(rec.Id);
+      rec.State = { ...rec.State, Paused: paused, Status: paused ? 'paused' : 'running' };
+      await this.store.write(rec);
+      await this.event(rec, paused ? 'pause' : 'unpause');
+    });
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const found = await this.get(ref);
+    const name = newName.replace(/^\//, '');
+    if (`/${name}` === found.Name) throw conflict(`Renaming a container with the same name as its current name`);
+    await this.store.reserveName(name, found.Id);
+    try {
+      await this.store.withContainerLock(found.Id, async () => {
+        const rec = (await this.store.read(found.Id))!;
+        const old = rec.Name;
+        rec.Name = `/${name}`;
+        await this.store.write(rec);
+        await this.store.releaseName(old, rec.Id);
+        await this.event(rec, 'rename', { oldName: old });
+      });
+    } catch (err) {
+      await this.store.releaseName(name, found.Id);
+      throw err;
+    }
+  }
+
   attach(id: string) {
     return connectAttach(this.store.runPath(id, 'attach.sock'));
   }

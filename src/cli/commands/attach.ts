@@ -1,0 +1,27 @@
+import type { Command } from '../command.js';
+import { openCliEngine, streamToTerminal } from './run.js';
+import { conflict } from '../../errdefs/index.js';
+
+export const command: Command = {
+  spec: {
+    name: 'attach',
+    usage: '[OPTIONS] CONTAINER',
+    description: "Attach local standard input, output, and error streams to a running container",
+    minArgs: 1,
+    maxArgs: 1,
+    flags: [
+      { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+      { name: 'no-stdin', type: 'bool', description: 'Do not attach STDIN' },
+      { name: 'sig-proxy', type: 'bool', default: true, description: 'Proxy all received signals to the process' },
+    ],
+  },
+  async run(ctx, { flags, args }) {
+    const engine = await openCliEngine(ctx);
+    const rec = await engine.containers.get(args[0]!);
+    if (!rec.State.Running) throw conflict('You cannot attach to a stopped container, start it first');
+    const session = await engine.containers.attach(rec.Id);
+    const code = await streamToTerminal(ctx, session, { stdin: !flags['no-stdin'] && rec.Config.OpenStdin, tty: rec.Config.Tty });
+    if (code === 'detached') return 0;
+    return code ?? (await engine.containers.exitInfo(rec.Id))?.exitCode ?? 0;
+  },
+};

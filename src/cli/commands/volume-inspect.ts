@@ -1,0 +1,24 @@
+import type { Command } from '../command.js';
+import { openCliEngine } from './run.js';
+
+export const command: Command = {
+  spec: { name: 'volume inspect', usage: '[OPTIONS] VOLUME [VOLUME...]', description: 'Display detailed information on one or more volumes', minArgs: 1, flags: [{ name: 'format', short: 'f', type: 'string', description: 'Format output using a custom template' }] },
+  async run(ctx, { flags, args }) {
+    const engine = await openCliEngine(ctx);
+    const out: unknown[] = [];
+    let failed = false;
+    for (const name of args) {
+      try {
+        out.push(await engine.volumes.get(name));
+      } catch (err) {
+        failed = true;
+        ctx.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }
+    if (flags.format) {
+      const { renderTemplate } = await import('../../engine/format.js');
+      for (const v of out) ctx.stdout.write(renderTemplate(String(flags.format), v) + '\n');
+    } else ctx.stdout.write(JSON.stringify(out, null, 4) + '\n');
+    return failed ? 1 : 0;
+  },
+};
