@@ -5,7 +5,7 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pack, type Header } from 'tar-stream';
 import { OPAQUE_WHITEOUT, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX, type WhiteoutMode } from './apply.js';
 import { readTreeXattrs } from './xattrs.js';
@@ -75,6 +75,10 @@ export function packDirectory(dir: string, opts: { whiteouts?: WhiteoutMode } = 
     await walk(dir, '');
     p.finalize();
   };
+  // tar-stream produces a streamx stream: hand callers a node stream.
+  const out = new PassThrough();
+  p.on('error', (err: Error) => out.destroy(err));
+  p.pipe(out);
   run().catch((err: Error) => p.destroy(err));
-  return p as unknown as Readable;
+  return out;
 }
