@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
+
+async function withSnapshotter(fn: (s: Snapshotter) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-snap-'));
+  try {
+    const s = new Snapshotter(dir, 'native');
+    await s.init();
+    await fn(s);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('two snapshotters committing one key keep a single snapshot', () =>
+  withSnapshotter(async (s) => {
+    const other = new Snapshotter(s.root, 'native');
+    const fill = (text: string) => async (dir: string) => {
+      await writeFile(join(dir, 'f'), text);
+      return 1;
+    };
+    const [a, b] = await Promise.all([s.commit('sha256:' + 'a'.repeat(64), undefined, fill('x')), other.commit('sha256:' + 'a'.repeat(64), undefined, fill('y'))]);
+    assert.equal(a.id, b.id);
+    const ids = (await readdir(s.root)).filter((n) => /^\d+$/.test(n));
+    assert.deepEqual(ids, [a.id]);
+    assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  }));
+
+test('a failed fill leaves nothing behind', () =>
+  withSnapshotter(async (s) => {
+    await assert.rejects(
+      s.commit('sha256:' + 'b'.repeat(64), undefined, async (dir) => {
+        await writeFile(join(dir, 'partial'), 'x');
+        throw new Error('corrupt layer');
+      }),
+      /corrupt layer/,
+    );
+    assert.equal(await s.stat('sha256:' + 'b'.repeat(64)), undefined);
+    assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+    assert.deepEqual((await readdir(s.root)).filter((n) => /^\d+$/.test(n)), []);
+  }));
+
+test('native snapshots copy their parent; active snapshots are bind mounts', () =>
+  withSnapshotter(async (s) => {
+    const base = await s.commit('sha256:' + 'c'.repeat(64), undefined, async (dir) => (await writeFile(join(dir, 'base'), 'b'), 1));
+    const top = await s.commit('sha256:' + 'd'.repeat(64), base.key, async (dir) => (await writeFile(join(dir, 'top'), 't'), 1));
+    assert.equal(await readFile(join(s.fsPath(top.id), 'base'), 'utf8'), 'b');
+    await s.prepare('ctr1', top.key);
+    const [m] = await s.mounts('ctr1');
+    assert.equal(m?.type, 'bind');
+    assert.deepEqual((await s.chain('ctr1')).map((i) => i.key), ['ctr1', top.key, base.key]);
+    await s.remove('ctr1');
+    assert.equal(await s.stat('ctr1'), undefined);
+  }));
