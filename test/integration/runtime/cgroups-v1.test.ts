@@ -131,7 +131,7 @@ test('cpu, cpuset, blkio and devices settings land in their files', { skip }, as
   assert.equal((await exit).stdout.trim(), 'ok');
 });
 
-test('freeze and thaw; signalAll reaches every process', { skip }, async () => {
+test('freeze and thaw; signalAll reaches every process, and keeps a paused cgroup paused', { skip }, async () => {
   const cg = cgroup('freeze');
   await cg.create();
   const a = await runIn(cg, 'exec sleep 1000');
@@ -144,7 +144,11 @@ test('freeze and thaw; signalAll reaches every process', { skip }, async () => {
   await cg.thaw();
   assert.equal(await cg.isFrozen(), false);
   assert.notEqual(procState(pidA), 'D');
+  // Signalling a paused cgroup leaves it paused; the signal lands on thaw.
+  await cg.freeze();
   await cg.signalAll(15);
+  assert.equal(await cg.isFrozen(), true);
+  await cg.thaw();
   assert.equal((await a.exit).signal, 'SIGTERM');
   assert.equal((await b.exit).signal, 'SIGTERM');
   assert.deepEqual(await cg.pids(), []);

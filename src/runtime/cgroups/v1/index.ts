@@ -99,18 +99,19 @@ export class V1CgroupManager implements CgroupManager {
     return dir === undefined ? [] : pidsInTree(this.fs, dir);
   }
 
-  /** Freezes first so no process can fork a child we would miss. */
+  /** Freezes first so no process can fork a child we would miss; a paused cgroup stays paused. */
   async signalAll(signal: number): Promise<void> {
     await this.ensurePresent();
     if (this.dirOf('freezer') === undefined) {
       signalPids(await this.pids(), signal);
       return;
     }
-    await this.freeze();
+    const wasFrozen = await this.isFrozen();
+    if (!wasFrozen) await this.freeze();
     try {
       signalPids(await this.pids(), signal);
     } finally {
-      await this.thaw();
+      if (!wasFrozen) await this.thaw();
     }
   }
 

@@ -78,7 +78,7 @@ export class V2CgroupManager implements CgroupManager {
     return pidsInTree(this.fs, this.dir);
   }
 
-  /** cgroup.kill (5.14+) kills the whole tree atomically; otherwise freeze, signal, thaw. */
+  /** cgroup.kill (5.14+) kills the whole tree atomically; otherwise freeze, signal, thaw (a paused cgroup stays paused). */
   async signalAll(signal: number): Promise<void> {
     if (signal === SIGKILL && (await this.fs.exists(`${this.dir}/cgroup.kill`))) {
       await writeCgroupFile(this.fs, this.dir, 'cgroup.kill', '1');
@@ -88,11 +88,12 @@ export class V2CgroupManager implements CgroupManager {
       signalPids(await this.pids(), signal);
       return;
     }
-    await this.freeze();
+    const wasFrozen = await this.isFrozen();
+    if (!wasFrozen) await this.freeze();
     try {
       signalPids(await this.pids(), signal);
     } finally {
-      await this.thaw();
+      if (!wasFrozen) await this.thaw();
     }
   }
 
