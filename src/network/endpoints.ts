@@ -18,6 +18,9 @@ export interface Attachment {
   address?: string; // CIDR
   gateway?: string;
   mac?: string;
+  /** 'fast': the default bridge's in-process path (see fastbridge.ts); otherwise CNI. */
+  mode?: 'fast';
+  hostVeth?: string;
 }
 
 export interface EndpointRecord {

@@ -6,19 +6,28 @@ import { promisify } from 'node:util';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wrap } from '../errdefs/index.js';
+import { runWithInput } from './spawn.js';
 
 const run = promisify(execFile);
 
-export async function createNetns(path: string): Promise<void> {
+/** Creates the namespace with loopback up, then runs `ipBatch` (iproute2 batch lines) inside it, all in one exec. */
+export async function createNetns(path: string, ipBatch: string[] = []): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const fh = await open(path, 'w', 0o444);
   await fh.close();
   try {
-    await run('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+    await runWithInput('unshare', [`--net=${path}`, 'ip', '-batch', '-'], ['link set lo up', ...ipBatch].join('\n') + '\n');
   } catch (err) {
     await removeNetns(path).catch(() => undefined);
-    throw wrap(`create network namespace ${path}`, (err as { stderr?: string }).stderr?.trim() || err);
+    throw wrap(`create network namespace ${path}`, err);
   }
+}
+
+/** Runs iproute2 batch lines inside an existing namespace. */
+export async function ipBatchInNetns(path: string, ipBatch: string[]): Promise<void> {
+  await runWithInput('nsenter', [`--net=${path}`, 'ip', '-batch', '-'], ipBatch.join('\n') + '\n').catch((err) => {
+    throw wrap(`configure network namespace ${path}`, err);
+  });
 }
 
 async function isMountPoint(path: string): Promise<boolean> {

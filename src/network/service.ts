@@ -17,7 +17,8 @@ import { hostsContentFor, refreshPeers, writeInPlace } from './hostsfiles.js';
 import { parseCidr } from './ipv4.js';
 import { NetworkLayout } from './layout.js';
 import { withLock } from './lock.js';
-import { createNetns, removeNetns } from './netns.js';
+import { createNetns, ipBatchInNetns, removeNetns } from './netns.js';
+import { FastBridge } from './fastbridge.js';
 import { allocatePorts } from './portalloc.js';
 import { buildResolvConf } from './resolvconf.js';
 import { buildNetworkRecord, buildNetworkSettings, buildPredefinedRecord } from './settings.js';
@@ -46,6 +47,8 @@ export interface NetworkServiceOptions {
   defaultNetwork?: DefaultNetworkOptions;
   /** Host resolver file the containers' resolv.conf derives from. */
   hostResolvConfPath?: string;
+  /** Wire the default bridge in-process instead of through CNI plugins (default true; see docs/network.md). */
+  fastDefaultBridge?: boolean;
 }
 
 export interface NetworkService {
@@ -70,12 +73,18 @@ export class CniNetworkService implements NetworkService {
   private readonly cniPath: string[];
   private readonly defaults: DefaultNetworkOptions;
   private readonly hostResolvConfPath: string;
+  private readonly fastDefault: boolean;
 
   constructor(o: NetworkServiceOptions) {
     this.layout = new NetworkLayout(o.root, o.runroot);
     this.cniPath = o.cniPath ?? ['/usr/lib/cni', '/opt/cni/bin'];
     this.defaults = o.defaultNetwork ?? DEFAULT_BRIDGE;
     this.hostResolvConfPath = o.hostResolvConfPath ?? '/etc/resolv.conf';
+    this.fastDefault = o.fastDefaultBridge ?? true;
+  }
+
+  private fast(conf: StoredConfList): FastBridge | undefined {
+    return this.fastDefault && conf.gantry.isDefault ? new FastBridge(conf, this.layout.ipamDir, this.layout.runroot) : undefined;
   }
 
   async init(): Promise<void> {
@@ -203,6 +212,13 @@ export class CniNetworkService implements NetworkService {
       }
       const eps = await listEndpoints(this.layout);
       const ports = attached.length > 0 ? await allocatePorts(req.ports, eps.flatMap((e) => e.ports)) : [];
+      for (const { a, conf } of attached) {
+        const fast = this.fast(conf);
+        if (!fast) continue;
+        await fast.ensure();
+        const lease = await fast.lease(cid, a.ifName, a.requestedIp);
+        Object.assign(a, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      }
       const r: EndpointRecord = {
         containerId: cid,
         containerName: req.containerName,
@@ -220,9 +236,12 @@ export class CniNetworkService implements NetworkService {
     });
 
     try {
-      await createNetns(rec.netnsPath);
+      // Fast-path attachments are configured inside the netns in the same exec that creates it.
+      const fastBatch = attached.flatMap(({ a, conf }) => (a.mode === 'fast' ? this.fast(conf)!.containerBatch(a.ifName, leaseOf(a)) : []));
+      await createNetns(rec.netnsPath, fastBatch);
       for (const { a, conf } of attached) {
-        await this.addAttachment(rec, a, conf);
+        if (a.mode === 'fast') await this.fast(conf)!.plugHost(leaseOf(a), rec.portsNetwork === a.network ? rec.ports : []);
+        else await this.addAttachment(rec, a, conf);
       }
       await mkdir(files, { recursive: true });
       await writeFile(rec.resolvConfPath, resolvConf);
@@ -294,8 +313,9 @@ export class CniNetworkService implements NetworkService {
         firstError ??= err;
       }
     };
+    const confs = rec ? await loadAllNetworks(this.layout) : [];
     for (const a of [...(rec?.attachments ?? [])].reverse()) {
-      await attempt(() => delNetworkList(this.layout.cacheDir, a.network, containerId, a.ifName, this.cniPath));
+      await attempt(() => this.detach(rec!, a, confs));
     }
     // Results cached for attachments the record does not list (a crash between the two writes).
     for (const entry of await this.cacheEntries((e) => e.containerId === containerId)) {
@@ -312,6 +332,15 @@ export class CniNetworkService implements NetworkService {
       }
     });
     await rm(this.layout.containerFilesDir(containerId), { recursive: true, force: true });
+  }
+
+  private async detach(rec: EndpointRecord, a: Attachment, confs: StoredConfList[]): Promise<void> {
+    if (a.mode !== 'fast') return delNetworkList(this.layout.cacheDir, a.network, rec.containerId, a.ifName, this.cniPath);
+    const conf = confs.find((c) => c.gantry.id === a.networkId);
+    const ports = rec.portsNetwork === a.network ? rec.ports : [];
+    if (conf) return new FastBridge(conf, this.layout.ipamDir, this.layout.runroot).unplug(rec.containerId, a.address, a.hostVeth!, ports);
+    // The network is gone: only the veth can remain.
+    await run('ip', ['link', 'del', a.hostVeth!]).catch(() => undefined);
   }
 
   private async cacheEntries(keep: (e: CniCacheEntry) => boolean): Promise<CniCacheEntry[]> {
@@ -339,14 +368,26 @@ export class CniNetworkService implements NetworkService {
       while (used.has(`eth${n}`)) n++;
       const att: Attachment = { network: conf.name, networkId: conf.gantry.id, ifName: `eth${n}`, aliases: o.aliases ?? [], endpointId: newEndpointId() };
       if (o.ip) att.requestedIp = o.ip;
+      const fast = this.fast(conf);
+      if (fast) {
+        await fast.ensure();
+        const lease = await fast.lease(containerId, att.ifName, att.requestedIp);
+        Object.assign(att, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      }
       rec.attachments.push(att);
       await writeEndpoint(this.layout, rec);
       return { rec, att };
     });
     try {
-      await this.addAttachment(a.rec, a.att, conf);
+      const fast = this.fast(conf);
+      if (fast) {
+        await ipBatchInNetns(a.rec.netnsPath, fast.containerBatch(a.att.ifName, leaseOf(a.att)));
+        await fast.plugHost(leaseOf(a.att), []);
+      } else {
+        await this.addAttachment(a.rec, a.att, conf);
+      }
     } catch (err) {
-      await delNetworkList(this.layout.cacheDir, conf.name, containerId, a.att.ifName, this.cniPath).catch(() => undefined);
+      await this.detach(a.rec, a.att, [conf]).catch(() => undefined);
       await this.locked(async () => {
         const rec = await readEndpoint(this.layout, containerId);
         if (!rec) return;
@@ -373,7 +414,7 @@ export class CniNetworkService implements NetworkService {
       if (o.force) return;
       throw failedPrecondition(`container ${containerId} is not connected to network ${conf?.name ?? network}`);
     }
-    await delNetworkList(this.layout.cacheDir, att.network, containerId, att.ifName, this.cniPath);
+    await this.detach(rec, att, await loadAllNetworks(this.layout));
     await this.locked(async () => {
       const cur = await readEndpoint(this.layout, containerId);
       if (!cur) return;
@@ -384,6 +425,21 @@ export class CniNetworkService implements NetworkService {
       }
       await writeEndpoint(this.layout, cur);
       await this.publishHosts(cur, new Set([att.networkId]));
+    });
+  }
+
+  /** Address leases (host-local's file format, also used by the fast path) held by containers that are gone. */
+  private async releaseOrphanLeases(live: Set<string>): Promise<void> {
+    await this.locked(async () => {
+      const known = new Set((await listEndpoints(this.layout)).map((e) => e.containerId));
+      for (const net of await readdir(this.layout.ipamDir).catch(() => [] as string[])) {
+        const dir = join(this.layout.ipamDir, net);
+        for (const f of await readdir(dir).catch(() => [] as string[])) {
+          if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
+          const holder = (await readFile(join(dir, f), 'utf8').catch(() => '')).split(/\r?\n/)[0] ?? '';
+          if (holder && !live.has(holder) && !known.has(holder)) await rm(join(dir, f), { force: true });
+        }
+      }
     });
   }
 
@@ -410,10 +466,13 @@ export class CniNetworkService implements NetworkService {
         await attempt(() => (dir === this.layout.netnsDir ? removeNetns(p) : rm(p, { recursive: true, force: true })));
       }
     }
+    await attempt(() => this.releaseOrphanLeases(liveContainerIds));
     for (const dir of [this.layout.cacheDir, this.layout.endpointsDir, this.layout.networksDir]) await removeStaleTempFiles(dir);
     if (firstError) throw firstError;
   }
 }
+
+const leaseOf = (a: Attachment) => ({ address: a.address!, gateway: a.gateway!, mac: a.mac!, hostVeth: a.hostVeth! });
 
 function checkStaticIp(conf: StoredConfList, ip: string): void {
   const net = parseCidr(conf.gantry.subnet);

@@ -45,6 +45,11 @@ export async function makeEnv(bridge: string, subnet: string): Promise<NetEnv> {
     async cleanup() {
       await svc.gc(new Set()).catch(() => undefined);
       for (const n of await svc.list({ type: ['custom'] }).catch(() => [])) await svc.remove(n.Id).catch(() => undefined);
+      // The default bridge's fast-path NAT table and FORWARD rules, then the bridge.
+      await run('nft', ['delete', 'table', 'ip', `gantry_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`]).catch(() => undefined);
+      for (const dir of ['-i', '-o']) {
+        await run('iptables', ['-w', '-D', 'FORWARD', dir, bridge, '-m', 'comment', '--comment', `gantry ${bridge}`, '-j', 'ACCEPT']).catch(() => undefined);
+      }
       await run('ip', ['link', 'del', bridge]).catch(() => undefined);
       await rm(root, { recursive: true, force: true });
       await rm(runroot, { recursive: true, force: true });
@@ -55,7 +60,7 @@ export async function makeEnv(bridge: string, subnet: string): Promise<NetEnv> {
 /** Everything a container's networking could leave on the host; all lists empty means clean. */
 export async function leftovers(env: NetEnv, containerIds: string[], ips: string[]): Promise<Record<string, string[]>> {
   const ls = async (p: string) => (await readdir(p).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
-  const rules = (await run('iptables-save')).stdout.split('\n');
+  const rules = [...(await run('iptables-save')).stdout.split('\n'), ...(await run('nft', ['list', 'ruleset'])).stdout.split('\n')];
   const natRules = rules.filter((l) => containerIds.some((id) => l.includes(id)) || ips.some((ip) => new RegExp(`\\b${ip.replace(/\./g, '\\.')}\\b`).test(l)));
   const leases: string[] = [];
   for (const net of await ls(join(env.root, 'networks', 'ipam'))) {
