@@ -46,6 +46,16 @@ export async function readOptional(fs: HostFs, dir: string, file: string): Promi
   }
 }
 
+/** Entries of a cgroup directory; a removed cgroup has none. */
+export async function readdirOptional(fs: HostFs, dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 /** A number, with "max" (v2 unlimited) as the v1 unlimited value; missing as 0. */
 export function parseCounter(text: string | undefined): number {
   if (text === undefined || text === '') return 0;

@@ -2,7 +2,7 @@
 import type { LinuxHugepageLimit } from '../../../oci/runtime-spec.js';
 import type { HostFs } from '../../../sys/host-fs.js';
 import { invalidArgument } from '../../../errdefs/index.js';
-import { readCounter, requireInteger, writeCgroupFile } from '../files.js';
+import { readCounter, readdirOptional, requireInteger, writeCgroupFile } from '../files.js';
 
 export function checkPageSize(pageSize: string): void {
   if (!/^\d+[KMG]B$/.test(pageSize)) throw invalidArgument(`invalid hugepage size "${pageSize}"`);
@@ -19,7 +19,7 @@ export async function applyHugetlbV1(fs: HostFs, dir: string, limits: LinuxHugep
 
 export async function hugetlbStatsV1(fs: HostFs, dir: string): Promise<Record<string, { usage: number; max: number; failcnt: number }>> {
   const out: Record<string, { usage: number; max: number; failcnt: number }> = {};
-  for (const name of await fs.readdir(dir)) {
+  for (const name of await readdirOptional(fs, dir)) {
     const m = /^hugetlb\.(\w+)\.usage_in_bytes$/.exec(name);
     if (!m) continue;
     const size = m[1] as string;

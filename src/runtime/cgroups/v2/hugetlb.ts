@@ -1,7 +1,7 @@
 // v2 hugetlb controller: hugetlb.<size>.max.
 import type { LinuxHugepageLimit } from '../../../oci/runtime-spec.js';
 import type { HostFs } from '../../../sys/host-fs.js';
-import { readCounter, requireInteger, writeCgroupFile } from '../files.js';
+import { readCounter, readdirOptional, requireInteger, writeCgroupFile } from '../files.js';
 import { checkPageSize } from '../v1/hugetlb.js';
 
 export async function applyHugetlbV2(fs: HostFs, dir: string, limits: LinuxHugepageLimit[]): Promise<void> {
@@ -14,7 +14,7 @@ export async function applyHugetlbV2(fs: HostFs, dir: string, limits: LinuxHugep
 
 export async function hugetlbStatsV2(fs: HostFs, dir: string): Promise<Record<string, { usage: number; max: number }>> {
   const out: Record<string, { usage: number; max: number }> = {};
-  for (const name of await fs.readdir(dir)) {
+  for (const name of await readdirOptional(fs, dir)) {
     const m = /^hugetlb\.(\w+)\.current$/.exec(name);
     if (m) out[m[1] as string] = { usage: await readCounter(fs, dir, name), max: await readCounter(fs, dir, `hugetlb.${m[1]}.max`) };
   }
