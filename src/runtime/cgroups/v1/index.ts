@@ -50,6 +50,7 @@ export class V1CgroupManager implements CgroupManager {
 
   async apply(r: LinuxResources): Promise<void> {
     await this.ensurePresent();
+    if (r.memory?.kernel || r.memory?.kernelTCP) this.warn('kernel memory limits are deprecated in the kernel: ignored');
     if (hasValues(r.memory) && r.memory) await applyMemoryV1(this.fs, this.need('memory'), r.memory);
     if (r.cpu) {
       const { cpus, mems, ...cfs } = r.cpu;
@@ -67,6 +68,7 @@ export class V1CgroupManager implements CgroupManager {
     if (r.hugepageLimits?.length) await applyHugetlbV1(this.fs, this.need('hugetlb'), r.hugepageLimits);
     if (r.network?.classID !== undefined) await writeCgroupFile(this.fs, this.need('net_cls'), 'net_cls.classid', r.network.classID);
     for (const p of r.network?.priorities ?? []) await writeCgroupFile(this.fs, this.need('net_prio'), 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
+    if (r.rdma && Object.keys(r.rdma).length > 0) this.warn('rdma limits are not supported: ignored');
     if (r.unified && Object.keys(r.unified).length > 0) throw failedPrecondition('invalid configuration: cannot use unified on cgroup v1');
   }
 
