@@ -1,6 +1,6 @@
 // The runtime library (runtime/api.ts): container lifecycle over state.json, the
 // cgroup manager and the native helper, with runc's error texts.
-import { closeSync, openSync, readSync, constants as fsConstants, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, constants as fsConstants, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,11 @@ import { baseStatus, initAlive, listIds, procStat, StateDir, validateId, writePi
 import type { StoredState } from './state.js';
 
 const SIGKILL = 9;
+
+const HOST_LSM = {
+  apparmor: existsSync('/sys/kernel/security/apparmor'),
+  selinux: existsSync('/sys/fs/selinux/enforce'),
+};
 
 function rfc3339Nano(): string {
   const now = new Date();
@@ -131,6 +136,7 @@ export class GantryRuntime implements Runtime {
         noPivot: opts.noPivot,
         stateJson: JSON.stringify(this.hookState(stored, 'created')),
         warn: this.warn,
+        ...HOST_LSM,
       });
       const run = startHelper(plan, {
         stdio: opts.stdio,
@@ -313,6 +319,7 @@ export class GantryRuntime implements Runtime {
       wait: !opts.detach,
       seccomp,
       warn: this.warn,
+      ...HOST_LSM,
     });
     const run = startHelper(plan, { stdio: opts.stdio, preserveFds: opts.preserveFds, wrapper: opts.wrapper });
     const pid = await run.ready;

@@ -18,6 +18,9 @@ export interface ProcessPlanOptions {
   seccomp?: { program: Buffer; flags: number };
   /** Sink for fields the host cannot honour. */
   warn?: (msg: string) => void;
+  /** Whether AppArmor / SELinux are enabled on the host. */
+  apparmor?: boolean;
+  selinux?: boolean;
 }
 
 export interface LaunchPlanOptions extends ProcessPlanOptions {
@@ -28,11 +31,8 @@ export interface LaunchPlanOptions extends ProcessPlanOptions {
   noPivot?: boolean;
   /** State JSON given to startContainer hooks. */
   stateJson?: string;
-  /** Mount type of /sys/fs/cgroup on the host: a "cgroup" mount is bound from it. */
+  /** The host's cgroup tree: a "cgroup" mount is a read-only bind of it. */
   hostCgroupRoot?: string;
-  /** Whether AppArmor / SELinux are enabled on the host. */
-  apparmor?: boolean;
-  selinux?: boolean;
 }
 
 const RLIMITS: Record<string, number> = {
@@ -188,9 +188,10 @@ export function planCapabilities(p: Process): PlanCapabilities | undefined {
   return { bounding: mask('bounding'), effective: mask('effective'), inheritable: mask('inheritable'), permitted: mask('permitted'), ambient: mask('ambient') };
 }
 
-function warnUnsupported(p: Process, opts: LaunchPlanOptions | ProcessPlanOptions & { apparmor?: boolean; selinux?: boolean }): void {
-  if (p.apparmorProfile && !opts.apparmor) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: AppArmor is not enabled on this host`);
-  if (p.selinuxLabel && !opts.selinux) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: SELinux is not enabled on this host`);
+function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
+  const why = (enabled: boolean | undefined, lsm: string) => (enabled ? `this runtime does not apply ${lsm} labels` : `${lsm} is not enabled on this host`);
+  if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: ${why(opts.apparmor, 'AppArmor')}`);
+  if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: ${why(opts.selinux, 'SELinux')}`);
 }
 
 /** The process part shared by create and exec. */
@@ -234,7 +235,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   if ((cloneFlags & CLONE.user) && !spec.linux?.uidMappings?.length)
     throw invalidArgument('config.json: linux.uidMappings: required with a new user namespace');
   if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
-  if (spec.linux?.mountLabel && !opts.selinux) opts.warn?.('linux.mountLabel ignored: SELinux is not enabled on this host');
+  if (spec.linux?.mountLabel) opts.warn?.(`linux.mountLabel ignored: ${opts.selinux ? 'this runtime does not apply SELinux labels' : 'SELinux is not enabled on this host'}`);
   if (spec.linux?.personality) opts.warn?.('linux.personality ignored: not supported by this runtime');
   const rootfs = opts.rootfs ?? resolve(bundle, spec.root?.path ?? 'rootfs');
 
