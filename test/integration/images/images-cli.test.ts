@@ -1,0 +1,108 @@
+// The image CLI end to end through bin/gantry: import (the README's path),
+// images, image inspect, tag, rmi, history, save/load, image prune.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxRootfs, repoRoot, tarOfDir } from '../../fixtures/image-builder.js';
+import { writeFileSync } from 'node:fs';
+
+const isRoot = process.getuid?.() === 0;
+
+function gantry(root: string, args: string[], input?: Buffer) {
+  const r = spawnSync(join(repoRoot(), 'bin/gantry'), args, {
+    input,
+    env: { ...process.env, GANTRY_ROOT: join(root, 'root'), GANTRY_RUNROOT: join(root, 'run') },
+    maxBuffer: 1 << 28,
+  });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+async function withRoot(fn: (dir: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-cli-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('import, images, inspect, tag, history, rmi', { skip: !isRoot && 'needs root' }, () =>
+  withRoot(async (dir) => {
+    const tar = join(dir, 'rootfs.tar');
+    writeFileSync(tar, tarOfDir(await busyboxRootfs()));
+    const imp = gantry(dir, ['import', '--change', 'CMD ["sh"]', '-c', 'ENV A=b', '-m', 'hello', tar, 'busybox:latest']);
+    assert.equal(imp.status, 0, imp.stderr);
+    const id = imp.stdout.trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+
+    const ls = gantry(dir, ['images']);
+    assert.equal(ls.status, 0, ls.stderr);
+    const lines = ls.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^REPOSITORY {3}TAG {6}IMAGE ID {7}CREATED {16,}SIZE$/);
+    assert.match(lines[1]!, new RegExp(`^busybox {6}latest {3}${id.slice(7, 19)} {3}.* ago {3,}\\d(\\.\\d+)?MB$`));
+
+    assert.equal(gantry(dir, ['tag', 'busybox', 'example.com/team/bb:v1']).status, 0);
+    assert.equal(gantry(dir, ['images', '-q']).stdout, `${id.slice(7, 19)}\n`);
+    assert.equal(gantry(dir, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').sort().join(' ').trim(), 'busybox:latest example.com/team/bb:v1');
+    assert.equal(gantry(dir, ['images', '--filter', 'reference=busybox', '--format', '{{.Tag}}']).stdout, 'latest\n');
+    assert.equal(gantry(dir, ['images', '--filter', 'dangling=true', '-q']).stdout, '');
+
+    const inspect = gantry(dir, ['image', 'inspect', 'busybox']);
+    assert.equal(inspect.status, 0, inspect.stderr);
+    const [info] = JSON.parse(inspect.stdout) as Record<string, unknown>[];
+    for (const key of ['Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Config', 'Architecture', 'Os', 'Size', 'GraphDriver', 'RootFS', 'Metadata']) {
+      assert.ok(key in info!, `inspect has ${key}`);
+    }
+    assert.equal(info!.Id, id);
+    assert.deepEqual((info!.RepoTags as string[]).sort(), ['busybox:latest', 'example.com/team/bb:v1']);
+    assert.equal(info!.Comment, 'hello');
+    assert.deepEqual((info!.Config as { Cmd: string[] }).Cmd, ['sh']);
+    assert.deepEqual((info!.Config as { Env: string[] }).Env, ['A=b']);
+    assert.equal((info!.RootFS as { Type: string }).Type, 'layers');
+    assert.equal(gantry(dir, ['image', 'inspect', '-f', '{{.Os}}/{{json .Config.Cmd}}', id.slice(7, 15)]).stdout, 'linux/["sh"]\n');
+
+    const missing = gantry(dir, ['image', 'inspect', 'nope']);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'Error: No such image: nope\n');
+
+    assert.match(gantry(dir, ['history', 'busybox']).stdout, /^IMAGE {10}CREATED .*\n[0-9a-f]{12} .*hello\n$/);
+
+    const conflict = gantry(dir, ['rmi', id.slice(7, 19)]);
+    assert.equal(conflict.status, 1);
+    assert.match(conflict.stderr, /unable to delete [0-9a-f]{12} \(must be forced\) - image is referenced in multiple repositories/);
+    assert.equal(gantry(dir, ['rmi', 'example.com/team/bb:v1']).stdout, 'Untagged: example.com/team/bb:v1\n');
+    assert.equal(gantry(dir, ['rmi', 'busybox']).stdout, `Untagged: busybox:latest\nDeleted: ${id}\n`);
+    const gone = gantry(dir, ['rmi', 'busybox']);
+    assert.equal(gone.status, 1);
+    assert.match(gone.stderr, /No such image: busybox/);
+    assert.equal(gantry(dir, ['images', '-q']).stdout, '');
+  }),
+);
+
+test('import from stdin; save and load round trip; image prune', { skip: !isRoot && 'needs root' }, () =>
+  withRoot(async (dir) => {
+    const rootfs = tarOfDir(await busyboxRootfs());
+    const id = gantry(dir, ['import', '-', 'bb:1'], rootfs).stdout.trim();
+    assert.match(id, /^sha256:/);
+    const saved = join(dir, 'saved.tar');
+    assert.equal(gantry(dir, ['save', '-o', saved, 'bb:1']).status, 0);
+    assert.equal(gantry(dir, ['rmi', 'bb:1']).status, 0);
+    const load = gantry(dir, ['load', '-i', saved]);
+    assert.equal(load.status, 0, load.stderr);
+    assert.equal(load.stdout, 'Loaded image: bb:1\n');
+    assert.equal(gantry(dir, ['images', '-q', '--no-trunc']).stdout, `${id}\n`);
+
+    // Re-import under the same name: the old image becomes dangling, prune removes it.
+    writeFileSync(join(dir, 'again.tar'), rootfs);
+    const id2 = gantry(dir, ['import', '-m', 'second', join(dir, 'again.tar'), 'bb:1']).stdout.trim();
+    assert.notEqual(id2, id);
+    assert.equal(gantry(dir, ['images', '--filter', 'dangling=true', '-q', '--no-trunc']).stdout, `${id}\n`);
+    const prune = gantry(dir, ['image', 'prune', '-f']);
+    assert.equal(prune.status, 0, prune.stderr);
+    assert.match(prune.stdout, new RegExp(`^Deleted Images:\ndeleted: ${id}\n\nTotal reclaimed space: \\S+\n$`));
+    assert.equal(gantry(dir, ['images', '-q', '--no-trunc']).stdout, `${id2}\n`);
+  }),
+);
