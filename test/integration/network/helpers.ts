@@ -32,10 +32,10 @@ export interface NetEnv {
 }
 
 /** A service on fresh temp roots; each test file passes its own bridge name and subnet so files can run in parallel. */
-export async function makeEnv(bridge: string, subnet: string): Promise<NetEnv> {
+export async function makeEnv(bridge: string, subnet: string, o: { fastDefaultBridge?: boolean } = {}): Promise<NetEnv> {
   const root = await mkdtemp(join(tmpdir(), 'gantry-net-root-'));
   const runroot = await mkdtemp(join(tmpdir(), 'gantry-net-run-'));
-  const svc = await openNetworkService({ root, runroot, defaultNetwork: { bridge, subnet } });
+  const svc = await openNetworkService({ root, runroot, defaultNetwork: { bridge, subnet }, ...o });
   return {
     svc,
     root,

@@ -66,3 +66,22 @@ test('a port a host process listens on is refused before setup', { skip }, async
     await new Promise((r) => srv.close(r));
   }
 });
+
+test('the CNI path for the default bridge (fast path off) publishes ports too', { skip }, async () => {
+  const cniEnv = await makeEnv('gtest-pt1', '10.132.0.0/16', { fastDefaultBridge: false });
+  const id = 'p4cccccccccccccc';
+  let httpd: Awaited<ReturnType<typeof startHttpd>> | undefined;
+  try {
+    const c = await cniEnv.svc.setupContainer({ containerId: id, containerName: 'cnip', hostname: 'cnip', networks: [{ name: 'bridge' }], ports: [{ containerPort: 80, protocol: 'tcp' }] });
+    const port = c.settings.Ports['80/tcp']![0]!.HostPort;
+    httpd = await startHttpd(c.netnsPath, 'via-cni\n');
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), 'via-cni\n');
+    await stopHttpd(httpd);
+    httpd = undefined;
+    await cniEnv.svc.teardownContainer(id);
+    assert.deepEqual(await leftovers(cniEnv, [id], [c.settings.IPAddress]), EMPTY_LEFTOVERS);
+  } finally {
+    await stopHttpd(httpd);
+    await cniEnv.cleanup();
+  }
+});
