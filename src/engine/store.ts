@@ -54,7 +54,8 @@ export class ContainerStore {
   }
 
   dir = (id: string) => join(this.containersDir, id);
-  runPath = (id: string, ...rest: string[]) => join(this.runDir, id, ...rest);
+  /** Keyed by the short id: unix socket paths in it must stay under 108 bytes. */
+  runPath = (id: string, ...rest: string[]) => join(this.runDir, id.slice(0, 12), ...rest);
   private recordPath = (id: string) => join(this.containersDir, id, 'config.v2.json');
 
   async read(id: string): Promise<ContainerRecord | undefined> {
