@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openNetworkService } from '../../src/network/index.js';
 import { execPlugin } from '../../src/network/cni/exec.js';
 import { createNetns, removeNetns } from '../../src/network/netns.js';
+import { FastBridge } from '../../src/network/fastbridge.js';
 import type { CniResult } from '../../src/network/cni/types.js';
 import type { StoredConfList } from '../../src/network/conflist.js';
 import { readFile } from 'node:fs/promises';
@@ -117,7 +118,9 @@ async function benchGantry(fastDefaultBridge: boolean): Promise<{ setup: number;
     }
   } finally {
     await svc.gc(new Set()).catch(() => undefined);
-    await run('ip', ['link', 'del', defaultNetwork.bridge]).catch(() => undefined);
+    // The bridge, its NAT table and FORWARD rules (the fast path's once-per-boot setup).
+    const conf = JSON.parse(await readFile(join(root, 'networks', 'bridge.conflist'), 'utf8')) as StoredConfList;
+    await new FastBridge(conf, join(root, 'networks', 'ipam'), runroot).destroy();
     await rm(root, { recursive: true, force: true });
     await rm(runroot, { recursive: true, force: true });
   }
