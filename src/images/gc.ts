@@ -14,7 +14,7 @@ import type { ImageStore } from './store/image-store.js';
 export interface GcOptions {
   /** Snapshot keys the engine holds in addition to active snapshots. */
   extraSnapshotRoots?: string[];
-  /** Ingests untouched for longer than this are abandoned (default 1 hour). */
+  /** Ingests untouched for longer than this are abandoned (default 1 hour; 0 removes all). */
   ingestMaxAgeMs?: number;
   /** Unpublished snapshot dirs and staging dirs younger than this may belong to a running unpack (default 10 minutes). */
   orphanGraceMs?: number;
@@ -98,7 +98,7 @@ export async function gcImages(
 
   const maxAge = opts.ingestMaxAgeMs ?? 3600_000;
   for (const ing of await deps.content.listIngests()) {
-    if (now - ing.updatedAt.getTime() < maxAge) continue;
+    if (maxAge > 0 && now - ing.updatedAt.getTime() < maxAge) continue; // 0: every ingest
     await deps.content.abortIngest(ing.ref);
     report.ingests.push(ing.ref);
     report.bytesReclaimed += ing.offset;
