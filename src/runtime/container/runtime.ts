@@ -12,7 +12,7 @@ import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, E
 import { openCgroup } from '../cgroups/index.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import { compileSeccomp } from '../seccomp/index.js';
-import { buildExecPlan, buildLaunchPlan } from '../plan/build.js';
+import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.js';
 import { startHelper } from './helper.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
@@ -124,7 +124,7 @@ export class GantryRuntime implements Runtime {
     };
     try {
       await cg.create();
-      await cg.apply(spec.linux?.resources ?? {});
+      await cg.apply(cgroupResources(spec));
       const plan = buildLaunchPlan(spec, bundle, {
         rootfs,
         fifo: dir.fifo,

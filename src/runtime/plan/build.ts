@@ -1,7 +1,7 @@
 // OCI config → launch plan. Pure functions: every host fact the plan depends on
 // arrives in the options, so the whole translation is unit-testable without root.
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Hook, LinuxDevice, LinuxIDMapping, Mount, POSIXRlimit, Process, Spec } from '../../oci/runtime-spec.js';
+import type { Hook, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxResources, Mount, POSIXRlimit, Process, Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import { capabilityMask } from '../capabilities.js';
 import { parseMountOptions, PROPAGATION } from './mount-options.js';
@@ -56,6 +56,24 @@ const DEFAULT_SYMLINKS: [string, string][] = [
   ['/proc/self/fd/1', '/dev/stdout'],
   ['/proc/self/fd/2', '/dev/stderr'],
 ];
+
+/** Device cgroup rules every container gets after the config's own (runc's allowed devices). */
+const ALLOWED_DEVICE_RULES: LinuxDeviceCgroup[] = [
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
+  ...DEFAULT_DEVICES.map((d): LinuxDeviceCgroup => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, access: 'rwm' }, // /dev/pts/*
+  { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' }, // /dev/ptmx
+];
+
+/** The resources to apply: the config's device rules, then the default devices and linux.devices allowed. */
+export function cgroupResources(spec: Spec): LinuxResources {
+  const resources = spec.linux?.resources ?? {};
+  const configured = (spec.linux?.devices ?? [])
+    .filter((d) => d.type !== 'p')
+    .map((d): LinuxDeviceCgroup => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
+  return { ...resources, devices: [...(resources.devices ?? []), ...ALLOWED_DEVICE_RULES, ...configured] };
+}
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -175,7 +193,7 @@ export function planRlimits(rlimits: POSIXRlimit[] | undefined): PlanRlimit[] {
   });
 }
 
-export function planCapabilities(p: Process): PlanCapabilities | undefined {
+export function planCapabilities(p: Process, warn?: (msg: string) => void): PlanCapabilities | undefined {
   const c = p.capabilities;
   if (!c) return undefined;
   const mask = (field: keyof typeof c) => {
@@ -185,7 +203,15 @@ export function planCapabilities(p: Process): PlanCapabilities | undefined {
       throw invalidArgument(`config.json: process.capabilities.${field}: ${(err as Error).message}`);
     }
   };
-  return { bounding: mask('bounding'), effective: mask('effective'), inheritable: mask('inheritable'), permitted: mask('permitted'), ambient: mask('ambient') };
+  const caps = { bounding: mask('bounding'), effective: mask('effective'), inheritable: mask('inheritable'), permitted: mask('permitted'), ambient: mask('ambient') };
+  // The kernel raises an ambient capability only if it is permitted and inheritable; like runc, skip the rest with a warning.
+  const raisable = caps.ambient & caps.permitted & caps.inheritable;
+  if (raisable !== caps.ambient) {
+    const skipped = (c.ambient ?? []).filter((name) => (capabilityMask([name]) & raisable) === 0n);
+    warn?.(`process.capabilities.ambient: ${skipped.join(', ')} not raised: not in both the permitted and inheritable sets`);
+    caps.ambient = raisable;
+  }
+  return caps;
 }
 
 function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
@@ -203,7 +229,7 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
   warnUnsupported(p, opts);
   return {
     rlimits: planRlimits(p.rlimits),
-    capabilities: planCapabilities(p),
+    capabilities: planCapabilities(p, opts.warn),
     seccomp: opts.seccomp,
     noNewPrivileges: p.noNewPrivileges ?? false,
     uid: p.user.uid,

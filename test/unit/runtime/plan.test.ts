@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildExecPlan, buildLaunchPlan, CLONE, encodePlan, MS, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
+import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, encodePlan, MS, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
 import type { PlanOp } from '../../../src/runtime/plan/index.js';
 import { defaultSpec } from '../../fixtures/bundle.js';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
@@ -146,5 +146,27 @@ describe('encodePlan', () => {
     const join = records.find((r) => r.tag === 3)!;
     assert.equal(Number(join.payload.readBigInt64LE(0)), CLONE.pid);
     assert.equal(join.payload.subarray(12).toString(), '/proc/1/ns/pid');
+  });
+});
+
+describe('cgroupResources', () => {
+  it('appends the default devices and linux.devices after the config rules', () => {
+    const r = cgroupResources(spec((s) => {
+      s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 5 } };
+      s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }];
+    }));
+    assert.equal(r.pids?.limit, 5);
+    assert.deepEqual(r.devices![0], { allow: false, access: 'rwm' });
+    assert.ok(r.devices!.some((d) => d.allow && d.type === 'c' && d.major === 1 && d.minor === 3 && d.access === 'rwm'));
+    assert.deepEqual(r.devices!.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
+  });
+});
+
+describe('planCapabilities', () => {
+  it('keeps only ambient capabilities that are permitted and inheritable, with a warning', () => {
+    const warnings: string[] = [];
+    const caps = planCapabilities({ user: { uid: 0, gid: 0 }, cwd: '/', capabilities: { permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] } }, (m) => warnings.push(m));
+    assert.equal(caps?.ambient, 1n << 5n);
+    assert.deepEqual(warnings, ['process.capabilities.ambient: CAP_CHOWN not raised: not in both the permitted and inheritable sets']);
   });
 });
