@@ -1,0 +1,166 @@
+// Container lifecycle cost: N sequential create → start → wait → delete cycles
+// of /bin/true through the runtime library (openRuntime), through
+// bin/gantry-runtime, and through runc and crun, on the same bundle. Prints
+// each median, the ratios library/crun and cli/runc, and the resident memory
+// of the process that waits in a created container (the native helper for
+// Gantry) before start.
+// Usage: npm run build && node dist/bench/runtime/run.js [cycles=50]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openRuntime } from '../../src/runtime/index.js';
+import { defaultSpec } from '../../src/runtime/default-spec.js';
+
+const CYCLES = Number(process.argv[2] ?? 50);
+const REPO = resolve(import.meta.dirname, '../../..');
+const GANTRY_RUNTIME = join(REPO, 'bin/gantry-runtime');
+
+/**
+ * Runs a runtime CLI with its output in a file: a created container inherits
+ * the caller's fds 0-2, so with pipes the call would wait for the container.
+ */
+async function cli(binary: string, args: string[], errFile: string): Promise<void> {
+  const err = openSync(errFile, 'w');
+  try {
+    const child = spawn(binary, args, { stdio: ['ignore', err, err] });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    if (code !== 0) throw new Error(`${binary} ${args.join(' ')}: exit ${code}: ${readFileSync(errFile, 'utf8').trim()}`);
+  } finally {
+    closeSync(err);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** The init was reparented away from us: poll until it is gone or a zombie. */
+async function waitExit(pid: number): Promise<void> {
+  for (;;) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+const vmRssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+interface Result {
+  name: string;
+  medianMs: number;
+  rssKb: number;
+}
+
+/** A runc-style CLI: create → (RSS) → start → wait → delete. */
+async function benchCli(name: string, binary: string, bundle: string): Promise<Result> {
+  const root = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const errFile = join(root, 'stderr');
+  const times: number[] = [];
+  let rssKb = NaN;
+  try {
+    for (let i = 0; i < CYCLES; i++) {
+      const id = `bench-${i}`;
+      const pidFile = join(root, `${id}.pid`);
+      const t0 = process.hrtime.bigint();
+      await cli(binary, ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], errFile);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      if (i === 0) rssKb = vmRssKb(pid);
+      await cli(binary, ['--root', root, 'start', id], errFile);
+      await waitExit(pid);
+      await cli(binary, ['--root', root, 'delete', id], errFile);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    spawnSync(binary, ['--root', root, 'list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .stdout?.split('\n')
+      .filter(Boolean)
+      .forEach((id) => spawnSync(binary, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' }));
+    rmSync(root, { recursive: true, force: true });
+  }
+  return { name, medianMs: median(times), rssKb };
+}
+
+async function benchLibrary(bundle: string): Promise<Result> {
+  const root = mkdtempSync(join(tmpdir(), 'bench-library-'));
+  const rt = openRuntime({ root });
+  const devNull = openSync('/dev/null', 'r+');
+  const times: number[] = [];
+  let rssKb = NaN;
+  try {
+    for (let i = 0; i < CYCLES; i++) {
+      const id = `bench-${i}`;
+      const t0 = process.hrtime.bigint();
+      const { pid } = await rt.create({ id, bundle, stdio: [devNull, devNull, devNull] });
+      if (i === 0) rssKb = vmRssKb(pid);
+      await rt.start(id);
+      await waitExit(pid);
+      await rt.delete(id);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    for (const s of await rt.list().catch(() => [])) await rt.delete(s.id, { force: true }).catch(() => undefined);
+    closeSync(devNull);
+    rmSync(root, { recursive: true, force: true });
+  }
+  return { name: 'gantry library', medianMs: median(times), rssKb };
+}
+
+/** crun on this cgroup v1 host wants the hugetlb hierarchy mounted. */
+function prepareCrun(): void {
+  if (existsSync('/sys/fs/cgroup/hugetlb/cgroup.procs')) return;
+  mkdirSync('/sys/fs/cgroup/hugetlb', { recursive: true });
+  spawnSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'cgroup', '/sys/fs/cgroup/hugetlb']);
+}
+
+function makeBundle(): string {
+  const bundle = mkdtempSync(join(tmpdir(), 'bench-bundle-'));
+  execFileSync(join(REPO, 'scripts/busybox-rootfs.sh'), [join(bundle, 'rootfs')]);
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  spec.process!.args = ['/bin/true'];
+  // Debian's crun 1.8 rejects newer ociVersion values; every runtime here reads 1.0.2 configs.
+  spec.ociVersion = '1.0.2';
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  return bundle;
+}
+
+const have = (bin: string) => spawnSync('which', [bin]).status === 0;
+
+async function main(): Promise<void> {
+  const bundle = makeBundle();
+  try {
+    const results: Result[] = [];
+    const attempt = async (label: string, fn: () => Promise<Result>) => {
+      try {
+        const r = await fn();
+        results.push(r);
+        console.log(`${r.name.padEnd(16)} median ${r.medianMs.toFixed(1).padStart(7)} ms/cycle   created-state RSS ${r.rssKb} kB`);
+      } catch (err) {
+        console.log(`${label.padEnd(16)} failed: ${(err as Error).message.split('\n')[0]}`);
+      }
+    };
+    console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true`);
+    await attempt('gantry library', () => benchLibrary(bundle));
+    await attempt('gantry-runtime', () => benchCli('gantry-runtime', GANTRY_RUNTIME, bundle));
+    if (have('runc')) await attempt('runc', () => benchCli('runc', 'runc', bundle));
+    if (have('crun')) {
+      prepareCrun();
+      await attempt('crun', () => benchCli('crun', 'crun', bundle));
+    }
+    const by = (n: string) => results.find((r) => r.name === n)?.medianMs;
+    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+    console.log(`library/crun ${ratio(by('gantry library'), by('crun'))}   cli/runc ${ratio(by('gantry-runtime'), by('runc'))}`);
+  } finally {
+    rmSync(bundle, { recursive: true, force: true });
+  }
+}
+
+await main();
