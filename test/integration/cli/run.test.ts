@@ -63,7 +63,8 @@ test('detached lifecycle: ps, logs, exec, stop, start, kill, inspect, rm', async
   assert.equal((await g.run(['stop', '-t', '1', 'web1'])).stdout, 'web1\n');
   assert.equal((await g.run(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'web1'])).stdout, 'exited 137\n');
   assert.equal((await g.run(['wait', 'web1'])).stdout, '137\n');
-  assert.equal((await g.run(['start', 'web1'])).code, 0);
+  const started = await g.run(['start', 'web1']);
+  assert.equal(started.code, 0, started.stderr);
   assert.equal((await g.run(['kill', 'web1'])).code, 0);
   assert.equal((await g.run(['wait', 'web1'])).stdout, '137\n');
   assert.match((await g.run(['ps', '-a', '--filter', 'exited=137', '--format', '{{.Names}} {{.Status}}'])).stdout, /^web1 Exited \(137\)/);
