@@ -41,6 +41,7 @@ enum plan_tag {
   T_WAIT = 27,         /* int: the helper's parent waits for the process and exits with its status */
   T_PRESERVE_FDS = 28, /* int */
   T_TERMINAL = 29,     /* int */
+  T_SESSION_KEYRING = 30, /* str: join a new session keyring with this name */
   T_END = 0xffff
 };
 

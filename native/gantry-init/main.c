@@ -4,6 +4,7 @@
  * reports its pid; the child runs the plan's operations and execs the user process. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,6 +95,10 @@ static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int co
   if (p->clone_flags & CLONE_NEWUSER) {
     /* become root of the new user namespace now that the maps exist */
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "setuid in user namespace", e, "linux.uidMappings"); return 1; }
+  }
+  /* a fresh session keyring, so containers do not share the host's keys */
+  if (p->keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->keyring) < 0 && errno != ENOSYS) {
+    e = errno; report_error(sync_fd, -1, "join session keyring", e, p->keyring); return 1;
   }
   if ((e = process_oom_score_adj(p))) { report_error(sync_fd, -1, "oom_score_adj", e, "process.oomScoreAdj"); return 1; }
   struct op_ctx ctx = { .root_fd = -1, .plan_fd = plan_fd, .sync_fd = sync_fd, .rootfs = p->rootfs };

@@ -134,6 +134,7 @@ export class GantryRuntime implements Runtime {
         wait,
         seccomp,
         noPivot: opts.noPivot,
+        sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
         stateJson: JSON.stringify(this.hookState(stored, 'created')),
         warn: this.warn,
         ...HOST_LSM,

@@ -29,6 +29,8 @@ export interface LaunchPlanOptions extends ProcessPlanOptions {
   /** exec.fifo the init blocks on until start. */
   fifo?: string;
   noPivot?: boolean;
+  /** Join a new session keyring with this name (runc uses the container id; unset for --no-new-keyring). */
+  sessionKeyring?: string;
   /** State JSON given to startContainer hooks. */
   stateJson?: string;
   /** The host's cgroup tree: a "cgroup" mount is a read-only bind of it. */
@@ -296,6 +298,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     startContainerHooks: planHooks(spec.hooks?.startContainer),
     stateJson: opts.stateJson,
     fifo: opts.fifo,
+    sessionKeyring: opts.sessionKeyring,
     ...planProcess(spec.process, opts),
   };
 }

@@ -130,6 +130,8 @@ export interface LaunchPlan {
   /** The helper's parent waits for the process and exits with its status. */
   wait: boolean;
   preserveFds: number;
+  /** Name of a new session keyring for the init (unset with --no-new-keyring and for exec). */
+  sessionKeyring?: string;
 }
 
 /** Linux clone(2) namespace flags. */
