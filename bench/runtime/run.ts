@@ -113,9 +113,17 @@ async function benchLibrary(bundle: string): Promise<Result> {
   return { name: 'gantry library', medianMs: median(times), rssKb };
 }
 
-/** crun on this cgroup v1 host wants the hugetlb hierarchy mounted. */
+/**
+ * crun on this cgroup v1 host wants the hugetlb hierarchy on v1 and no
+ * controller on the (otherwise empty) cgroup2 mount; v1 cannot take hugetlb
+ * while v2's root enables it for its children, so release it there first.
+ */
 function prepareCrun(): void {
   if (existsSync('/sys/fs/cgroup/hugetlb/cgroup.procs')) return;
+  const subtree = '/sys/fs/cgroup/unified/cgroup.subtree_control';
+  if (existsSync(subtree) && readFileSync(subtree, 'utf8').split(/\s+/).includes('hugetlb')) {
+    spawnSync('sh', ['-c', `echo -hugetlb > ${subtree}`]);
+  }
   mkdirSync('/sys/fs/cgroup/hugetlb', { recursive: true });
   spawnSync('mount', ['-t', 'cgroup', '-o', 'hugetlb', 'cgroup', '/sys/fs/cgroup/hugetlb']);
 }
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
         results.push(r);
         console.log(`${r.name.padEnd(16)} median ${r.medianMs.toFixed(1).padStart(7)} ms/cycle   created-state RSS ${r.rssKb} kB`);
       } catch (err) {
-        console.log(`${label.padEnd(16)} failed: ${(err as Error).message.split('\n')[0]}`);
+        console.log(`${label.padEnd(16)} failed: ${(err as Error).message.trim().split('\n').at(-1)}`);
       }
     };
     console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true`);
