@@ -4,7 +4,7 @@
 // kept as overlayfs whiteouts ("overlay": 0/0 char devices, opaque xattr) in a
 // diff directory. Nothing is written outside the root (see safe-path.ts).
 import { constants } from 'node:fs';
-import { lchown, link, lstat, lutimes, chmod, mkdir, open, readdir, rm, symlink } from 'node:fs/promises';
+import { lchown, link, lstat, lutimes, chmod, mkdir, open, readdir, rm, symlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
@@ -27,6 +27,44 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
 const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const UMASK = process.umask();
+const SMALL_FILE = 1 << 20;
+const MAX_CONCURRENT_WRITES = 16;
+
+/** File writes in flight, by path; the first failure is rethrown by the next call. */
+class ConcurrentWrites {
+  private readonly pending = new Map<string, Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly limit: number) {}
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  async start(path: string, op: () => Promise<void>): Promise<void> {
+    this.check();
+    while (this.pending.size >= this.limit) await Promise.race(this.pending.values());
+    const p: Promise<void> = op()
+      .catch((err: unknown) => void (this.failure ??= err))
+      .finally(() => this.pending.delete(path));
+    this.pending.set(path, p);
+  }
+
+  /** Waits for a pending write of `path`. */
+  async settle(path: string): Promise<void> {
+    await this.pending.get(path);
+    this.check();
+  }
+
+  /** Waits for every pending write (under `prefix` only, when given). */
+  async settleAll(prefix?: string): Promise<void> {
+    const waits = [...this.pending].filter(([p]) => prefix === undefined || p === prefix || p.startsWith(prefix + '/')).map(([, w]) => w);
+    await Promise.all(waits);
+    this.check();
+  }
+}
 
 function entryTimes(h: TarHeader): { atime: Date | number; mtime: Date | number } {
   const mtime = h.pax?.mtime !== undefined ? Number(h.pax.mtime) : (h.mtime ?? new Date(0));
@@ -52,9 +90,12 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
   const deferred = new Set<string>();
   const dirTimes: { path: string; depth: number; times: ReturnType<typeof entryTimes> }[] = [];
   const specialTimes: { path: string; times: ReturnType<typeof entryTimes> }[] = [];
+  const setgidDirs = new Set<string>();
+  const writes = new ConcurrentWrites(MAX_CONCURRENT_WRITES);
   const result: ApplyResult = { entries: 0, size: 0 };
 
   const remove = async (path: string, isDir: boolean) => {
+    if (isDir) await writes.settleAll(path);
     await rm(path, { recursive: true, force: true });
     if (isDir) resolver.forget();
   };
@@ -69,6 +110,7 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
   };
 
   const applyWhiteout = async (rel: string, base: string) => {
+    await writes.settleAll();
     const parentRel = rel.slice(0, rel.length - base.length).replace(/\/$/, '');
     if (base === OPAQUE_WHITEOUT) {
       if (mode === 'overlay') {
@@ -101,6 +143,30 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
     await chmod(path, (h.mode ?? 0o644) & 0o7777); // after chown: chown clears setuid/setgid
   };
 
+  /**
+   * Creates first and looks only on EEXIST (one syscall in the common case); an
+   * existing non-directory, or anything under a non-directory entry, is replaced.
+   */
+  const createOrReplace = async (path: string, create: () => Promise<unknown>, isDirEntry: boolean): Promise<'created' | 'merged'> => {
+    try {
+      await create();
+      return 'created';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = await lstat(path);
+    if (isDirEntry && st.isDirectory()) return 'merged';
+    await remove(path, st.isDirectory());
+    await create();
+    return 'created';
+  };
+
+  /** New files are root-owned already (unless a setgid parent passes its group on). */
+  const needsChown = (h: TarHeader, parent: string, fresh: boolean) =>
+    !(fresh && (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && process.getuid?.() === 0 && !setgidDirs.has(parent));
+  /** Mode bits open/mkdir cannot set: special bits and those the umask strips. */
+  const needsChmod = (mode: number) => (mode & 0o7000) !== 0 || (mode & UMASK) !== 0;
+
   const applyEntry = async (h: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> => {
     const rel = cleanEntryName(h.name);
     const base = rel.slice(rel.lastIndexOf('/') + 1);
@@ -114,35 +180,59 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
       }
       return;
     }
-    const { path } = await resolver.entry(rel, true);
-    const st = await exists(path);
-    if (st && !(st.isDirectory() && type === 'directory')) await remove(path, st.isDirectory());
+    const { path, parent } = await resolver.entry(rel, true);
+    const fresh = mode === 'overlay';
+    const perm = (h.mode ?? 0o644) & 0o7777;
     created.add(rel);
     deferred.delete(rel);
 
     switch (type) {
       case 'file':
       case 'contiguous-file': {
-        const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        try {
-          for await (const chunk of body) await fh.write(chunk);
-        } finally {
-          await fh.close();
-        }
-        result.size += h.size ?? 0;
-        await setOwnerAndMode(path, h);
+        await writes.settle(path);
         const t = entryTimes(h);
-        await lutimes(path, t.atime, t.mtime);
+        const write = async (data: Buffer | AsyncIterable<Uint8Array>) => {
+          let fh: FileHandle | undefined;
+          await createOrReplace(path, async () => (fh = await open(path, CREATE_FLAGS, perm & 0o777)), false);
+          try {
+            if (Buffer.isBuffer(data)) {
+              if (data.length > 0) await fh!.write(data);
+            } else {
+              for await (const chunk of data) await fh!.write(chunk);
+            }
+            if (needsChown(h, parent, fresh)) await fh!.chown(h.uid ?? 0, h.gid ?? 0);
+            if (needsChmod(perm)) await fh!.chmod(perm); // after chown: chown clears setuid/setgid
+            await fh!.utimes(t.atime, t.mtime);
+          } finally {
+            await fh!.close();
+          }
+        };
+        result.size += h.size ?? 0;
+        // Small files are read into memory and written while the next entries are parsed:
+        // per-file latency on disk filesystems, not bandwidth, is what an unpack waits on.
+        if ((h.size ?? 0) <= SMALL_FILE) {
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of body) chunks.push(chunk);
+          await writes.start(path, () => write(Buffer.concat(chunks)));
+        } else {
+          await write(body);
+        }
         break;
       }
-      case 'directory':
-        if (!st) await mkdir(path, 0o700);
-        await setOwnerAndMode(path, h);
+      case 'directory': {
+        await writes.settle(path);
+        const how = await createOrReplace(path, () => mkdir(path, perm & 0o777), true);
+        if (how === 'merged' || needsChown(h, parent, fresh)) await lchown(path, h.uid ?? 0, h.gid ?? 0);
+        if (how === 'merged' || needsChmod(perm)) await chmod(path, perm);
+        if (perm & 0o2000) setgidDirs.add(path);
+        resolver.knownDir(path);
         dirTimes.push({ path, depth: rel.split('/').length, times: entryTimes(h) });
         break;
+      }
       case 'symlink': {
-        await symlink(h.linkname ?? '', path);
-        await lchown(path, h.uid ?? 0, h.gid ?? 0);
+        await writes.settle(path);
+        await createOrReplace(path, () => symlink(h.linkname ?? '', path), false);
+        if (needsChown(h, parent, fresh)) await lchown(path, h.uid ?? 0, h.gid ?? 0);
         const t = entryTimes(h);
         await lutimes(path, t.atime, t.mtime);
         break;
@@ -151,25 +241,31 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
         const targetRel = cleanEntryName(h.linkname ?? '');
         if (targetRel === '') throw invalidArgument(`hardlink "${rel}" has no target`);
         const target = await resolver.entry(targetRel, false).catch(() => undefined);
+        if (target) await writes.settle(target.path);
+        await writes.settle(path);
         if (deferred.has(targetRel) && target) {
           batch.link(target.path, path);
           deferred.add(rel);
         } else if (!target || !(await exists(target.path))) {
           throw invalidArgument(`hardlink "${rel}" points to "${targetRel}", which is not in the layer`);
         } else {
-          await link(target.path, path);
+          await createOrReplace(path, () => link(target.path, path), false);
         }
         break;
       }
       case 'character-device':
       case 'block-device':
-      case 'fifo':
+      case 'fifo': {
+        await writes.settle(path);
+        const st = await exists(path);
+        if (st) await remove(path, st.isDirectory());
         batch.mknod(path, type === 'fifo' ? 'p' : type === 'block-device' ? 'b' : 'c', h.mode ?? 0o644, h.devmajor ?? 0, h.devminor ?? 0);
         batch.chown(path, h.uid ?? 0, h.gid ?? 0);
         batch.chmod(path, h.mode ?? 0o644);
         deferred.add(rel);
         specialTimes.push({ path, times: entryTimes(h) });
         break;
+      }
       default:
         return; // other record types (GNU sparse, volume labels) carry nothing to apply
     }
@@ -192,12 +288,14 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
       entry.resume(); // drain whatever the entry kind did not read
       result.entries++;
     }
+    await writes.settleAll();
     await batch.run('apply layer special files and xattrs');
     for (const s of specialTimes) await lutimes(s.path, s.times.atime, s.times.mtime);
     dirTimes.sort((a, b) => b.depth - a.depth);
     for (const d of dirTimes) await lutimes(d.path, d.times.atime, d.times.mtime);
   } catch (err) {
     tar.destroy();
+    await writes.settleAll().catch(() => {});
     throw err;
   }
   // Bytes after the end-of-archive blocks still count for the layer's digest.

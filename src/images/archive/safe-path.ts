@@ -29,6 +29,11 @@ export class RootResolver {
     this.knownDirs.clear();
   }
 
+  /** Records a directory the caller just created or checked (saves an lstat per child). */
+  knownDir(path: string): void {
+    this.knownDirs.add(path);
+  }
+
   /** Real path of directory `rel` (root-relative, cleaned). */
   async dir(rel: string, create: boolean): Promise<string> {
     if (rel === '') return this.root;
