@@ -37,7 +37,7 @@ enum plan_tag {
   T_CGROUP_PROCS = 23, /* str, repeated */
   T_FIFO = 24,         /* str: exec.fifo to create and block on */
   T_HOOK = 25,         /* startContainer hook: int timeout, str path, int nargs, str args..., int nenv, str env... */
-  T_STATE_JSON = 26,   /* str: given to startContainer hooks on stdin */
+  T_STATE_JSON = 26,   /* str before, str after: startContainer hooks get before + <host pid> + after */
   T_WAIT = 27,         /* int: the helper's parent waits for the process and exits with its status */
   T_PRESERVE_FDS = 28, /* int */
   T_TERMINAL = 29,     /* int */

@@ -85,11 +85,13 @@ static int write_id_maps(const struct plan *p, pid_t pid) {
 
 /* The container process: waits for the parent's go, then runs the plan. */
 static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int console_fd, int fifo_fd) {
-  char c;
+  char go[32];
   ssize_t r;
-  do r = read(go_fd, &c, 1);
+  do r = read(go_fd, go, sizeof go - 1); /* one small write: our host pid */
   while (r < 0 && errno == EINTR);
-  if (r != 1) return 1; /* the parent failed and reported */
+  if (r <= 0) return 1; /* the parent failed and reported */
+  go[r] = 0;
+  p->host_pid = strtol(go, NULL, 10);
   close(go_fd);
   int e;
   if (p->clone_flags & CLONE_NEWUSER) {
@@ -202,7 +204,9 @@ int main(int argc, char **argv) {
     return 125;
   }
   report_line(sync_fd, "pid %d", pid);
-  if (write(go[1], "1", 1) != 1) { kill(pid, SIGKILL); return 125; }
+  char pidbuf[32];
+  int pidlen = snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+  if (write(go[1], pidbuf, (size_t)pidlen) != pidlen) { kill(pid, SIGKILL); return 125; }
   close(go[1]);
   close(sync_fd);
   close(plan_fd);

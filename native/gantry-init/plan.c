@@ -113,7 +113,7 @@ static int decode_record(struct plan *p, uint32_t tag, struct cursor *c) {
     h->timeout = get_int(c); h->path = get_str(c); h->args = get_str_list(c); h->env = get_str_list(c);
     break;
   }
-  case T_STATE_JSON: p->state_json = get_str(c); break;
+  case T_STATE_JSON: p->state_before = get_str(c); p->state_after = get_str(c); break;
   case T_WAIT: p->wait = get_int(c); break;
   case T_PRESERVE_FDS: p->preserve_fds = get_int(c); break;
   case T_TERMINAL: p->terminal = get_int(c); break;

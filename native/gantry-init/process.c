@@ -183,9 +183,12 @@ static int run_hook(const struct plan *p, const struct hook *h) {
     _exit(127);
   }
   close(in[0]);
-  const char *s = p->state_json ? p->state_json : "{}";
-  ssize_t w = write(in[1], s, strlen(s));
-  (void)w;
+  char state[16384];
+  int n = snprintf(state, sizeof state, "%s%ld%s", p->state_before ? p->state_before : "{\"pid\":", p->host_pid, p->state_after ? p->state_after : "}");
+  if (n > 0) {
+    ssize_t w = write(in[1], state, (size_t)n < sizeof state ? (size_t)n : sizeof state - 1);
+    (void)w;
+  }
   close(in[1]);
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);

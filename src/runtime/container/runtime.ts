@@ -69,8 +69,13 @@ export class GantryRuntime implements Runtime {
     return { ociVersion, id, pid: status === 'stopped' ? 0 : stored.pid, status, bundle, rootfs, created, ...(annotations ? { annotations } : {}), owner };
   }
 
+  /** The state hooks get on stdin, without the pid (the helper adds it for startContainer hooks). */
+  private hookStateBase(stored: Pick<StoredState, 'id' | 'bundle' | 'annotations'>, status: ContainerState['status']): Omit<State, 'pid'> {
+    return { ociVersion: OCI_VERSION, id: stored.id, status, bundle: stored.bundle, ...(stored.annotations ? { annotations: stored.annotations } : {}) };
+  }
+
   private hookState(stored: Pick<StoredState, 'id' | 'bundle' | 'annotations' | 'pid'>, status: ContainerState['status']): State {
-    return { ociVersion: OCI_VERSION, id: stored.id, status, pid: stored.pid, bundle: stored.bundle, ...(stored.annotations ? { annotations: stored.annotations } : {}) };
+    return { ...this.hookStateBase(stored, status), pid: stored.pid };
   }
 
   private async readSpec(bundle: string): Promise<Spec> {
@@ -135,7 +140,7 @@ export class GantryRuntime implements Runtime {
         seccomp,
         noPivot: opts.noPivot,
         sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
-        stateJson: JSON.stringify(this.hookState(stored, 'created')),
+        state: this.hookStateBase(stored, 'running'),
         warn: this.warn,
         ...HOST_LSM,
       });

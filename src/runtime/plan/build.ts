@@ -1,7 +1,7 @@
 // OCI config → launch plan. Pure functions: every host fact the plan depends on
 // arrives in the options, so the whole translation is unit-testable without root.
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Hook, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxResources, Mount, POSIXRlimit, Process, Spec } from '../../oci/runtime-spec.js';
+import type { Hook, LinuxDevice, LinuxDeviceCgroup, LinuxIDMapping, LinuxResources, Mount, POSIXRlimit, Process, Spec, State } from '../../oci/runtime-spec.js';
 import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import { capabilityMask } from '../capabilities.js';
 import { parseMountOptions, PROPAGATION } from './mount-options.js';
@@ -31,8 +31,8 @@ export interface LaunchPlanOptions extends ProcessPlanOptions {
   noPivot?: boolean;
   /** Join a new session keyring with this name (runc uses the container id; unset for --no-new-keyring). */
   sessionKeyring?: string;
-  /** State JSON given to startContainer hooks. */
-  stateJson?: string;
+  /** State given to startContainer hooks; the helper adds the pid. */
+  state?: Omit<State, 'pid'>;
   /** The host's cgroup tree: a "cgroup" mount is a read-only bind of it. */
   hostCgroupRoot?: string;
 }
@@ -296,7 +296,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     rootfs,
     ops,
     startContainerHooks: planHooks(spec.hooks?.startContainer),
-    stateJson: opts.stateJson,
+    stateJson: opts.state && { beforePid: `${JSON.stringify(opts.state).slice(0, -1)},"pid":`, afterPid: '}' },
     fifo: opts.fifo,
     sessionKeyring: opts.sessionKeyring,
     ...planProcess(spec.process, opts),

@@ -62,7 +62,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   for (const p of plan.cgroupProcs) rec(T.CGROUP_PROCS, p);
   if (plan.fifo) rec(T.FIFO, plan.fifo);
   for (const h of plan.startContainerHooks) rec(T.HOOK, h.timeout, h.path, h.args.length, ...h.args, h.env.length, ...h.env);
-  if (plan.stateJson) rec(T.STATE_JSON, plan.stateJson);
+  if (plan.stateJson) rec(T.STATE_JSON, plan.stateJson.beforePid, plan.stateJson.afterPid);
   rec(T.WAIT, plan.wait ? 1 : 0);
   rec(T.PRESERVE_FDS, plan.preserveFds);
   rec(T.TERMINAL, plan.terminal ? 1 : 0);

@@ -126,7 +126,8 @@ export interface LaunchPlan {
   cgroupProcs: string[];
   fifo?: string;
   startContainerHooks: PlanHook[];
-  stateJson?: string;
+  /** State JSON for startContainer hooks, split where the helper inserts the host pid. */
+  stateJson?: { beforePid: string; afterPid: string };
   /** The helper's parent waits for the process and exits with its status. */
   wait: boolean;
   preserveFds: number;

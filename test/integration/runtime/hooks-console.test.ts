@@ -24,7 +24,7 @@ describe('runtime hooks, console, user namespaces and cleanup', { skip }, () => 
   it('runs hooks in OCI order with the state on stdin', async () => {
     const b = bundle(env, ['true']);
     const log = join(b.rootfs, 'hooks.log');
-    const hook = (name: string, file = log) => ({ path: '/bin/sh', args: ['sh', '-c', `read -r state; echo "${name} $(echo "$state" | grep -o '"status":"[a-z]*"')" >> ${file}`] });
+    const hook = (name: string, file = log) => ({ path: '/bin/sh', args: ['sh', '-c', `read -r state; echo "${name} $(echo "$state" | grep -o '"status":"[a-z]*"') $(echo "$state" | grep -o '"pid":[0-9]*')" >> ${file}`] });
     b.spec.hooks = {
       prestart: [hook('prestart')],
       createRuntime: [hook('createRuntime')],
@@ -38,7 +38,11 @@ describe('runtime hooks, console, user namespaces and cleanup', { skip }, () => 
     assert.equal(await env.rt.run({ id, bundle: b.dir }), 0);
     const names = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
     assert.deepEqual(names, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+    const pids = new Set(readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]));
+    assert.equal(pids.size, 1, 'every hook sees the same init pid');
+    assert.match([...pids][0]!, /^"pid":[1-9]\d*$/);
     assert.match(readFileSync(log, 'utf8'), /^prestart "status":"creating"/);
+    assert.match(readFileSync(log, 'utf8'), /\nstartContainer "status":"running"/);
   });
 
   it('fails create on a failing createRuntime hook and cleans up', async () => {
