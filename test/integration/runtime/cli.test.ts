@@ -138,7 +138,7 @@ describe('gantry-runtime CLI', { skip }, () => {
 
     const usage = cli('state');
     assert.equal(usage.status, 1);
-    assert.match(usage.stderr, /"state" requires exactly 1 argument/);
+    assert.match(usage.stderr, /state.*requires exactly 1 argument/);
     const badFlag = cli('delete', '--bogus', 'x');
     assert.equal(badFlag.status, 1);
     assert.match(badFlag.stderr, /flag provided but not defined: -bogus/);
