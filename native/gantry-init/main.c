@@ -102,6 +102,10 @@ static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int co
   if (p->keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->keyring) < 0 && errno != ENOSYS) {
     e = errno; report_error(sync_fd, -1, "join session keyring", e, p->keyring); return 1;
   }
+  /* only now, inside the container's cgroup, so that it becomes the namespace's root */
+  if ((p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+    e = errno; report_error(sync_fd, -1, "unshare cgroup namespace", e, "linux.namespaces"); return 1;
+  }
   if ((e = process_oom_score_adj(p))) { report_error(sync_fd, -1, "oom_score_adj", e, "process.oomScoreAdj"); return 1; }
   struct op_ctx ctx = { .root_fd = -1, .plan_fd = plan_fd, .sync_fd = sync_fd, .rootfs = p->rootfs };
   if (p->rootfs) {
@@ -181,7 +185,8 @@ int main(int argc, char **argv) {
   int go[2];
   if (pipe2(go, O_CLOEXEC) < 0) { report_error(sync_fd, -1, "pipe", errno, ""); return 125; }
   /* fork-like clone: the child continues here with a copy of our memory */
-  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(plan.clone_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  unsigned long flags = (unsigned long)(plan.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD;
+  pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid < 0) { report_error(sync_fd, -1, "clone", errno, "linux.namespaces"); return 125; }
   if (pid == 0) {
     close(go[1]);

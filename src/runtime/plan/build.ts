@@ -303,7 +303,10 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   };
 }
 
-/** The plan for `exec`: join the namespaces of the container's init and run process. */
+/**
+ * The plan for `exec`: join the namespaces of the container's init and run process.
+ * Like runc, a process.json without capabilities or rlimits gets the container's.
+ */
 export function buildExecPlan(spec: Spec, process: Process, initPid: number, opts: ProcessPlanOptions = {}): LaunchPlan {
   const joins: NamespaceJoin[] = [];
   for (const ns of spec.linux?.namespaces ?? []) {
@@ -311,12 +314,17 @@ export function buildExecPlan(spec: Spec, process: Process, initPid: number, opt
   }
   const rank = (j: NamespaceJoin) => (j.type === CLONE.user ? 0 : j.type === CLONE.mount ? 2 : 1);
   joins.sort((a, b) => rank(a) - rank(b));
+  const inherited: Process = {
+    ...process,
+    capabilities: process.capabilities ?? spec.process?.capabilities,
+    rlimits: process.rlimits?.length ? process.rlimits : spec.process?.rlimits,
+  };
   return {
     mode: Mode.Exec,
     cloneFlags: 0,
     joins,
     ops: [],
     startContainerHooks: [],
-    ...planProcess(process, opts),
+    ...planProcess(inherited, opts),
   };
 }

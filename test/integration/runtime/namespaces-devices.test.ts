@@ -44,6 +44,14 @@ describe('runtime namespaces, devices and process details', { skip }, () => {
     await env.rt.delete(idA, { force: true });
   });
 
+  it('roots a new cgroup namespace at the container cgroup', async () => {
+    const r = await runCapture(env, ['cat', '/proc/self/cgroup'], (s) => s.linux!.namespaces!.push({ type: 'cgroup' }));
+    assert.equal(r.code, 0, r.out);
+    for (const line of r.out.trim().split('\n')) {
+      if (/:(memory|pids|cpu,cpuacct|freezer|devices):/.test(line)) assert.match(line, /:\/$/, line);
+    }
+  });
+
   it('creates linux.devices and applies oom_score_adj and umask', async () => {
     const r = await runCapture(env, ['sh', '-c', 'ls -l /dev/fuse /dev/mypipe | cut -c1-10; cat /proc/self/oom_score_adj; umask'], (s) => {
       s.linux!.devices = [

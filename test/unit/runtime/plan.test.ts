@@ -170,3 +170,13 @@ describe('planCapabilities', () => {
     assert.deepEqual(warnings, ['process.capabilities.ambient: CAP_CHOWN not raised: not in both the permitted and inheritable sets']);
   });
 });
+
+describe('buildExecPlan inheritance', () => {
+  it('gives a process without capabilities or rlimits the container ones', () => {
+    const p = buildExecPlan(spec(), { args: ['ls'], cwd: '/', user: { uid: 0, gid: 0 } }, 7);
+    assert.equal(p.capabilities?.permitted, (1n << 29n) | (1n << 5n) | (1n << 10n));
+    assert.deepEqual(p.rlimits, [{ resource: 7, soft: 1024n, hard: 1024n }]);
+    const own = buildExecPlan(spec(), { args: ['ls'], cwd: '/', user: { uid: 0, gid: 0 }, capabilities: { bounding: ['CAP_KILL'] } }, 7);
+    assert.equal(own.capabilities?.bounding, 1n << 5n);
+  });
+});
