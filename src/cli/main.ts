@@ -92,7 +92,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
