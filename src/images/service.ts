@@ -50,7 +50,7 @@ export type RemoveResult = { Untagged: string } | { Deleted: string };
 export interface RemoveOptions {
   force?: boolean;
   noPrune?: boolean;
-  /** Returns the ID of a container using the image, if any. */
+  /** Returns the ID of a container using the image, if any (default: a container snapshot on the image's top layer). */
   inUse?: (imageId: Digest) => Promise<string | undefined>;
 }
 
@@ -190,7 +190,7 @@ export class ImageService {
 
   async remove(refOrId: string, opts: RemoveOptions = {}): Promise<RemoveResult[]> {
     const { img, byName } = await this.find(refOrId);
-    const user = opts.inUse ? await opts.inUse(img.id) : undefined;
+    const user = opts.inUse ? await opts.inUse(img.id) : await this.snapshotUser(img.id);
     const results: RemoveResult[] = [];
     let deleted = false;
     await this.store.update(async (images) => {
@@ -238,13 +238,23 @@ export class ImageService {
     return results;
   }
 
+  /**
+   * A writable snapshot built on the image's top layer: its key names the container
+   * using the image (the engine keys container rootfs snapshots by container ID).
+   */
+  private async snapshotUser(imageId: Digest): Promise<string | undefined> {
+    const top = (await this.resolve(imageId)).chainIds.at(-1);
+    if (top === undefined) return undefined;
+    return (await this.snapshots.list()).find((s) => s.kind === 'active' && s.parent === top)?.key;
+  }
+
   /** Removes dangling images (all unused ones with `all`); returns what went and the bytes freed. */
   async prune(opts: { all?: boolean; keep?: (r: ImageRecord) => boolean; inUse?: (imageId: Digest) => Promise<string | undefined> } = {}) {
     const deleted: RemoveResult[] = [];
     for (const r of await this.list()) {
       if (!opts.all && r.repoTags.length > 0) continue;
       if (opts.keep?.(r)) continue;
-      if (opts.inUse && (await opts.inUse(r.id))) continue;
+      if (await (opts.inUse ?? ((id: Digest) => this.snapshotUser(id)))(r.id)) continue;
       const removed = await this.store.update((images) => {
         const cur = images[r.id];
         if (!cur) return false;

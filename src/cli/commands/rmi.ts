@@ -17,11 +17,10 @@ export const command: Command = {
   async run(ctx, { flags, args }) {
     const { openImageService } = await import('../../images/service.js');
     const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const inUse = await containerUsage(ctx.globals.root, ctx.globals.runroot);
     let status = 0;
     for (const a of args) {
       try {
-        const results = await svc.remove(a, { force: Boolean(flags.force), noPrune: Boolean(flags['no-prune']), inUse });
+        const results = await svc.remove(a, { force: Boolean(flags.force), noPrune: Boolean(flags['no-prune']) });
         for (const r of results) ctx.stdout.write('Untagged' in r ? `Untagged: ${r.Untagged}\n` : `Deleted: ${r.Deleted}\n`);
       } catch (err) {
         if (!(err instanceof GantryError)) throw err;
@@ -33,19 +32,3 @@ export const command: Command = {
   },
 };
 
-/**
- * Which container uses an image: asked of the engine when it is available, so
- * `rmi` can refuse (the image layer itself knows nothing of containers).
- */
-async function containerUsage(root: string, runroot: string): Promise<((id: string) => Promise<string | undefined>) | undefined> {
-  try {
-    const mod = (await import('../../engine/index.js' as string)) as {
-      containersUsingImage?: (o: { root: string; runroot: string }, imageId: string) => Promise<string[]>;
-    };
-    const f = mod.containersUsingImage;
-    if (!f) return undefined;
-    return async (id) => (await f({ root, runroot }, id))[0];
-  } catch {
-    return undefined;
-  }
-}

@@ -38,11 +38,12 @@ test('rmi and gc keep shared and container-held layers, sweep the rest and crash
     assert.equal(await svc.content.has(b.manifest.layers[0]!.digest), true);
 
     // c's layer stays while a container's snapshot sits on it.
-    await svc.remove('c:1');
+    await svc.remove('c:1', { force: true });
+    assert.equal((await svc.gc()).snapshots.length, 0);
     assert.equal(await svc.unpacker.hasSnapshot(c.chainIds[0]!), true);
     await svc.removeRootfs('container-c');
-    let report = await svc.gc();
-    assert.deepEqual(report.snapshots, [c.chainIds[0]]);
+    assert.deepEqual((await svc.prune()).deleted, [{ Deleted: c.configDigest }]);
+    assert.equal(await svc.unpacker.hasSnapshot(c.chainIds[0]!), false);
 
     // Crash leftovers: an old staging dir, an unpublished snapshot dir, half-written metadata, an abandoned ingest.
     const old = new Date(Date.now() - 2 * 3600_000);
@@ -58,7 +59,7 @@ test('rmi and gc keep shared and container-held layers, sweep the rest and crash
     await ingest.write(Buffer.from('partial'));
     await ingest.close();
 
-    report = await svc.gc({ ingestMaxAgeMs: 0 });
+    const report = await svc.gc({ ingestMaxAgeMs: 0 });
     assert.deepEqual(report.orphans.sort(), leftovers.sort());
     assert.deepEqual(report.ingests, ['abandoned']);
     assert.ok(report.bytesReclaimed >= 1000);
@@ -84,5 +85,24 @@ test('gc honours extra snapshot roots', { skip: !isRoot && 'needs root' }, () =>
     assert.deepEqual(report.snapshots, []);
     assert.equal(await svc.unpacker.hasSnapshot(a.chainIds[0]!), true);
     assert.equal((await svc.gc()).snapshots.length, 2);
+  }),
+);
+
+test('rmi refuses an image a container snapshot uses unless forced; the image then stays dangling', { skip: !isRoot && 'needs root' }, () =>
+  withDir(async (dir) => {
+    const svc = await openImageService({ root: join(dir, 'root'), runroot: join(dir, 'run') });
+    const a = await buildImage({ format: 'docker-archive', out: join(dir, 'a.tar'), name: 'a:1', layers: [{ entries: [{ path: 'a', content: 'a' }] }] });
+    await svc.load(createReadStream(join(dir, 'a.tar')));
+    await svc.prepareRootfs('a:1', 'f00dcafe');
+    await assert.rejects(svc.remove('a:1'), {
+      message: `conflict: unable to remove repository reference "a:1" (must force) - container f00dcafe is using its referenced image ${a.configDigest.slice(7, 19)}`,
+    });
+    assert.deepEqual(await svc.remove('a:1', { force: true }), [{ Untagged: 'a:1' }]);
+    const [dangling] = await svc.list();
+    assert.equal(dangling?.id, a.configDigest);
+    assert.deepEqual(dangling?.repoTags, []);
+    assert.equal((await svc.prune()).deleted.length, 0); // still in use
+    await svc.removeRootfs('f00dcafe');
+    assert.deepEqual((await svc.prune()).deleted, [{ Deleted: a.configDigest }]);
   }),
 );
