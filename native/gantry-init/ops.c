@@ -204,12 +204,12 @@ static int do_mknod(const struct op_ctx *ctx, const struct op *o) {
   int dir = parent_in_root(ctx->root_fd, o->dst, base, sizeof base);
   if (dir < 0) return errno;
   int e = 0;
-  unlinkat(dir, base, 0); /* a node left by an earlier container or the image */
-  if (mknodat(dir, base, (mode_t)o->mode, makedev((unsigned)o->major, (unsigned)o->minor)) < 0) e = errno;
-  else if (fchownat(dir, base, (uid_t)o->uid, (gid_t)o->gid, AT_SYMLINK_NOFOLLOW) < 0) e = errno;
-  else if (fchmodat(dir, base, (mode_t)o->mode & 07777, 0) < 0) e = errno;
+  /* an existing node is kept, as runc does: /dev may be a bind of the host's */
+  if (mknodat(dir, base, (mode_t)o->mode, makedev((unsigned)o->major, (unsigned)o->minor)) < 0) e = errno == EEXIST ? -1 : errno;
+  if (e == 0 && fchownat(dir, base, (uid_t)o->uid, (gid_t)o->gid, AT_SYMLINK_NOFOLLOW) < 0) e = errno;
+  if (e == 0 && fchmodat(dir, base, (mode_t)o->mode & 07777, 0) < 0) e = errno;
   close(dir);
-  return e;
+  return e < 0 ? 0 : e;
 }
 
 static int do_symlink(const struct op_ctx *ctx, const struct op *o) {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GantryError, internal } from '../../errdefs/index.js';
+import { GantryError, internal, invalidArgument, permissionDenied } from '../../errdefs/index.js';
 import { encodePlan } from '../plan/encode.js';
 import type { LaunchPlan, PlanOp } from '../plan/types.js';
 
@@ -62,8 +62,11 @@ export function describeFailure(plan: LaunchPlan, step: number, name: string, er
         what = op.dst ? `${op.kind} ${op.dst}` : op.kind;
     }
   } else if (name === 'exec') {
-    what = errno === osConstants.errno.ENOENT ? `exec: "${detail}": executable file not found in $PATH` : `exec ${detail}`;
-    return new GantryError(errno === osConstants.errno.ENOENT ? 'invalid-argument' : 'internal', `runc create failed: unable to start container process: ${what}: ${code}`);
+    // docker maps these texts to exit codes 127 and 126
+    const { ENOENT, EACCES } = osConstants.errno;
+    if (errno === ENOENT) return invalidArgument(`unable to start container process: exec: "${detail}": executable file not found in $PATH`);
+    if (errno === EACCES) return permissionDenied(`unable to start container process: exec: "${detail}": permission denied`);
+    what = `unable to start container process: exec: "${detail}"`;
   } else {
     what = detail ? `${name} ${detail}` : name;
   }
