@@ -159,7 +159,7 @@ export function checkArgCount(spec: CommandSpec, prog: string, args: readonly st
 }
 
 export function formatHelp(spec: CommandSpec, prog: string): string {
-  const lines = [``, `Usage:  ${prog} ${spec.name} ${spec.usage}`, ``, spec.description, ``];
+  const lines = [``, `Usage:  ${[prog, spec.name, spec.usage].filter(Boolean).join(" ")}`, ``, spec.description, ``];
   const visible = spec.flags.filter((f) => !f.hidden);
   if (visible.length) {
     lines.push('Options:');

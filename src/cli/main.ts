@@ -54,8 +54,17 @@ async function main(argv: string[]): Promise<number> {
   const resolved = resolveCommand(global.args);
   if (!resolved) {
     if (global.args.length === 0 || g.help) {
-      ctx.stdout.write(formatHelp(GLOBAL_SPEC, PROG));
+      const { globalHelp } = await import('./help.js');
+      ctx.stdout.write(await globalHelp(GLOBAL_SPEC, PROG));
       return 0;
+    }
+    if (global.args.length === 1) {
+      const { groupHelp } = await import('./help.js');
+      const text = await groupHelp(global.args[0]!, PROG);
+      if (text) {
+        ctx.stdout.write(text);
+        return 0;
+      }
     }
     const [first = '', second = ''] = global.args;
     const typed = second && !second.startsWith('-') && isGroup(first) ? `${first} ${second}` : first;
