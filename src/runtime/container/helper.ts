@@ -67,6 +67,12 @@ export function describeFailure(plan: LaunchPlan, step: number, name: string, er
     if (errno === ENOENT) return invalidArgument(`unable to start container process: exec: "${detail}": executable file not found in $PATH`);
     if (errno === EACCES) return permissionDenied(`unable to start container process: exec: "${detail}": permission denied`);
     what = `unable to start container process: exec: "${detail}"`;
+  } else if (name === 'rlimit') {
+    const hint = errno === osConstants.errno.EPERM ? ' (above the hard limit the runtime may set: it lacks CAP_SYS_RESOURCE)' : '';
+    return new GantryError('permission-denied', `process.rlimits ${detail}: setrlimit: ${code}${hint}`);
+  } else if (name === 'oom_score_adj') {
+    const hint = errno === osConstants.errno.EACCES || errno === osConstants.errno.EPERM ? ' (lowering it needs CAP_SYS_RESOURCE, which the runtime lacks)' : '';
+    return new GantryError('permission-denied', `process.oomScoreAdj: write /proc/self/oom_score_adj: ${code}${hint}`);
   } else {
     what = detail ? `${name} ${detail}` : name;
   }

@@ -153,6 +153,18 @@ export function planMount(m: Mount, bundle: string, opts: { userns: boolean; hos
   return ops;
 }
 
+/** /dev/pts (a private devpts instance) and /dev/shm unless the config mounts them itself. */
+export function withDefaultMounts(mounts: Mount[]): Mount[] {
+  const has = (dst: string) => mounts.some((m) => m.destination.replace(/\/+$/, '') === dst);
+  const extra: Mount[] = [];
+  if (!has('/dev/pts')) extra.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] });
+  if (!has('/dev/shm')) extra.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] });
+  if (!extra.length) return mounts;
+  // after /dev itself, so a tmpfs on /dev does not hide them
+  const dev = mounts.findIndex((m) => m.destination.replace(/\/+$/, '') === '/dev');
+  return [...mounts.slice(0, dev + 1), ...extra, ...mounts.slice(dev + 1)];
+}
+
 /** Default and configured device nodes; inside a user namespace they are bind mounts of the host's. */
 export function planDevices(spec: Spec, userns: boolean): PlanOp[] {
   const configured = spec.linux?.devices ?? [];
@@ -177,9 +189,8 @@ export function planDevices(spec: Spec, userns: boolean): PlanOp[] {
       gid: d.gid ?? 0,
     });
   }
-  const mounts = new Set((spec.mounts ?? []).map((m) => m.destination));
   for (const [target, link] of DEFAULT_SYMLINKS) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: target, dst: link });
-  if (mounts.has('/dev/pts') && !byPath.has('/dev/ptmx')) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: 'pts/ptmx', dst: '/dev/ptmx' });
+  if (!byPath.has('/dev/ptmx')) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: 'pts/ptmx', dst: '/dev/ptmx' });
   return ops;
 }
 
@@ -272,7 +283,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     { kind: 'mount', src: rootfs, dst: rootfs, mountFlags: MS.BIND | MS.REC, flags: OpFlag.ReopenRoot },
     { kind: 'mount', dst: rootfs, mountFlags: MS.PRIVATE },
   ];
-  for (const m of spec.mounts ?? []) ops.push(...planMount(m, bundle, { userns, hostCgroupRoot: opts.hostCgroupRoot }));
+  for (const m of withDefaultMounts(spec.mounts ?? [])) ops.push(...planMount(m, bundle, { userns, hostCgroupRoot: opts.hostCgroupRoot }));
   ops.push(...planDevices(spec, userns));
   const runtimeHooks = [...(spec.hooks?.prestart ?? []), ...(spec.hooks?.createRuntime ?? []), ...(spec.hooks?.createContainer ?? [])];
   if (runtimeHooks.length) ops.push({ kind: 'hooks' });

@@ -77,9 +77,9 @@ describe('runtime isolation', { skip }, () => {
     assert.equal(r.out.trim(), '77');
     await assert.rejects(
       runCapture(env, ['true'], (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1 << 30, hard: 1 << 30 }])),
-      /rlimit RLIMIT_NOFILE: EPERM/,
+      /process.rlimits RLIMIT_NOFILE: setrlimit: EPERM/,
     );
-    await assert.rejects(runCapture(env, ['true'], (s) => (s.process!.oomScoreAdj = -500)), /oom_score_adj process.oomScoreAdj: E(PERM|ACCES)/);
+    await assert.rejects(runCapture(env, ['true'], (s) => (s.process!.oomScoreAdj = -500)), /process.oomScoreAdj: write \/proc\/self\/oom_score_adj: E(PERM|ACCES)/);
   });
 
   it('kills on a memory limit (oom) and stops forks at the pids limit', async () => {

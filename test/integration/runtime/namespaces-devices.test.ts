@@ -52,6 +52,14 @@ describe('runtime namespaces, devices and process details', { skip }, () => {
     }
   });
 
+  it('mounts /dev/pts and /dev/shm when the config does not', async () => {
+    const r = await runCapture(env, ['sh', '-c', 'grep -E " /dev/(pts|shm) " /proc/mounts | cut -d" " -f2,3; readlink /dev/ptmx'], (s) => {
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev/pts' && m.destination !== '/dev/shm');
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(r.out.trim().split('\n'), ['/dev/pts devpts', '/dev/shm tmpfs', 'pts/ptmx']);
+  });
+
   it('creates linux.devices and applies oom_score_adj and umask', async () => {
     const r = await runCapture(env, ['sh', '-c', 'ls -l /dev/fuse /dev/mypipe | cut -c1-10; cat /proc/self/oom_score_adj; umask'], (s) => {
       s.linux!.devices = [

@@ -18,7 +18,8 @@ describe('describeFailure', () => {
   });
 
   it('names steps outside the op list with their detail', () => {
-    assert.equal(describeFailure(plan, -1, 'rlimit', 1, 'RLIMIT_NOFILE').message, 'rlimit RLIMIT_NOFILE: EPERM');
+    assert.equal(describeFailure(plan, -1, 'rlimit', 1, 'RLIMIT_NOFILE').message, 'process.rlimits RLIMIT_NOFILE: setrlimit: EPERM (above the hard limit the runtime may set: it lacks CAP_SYS_RESOURCE)');
+    assert.match(describeFailure(plan, -1, 'oom_score_adj', 13, 'process.oomScoreAdj').message, /^process.oomScoreAdj: write \/proc\/self\/oom_score_adj: EACCES/);
     assert.equal(describeFailure(plan, -1, 'setns', 2, '/proc/1/ns/net').message, 'setns /proc/1/ns/net: ENOENT');
   });
 

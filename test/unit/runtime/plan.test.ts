@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, encodePlan, MS, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
+import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, withDefaultMounts, encodePlan, MS, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
 import type { PlanOp } from '../../../src/runtime/plan/index.js';
 import { defaultSpec } from '../../fixtures/bundle.js';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
@@ -168,6 +168,16 @@ describe('planCapabilities', () => {
     const caps = planCapabilities({ user: { uid: 0, gid: 0 }, cwd: '/', capabilities: { permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] } }, (m) => warnings.push(m));
     assert.equal(caps?.ambient, 1n << 5n);
     assert.deepEqual(warnings, ['process.capabilities.ambient: CAP_CHOWN not raised: not in both the permitted and inheritable sets']);
+  });
+});
+
+describe('withDefaultMounts', () => {
+  it('adds /dev/pts and /dev/shm after /dev unless configured', () => {
+    const dev = { destination: '/dev', type: 'tmpfs', source: 'tmpfs' };
+    const proc = { destination: '/proc', type: 'proc', source: 'proc' };
+    assert.deepEqual(withDefaultMounts([proc, dev]).map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/dev/shm']);
+    const full = defaultSpec().mounts!;
+    assert.deepEqual(withDefaultMounts(full), full);
   });
 });
 
