@@ -2,10 +2,11 @@
 // (docs/helper-protocol.md): "pid N", "hooks" (answered with one byte), "ready",
 // "error <step> <errno> <name>\t<detail>".
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GantryError, internal, invalidArgument, permissionDenied } from '../../errdefs/index.js';
+import { GantryError, internal, invalidArgument, permissionDenied, unavailable } from '../../errdefs/index.js';
 import { encodePlan } from '../plan/encode.js';
 import type { LaunchPlan, PlanOp } from '../plan/types.js';
 
@@ -81,6 +82,7 @@ export function describeFailure(plan: LaunchPlan, step: number, name: string, er
 }
 
 export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperRun {
+  if (!existsSync(helperPath())) throw unavailable(`native helper ${helperPath()} is missing: build it with \`npm run build\` (make -C native)`);
   const preserved = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
   const stdio: StdioOptions = [...(opts.stdio ?? [0, 1, 2]), 'pipe', 'pipe', ...preserved];
   const [cmd, ...args] = opts.wrapper?.length ? [...opts.wrapper, helperPath()] : [helperPath()];
