@@ -1,0 +1,56 @@
+// `docker commit`: the container's writable layer becomes a new image on top of
+// its image, with the container's config (and --change instructions) as the
+// image config. The container is paused meanwhile unless asked not to.
+import type { ContainerConfig } from '../oci/image-spec.js';
+import { emitEvent } from './events.js';
+import type { Engine } from './engine.js';
+import { requireImageService } from './image-service.js';
+import type { ContainerRecord } from './store.js';
+
+export interface CommitRequest {
+  reference?: string;
+  author?: string;
+  message?: string;
+  changes?: string[];
+  /** Pause the container during the commit (docker's default). */
+  pause?: boolean;
+}
+
+/** The parts of a container's config an image keeps. */
+function imageConfigOf(rec: ContainerRecord): ContainerConfig {
+  const c = rec.Config;
+  return {
+    ...(c.User ? { User: c.User } : {}),
+    ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+    Env: c.Env,
+    Entrypoint: c.Entrypoint,
+    Cmd: c.Cmd,
+    ...(c.Volumes ? { Volumes: c.Volumes } : {}),
+    WorkingDir: c.WorkingDir,
+    Labels: c.Labels,
+    ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    ...(c.Healthcheck ? { Healthcheck: c.Healthcheck as ContainerConfig['Healthcheck'] } : {}),
+  };
+}
+
+/** Returns the new image ID ("sha256:..."). */
+export async function commitContainer(engine: Engine, ref: string, req: CommitRequest = {}): Promise<string> {
+  const rec = await engine.containers.get(ref);
+  const svc = requireImageService(engine.images, 'commit');
+  const pause = req.pause !== false && rec.State.Running && !rec.State.Paused;
+  if (pause) await engine.runtime.pause(rec.Id);
+  let id: string;
+  try {
+    id = await svc.commitRootfs(rec.Gantry.rootfsKey, {
+      ...(req.reference ? { reference: req.reference } : {}),
+      ...(req.author ? { author: req.author } : {}),
+      ...(req.message ? { message: req.message } : {}),
+      changes: req.changes ?? [],
+      config: imageConfigOf(rec),
+    });
+  } finally {
+    if (pause) await engine.runtime.resume(rec.Id).catch(() => undefined);
+  }
+  await emitEvent(engine.root, 'container', 'commit', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image, comment: req.message ?? '' }).catch(() => undefined);
+  return id;
+}
