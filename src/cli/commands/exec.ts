@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
 import { openCliEngine } from './run.js';
-import { conflict } from '../../errdefs/index.js';
-import type { Process, Spec } from '../../oci/runtime-spec.js';
+import { GantryError } from '../../errdefs/index.js';
+import { ExecStartError, execInContainer } from '../../engine/exec.js';
 
 export const command: Command = {
   spec: {
@@ -25,42 +25,37 @@ export const command: Command = {
   },
   async run(ctx, { flags, args }) {
     const [ref, ...cmd] = args;
+    const env: string[] = [];
+    for (const f of (flags['env-file'] as string[] | undefined) ?? []) {
+      for (const line of (await readFile(f, 'utf8')).split('\n')) if (line.trim() && !line.trimStart().startsWith('#')) env.push(line);
+    }
+    env.push(...((flags.env as string[] | undefined) ?? []));
+    if (flags.tty && flags.interactive && !ctx.stdin.isTTY) ctx.stderr.write('the input device is not a TTY\n');
+    if (flags.tty && flags.interactive && !ctx.stdin.isTTY) return 1;
     const engine = await openCliEngine(ctx);
-    const rec = await engine.containers.get(ref!);
-    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
-    if (rec.State.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
-    const bundleSpec = JSON.parse(await readFile(engine.store.runPath(rec.Id, 'config.json'), 'utf8')) as Spec;
-    const base = bundleSpec.process!;
-    const env = new Map<string, string>();
-    for (const e of [...(base.env ?? []), ...((flags.env as string[]) ?? [])]) env.set(e.split('=')[0]!, e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`);
-    let user = base.user;
-    if (flags.user) {
-      const { resolveUserInRootfs } = await import('../../engine/spec/user.js');
-      const u = await resolveUserInRootfs(String(flags.user), engine.store.runPath(rec.Id, 'rootfs'));
-      user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
-    }
-    if (flags.tty && !flags.detach) {
-      ctx.stderr.write('Error: exec -t is not supported yet by the daemonless engine; use exec without -t\n');
-      return 125;
-    }
-    const proc: Process = {
-      ...base,
-      terminal: false,
-      args: cmd,
-      env: [...env.values()],
-      cwd: (flags.workdir as string | undefined) ?? base.cwd,
-      user,
-    };
-    const detach = Boolean(flags.detach);
-    const devnull = detach ? (await import('node:fs')).openSync('/dev/null', 'r+') : -1;
-    const stdio: [number, number, number] = detach ? [devnull, devnull, devnull] : [flags.interactive ? 0 : (await import('node:fs')).openSync('/dev/null', 'r'), 1, 2];
+    const out = ctx.stdout as { rows?: number; columns?: number };
     try {
-      const res = await engine.runtime.exec(rec.Id, { process: proc, detach, stdio });
-      return res.exitCode ?? 0;
+      const code = await execInContainer(engine, ref!, {
+        cmd,
+        env,
+        ...(flags.user ? { user: String(flags.user) } : {}),
+        ...(flags.workdir !== undefined ? { workdir: String(flags.workdir) } : {}),
+        tty: Boolean(flags.tty),
+        interactive: Boolean(flags.interactive),
+        detach: Boolean(flags.detach),
+        privileged: Boolean(flags.privileged),
+        ...(out.rows && out.columns ? { consoleSize: [out.rows, out.columns] as [number, number] } : {}),
+      });
+      return code ?? 0;
     } catch (err) {
-      const msg = (err as Error).message;
-      ctx.stderr.write(`OCI runtime exec failed: ${msg}\n`);
-      return /not found|no such file/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 126;
+      // docker exits 126 when the runtime could not start the process, 1 for the daemon's refusals.
+      if (err instanceof ExecStartError) {
+        ctx.stderr.write(`OCI runtime exec failed: ${err.message}\n`);
+        return 126;
+      }
+      if (!(err instanceof GantryError)) throw err;
+      ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
+      return 1;
     }
   },
 };
