@@ -9,7 +9,7 @@ import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, w
 import type { Runtime } from '../runtime/api.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type HostConfig, type MountPoint } from './docker-types.js';
+import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig, type MountPoint } from './docker-types.js';
 import { generateName } from './names.js';
 import { emitEvent } from './events.js';
 import { pidAlive } from './lock.js';
@@ -17,16 +17,24 @@ import { VolumeStore } from './volumes.js';
 import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
 import { resolveUserInRootfs } from './spec/user.js';
 import { connectAttach, waitForExit } from './attach.js';
+import { blankEndpoint, idleNetworkSettings, parseNetworkMode, type EngineNetworking } from './networking.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/src/engine -> native/build (the repository's build output). */
 export const MONITOR_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-monitor');
 const CLI_MAIN = join(HERE, '..', 'cli', 'main.js');
 
+/** docker's NetworkingConfig: per-network --network-alias and --ip. */
+export interface EndpointRequest {
+  Aliases?: string[];
+  IPAMConfig?: { IPv4Address?: string };
+}
+
 export interface CreateRequest {
   name?: string;
   config: Partial<DockerConfig> & { Image: string };
   hostConfig?: Partial<HostConfig>;
+  networkingConfig?: { EndpointsConfig: Record<string, EndpointRequest> };
   platform?: string;
   pull?: 'always' | 'missing' | 'never';
   /** Called with docker's "Unable to find image" line before a pull. */
@@ -48,6 +56,7 @@ export class Containers {
     readonly images: EngineImages,
     readonly runtime: Runtime,
     readonly allCapabilities: readonly string[],
+    readonly networking: EngineNetworking,
   ) {}
 
   private get root() {
@@ -124,6 +133,7 @@ export class Containers {
     const config = mergeImageConfig({ ...defaultConfig(req.config.Image), ...req.config }, image);
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
     validateHostConfig(hostConfig);
+    const networks = await this.resolveNetworks(hostConfig, config, req.networkingConfig?.EndpointsConfig ?? {});
     if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
     const id = newContainerId();
@@ -149,9 +159,10 @@ export class Containers {
       Args: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])].slice(1),
       State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
       Image: image.id,
-      ResolvConfPath: join(dir, 'resolv.conf'),
+      // Containers on networks get these files from the network service at start.
+      ResolvConfPath: ownFiles(hostConfig) ? join(dir, 'resolv.conf') : '',
       HostnamePath: join(dir, 'hostname'),
-      HostsPath: join(dir, 'hosts'),
+      HostsPath: ownFiles(hostConfig) ? join(dir, 'hosts') : '',
       LogPath: join(dir, `${id}-json.log`),
       Name: `/${name}`,
       RestartCount: 0,
@@ -163,7 +174,7 @@ export class Containers {
       HostConfig: hostConfig,
       Mounts: [],
       Config: config,
-      NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, Networks: {} },
+      NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, Networks: networks },
       Gantry: { creator: process.pid, rootfsKey: id, imageRef: req.config.Image },
     };
     try {
@@ -174,8 +185,7 @@ export class Containers {
       const hostname = config.Hostname || id.slice(0, 12);
       await Promise.all([
         writeFile(rec.HostnamePath, `${hostname}\n`),
-        writeFile(rec.HostsPath, hostsFile(hostname, hostConfig)),
-        writeFile(rec.ResolvConfPath, await resolvConf(hostConfig)),
+        ...(ownFiles(hostConfig) ? [writeFile(rec.HostsPath, hostsFile(hostname, hostConfig)), resolvConf(hostConfig).then((t) => writeFile(rec.ResolvConfPath, t))] : []),
       ]);
       delete rec.Gantry.creator;
       await this.store.write(rec);
@@ -185,6 +195,38 @@ export class Containers {
     }
     await this.event(rec, 'create');
     return { Id: id, Warnings: [] };
+  }
+
+  /**
+   * Checks --network and its companions the way docker does and returns the
+   * configured networks (NetworkSettings.Networks of a created container).
+   * container:<name> is stored as container:<full id>.
+   */
+  private async resolveNetworks(hc: HostConfig, config: DockerConfig, endpoints: Record<string, EndpointRequest>): Promise<Record<string, EndpointSettings>> {
+    const mode = parseNetworkMode(hc.NetworkMode);
+    const hasPorts = Object.keys(hc.PortBindings ?? {}).length > 0 || hc.PublishAllPorts;
+    if (mode.kind === 'container') {
+      if (config.Hostname) throw invalidArgument('conflicting options: hostname and the network mode');
+      if (hc.Dns.length) throw invalidArgument('conflicting options: dns and the network mode');
+      if ((hc.ExtraHosts ?? []).length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+      if (hasPorts) throw invalidArgument('conflicting options: port publishing and the container type network mode');
+      const target = await this.store.lookup(mode.ref);
+      hc.NetworkMode = `container:${target.Id}`;
+    }
+    if (mode.kind !== 'network') {
+      if (Object.keys(endpoints).length) throw invalidArgument('network-scoped aliases and static IPs are only supported for user-defined networks');
+      return {};
+    }
+    const ep = endpoints[mode.name] ?? {};
+    const ip = ep.IPAMConfig?.IPv4Address;
+    let networkId = '';
+    if (mode.name === 'bridge') {
+      if (ip) throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (ep.Aliases?.length) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    } else {
+      networkId = (await (await this.networking.service()).inspect(mode.name)).Id;
+    }
+    return { [mode.name]: blankEndpoint({ ...(ep.Aliases ? { aliases: ep.Aliases } : {}), ...(ip ? { ip } : {}), networkId }) };
   }
 
   /** Resolves -v/--mount/--tmpfs and image VOLUMEs into docker's Mounts list (creating volumes). */
@@ -220,6 +262,7 @@ export class Containers {
     const id = rec.Id;
     const rootfsTarget = this.store.runPath(id, 'rootfs');
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.networking.teardown(id).catch(() => undefined);
     await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
     await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
     await rm(this.store.runPath(id), { recursive: true, force: true });
@@ -228,12 +271,30 @@ export class Containers {
     await this.store.releaseName(rec.Name, id);
   }
 
-  /** Removes records a dead creator left half-made (run by ps, rm, prune). */
+  /**
+   * Removes records a dead creator left half-made, and the networking of
+   * containers that are not running and not being worked on (a killed run or
+   * start, a reboot). Run by ps, rm, container prune, system boot and prune.
+   */
   async repair(): Promise<void> {
-    for (const rec of await this.store.list()) {
-      if (rec.Gantry.creator !== undefined && !pidAlive(rec.Gantry.creator)) {
-        await this.discard(rec, { volumes: true }).catch(() => undefined);
+    const live = new Set<string>();
+    for (const stored of await this.store.list()) {
+      if (stored.Gantry.creator !== undefined && !pidAlive(stored.Gantry.creator)) {
+        await this.discard(stored, { volumes: true }).catch(() => undefined);
+        continue;
       }
+      const rec = await this.view(stored);
+      if (rec.State.Running || rec.State.Restarting || stored.Gantry.creator !== undefined || this.lockHeld(rec.Id)) live.add(rec.Id);
+    }
+    await this.networking.gc(live).catch(() => undefined);
+  }
+
+  /** A live command holds the container's lock (e.g. a start between network setup and the record saying running). */
+  private lockHeld(id: string): boolean {
+    try {
+      return pidAlive(Number(readFileSync(this.store.lockPath(id), 'utf8')));
+    } catch {
+      return false;
     }
   }
 
@@ -285,8 +346,12 @@ export class Containers {
     await mkdir(rootfs, { recursive: true });
     let created = false;
     try {
-      await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
-      const user = await resolveUserInRootfs(rec.Config.User, rootfs);
+      if (rec.HostConfig.Init && !existsSync(INIT_PATH)) throw invalidArgument(`--init: ${INIT_PATH} is not built (run make -C native)`);
+      // The network (netns, veth, ports) is wired while the rootfs is mounted.
+      const [net, user] = await bothSettled(
+        this.joinNetwork(rec),
+        this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs).then(() => resolveUserInRootfs(rec.Config.User, rootfs)),
+      );
       const spec = buildSpec(
         {
           id,
@@ -294,18 +359,17 @@ export class Containers {
           hostConfig: rec.HostConfig,
           rootfs,
           user,
-          hostnamePath: rec.HostnamePath,
-          hostsPath: rec.HostsPath,
-          resolvConfPath: rec.ResolvConfPath,
+          hostnamePath: net.hostnamePath,
+          hostsPath: net.hostsPath,
+          resolvConfPath: net.resolvConfPath,
           mounts: rec.Mounts.map(toResolvedMount),
-          ...(rec.HostConfig.NetworkMode === 'host' ? { network: 'host' as const } : {}),
+          ...(net.namespace ? { network: net.namespace } : {}),
           ...(rec.HostConfig.Init ? { initPath: INIT_PATH } : {}),
           devices: await resolveDevices(rec.HostConfig),
           ...(await seccompFile(rec.HostConfig)),
         },
         this.allCapabilities,
       );
-      if (rec.HostConfig.Init && !existsSync(INIT_PATH)) throw invalidArgument(`--init: ${INIT_PATH} is not built (run make -C native)`);
       await writeFile(join(runDir, 'config.json'), JSON.stringify(spec));
       await this.runtime.create({
         id,
@@ -325,11 +389,44 @@ export class Containers {
       await this.event(rec, 'start');
     } catch (err) {
       if (created) await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.networking.teardown(id).catch(() => undefined);
+      rec.NetworkSettings = idleNetworkSettings(rec.NetworkSettings);
       await this.images.unmountRootfs(rootfs).catch(() => undefined);
       const message = err instanceof Error ? err.message : String(err);
       rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: startFailureCode(message), Error: message };
       await this.store.write(rec).catch(() => undefined);
       throw err instanceof GantryError ? err : wrap('start container', err);
+    }
+  }
+
+  /**
+   * The container's network namespace and the files it gets as /etc/hosts,
+   * /etc/resolv.conf and /etc/hostname, per HostConfig.NetworkMode. On a
+   * network, the service sets it up now and rec's NetworkSettings and file
+   * paths are updated (the caller saves rec).
+   */
+  private async joinNetwork(rec: ContainerRecord): Promise<{ namespace?: 'host' | { netnsPath: string }; hostsPath: string; resolvConfPath: string; hostnamePath: string }> {
+    const own = { hostsPath: rec.HostsPath, resolvConfPath: rec.ResolvConfPath, hostnamePath: rec.HostnamePath };
+    const mode = parseNetworkMode(rec.HostConfig.NetworkMode);
+    switch (mode.kind) {
+      case 'none':
+        return own;
+      case 'host':
+        return { ...own, namespace: 'host' };
+      case 'container': {
+        // docker shares the target's netns and its hosts, resolv.conf and hostname files.
+        const target = await this.get(mode.ref).catch(() => undefined);
+        if (!target?.State.Running || target.State.Restarting) throw conflict(`cannot join network of a non running container: ${mode.ref}`);
+        const netnsPath = target.NetworkSettings.SandboxKey || `/proc/${target.State.Pid}/ns/net`;
+        return { namespace: { netnsPath }, hostsPath: target.HostsPath, resolvConfPath: target.ResolvConfPath, hostnamePath: target.HostnamePath };
+      }
+      case 'network': {
+        const net = await this.networking.setup(rec);
+        rec.NetworkSettings = net.settings;
+        rec.HostsPath = net.hostsPath;
+        rec.ResolvConfPath = net.resolvConfPath;
+        return { namespace: { netnsPath: net.netnsPath }, hostsPath: net.hostsPath, resolvConfPath: net.resolvConfPath, hostnamePath: rec.HostnamePath };
+      }
     }
   }
 
@@ -393,6 +490,9 @@ export class Containers {
       if (rec.State === stored.State) return rec;
       await this.runtime.delete(id, { force: true }).catch(() => undefined);
       await this.images.unmountRootfs(this.store.runPath(id, 'rootfs')).catch(() => undefined);
+      // A failed teardown keeps the network's record; the next repair's gc retries it.
+      await this.networking.teardown(id).catch(() => undefined);
+      rec.NetworkSettings = idleNetworkSettings(rec.NetworkSettings);
       await this.store.write(rec);
       return rec;
     });
@@ -512,6 +612,46 @@ export class Containers {
     }
   }
 
+  // ---- network connect / disconnect ----
+
+  /** `network connect`: joins a running container now; a stopped one joins at its next start. */
+  async connectNetwork(ref: string, network: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+    await this.updateNetworks(ref, async (rec, svc) => {
+      const mode = parseNetworkMode(rec.HostConfig.NetworkMode);
+      if (mode.kind === 'host') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+      if (mode.kind !== 'network') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      if (rec.State.Running) return void (await svc.connect(rec.Id, network, o));
+      const net = await svc.inspect(network);
+      if (rec.NetworkSettings.Networks[net.Name]) throw conflict(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.Name}`);
+      rec.NetworkSettings.Networks[net.Name] = blankEndpoint({ ...(o.aliases ? { aliases: o.aliases } : {}), ...(o.ip ? { ip: o.ip } : {}), networkId: net.Id });
+    });
+  }
+
+  /** `network disconnect`. */
+  async disconnectNetwork(ref: string, network: string, o: { force?: boolean } = {}): Promise<void> {
+    await this.updateNetworks(ref, async (rec, svc) => {
+      if (rec.State.Running) return void (await svc.disconnect(rec.Id, network, o));
+      const net = await svc.inspect(network).catch((err) => {
+        if (o.force) return undefined;
+        throw err;
+      });
+      const name = net?.Name ?? network;
+      if (!rec.NetworkSettings.Networks[name] && !o.force) throw failedPrecondition(`container ${rec.Id} is not connected to network ${name}`);
+      delete rec.NetworkSettings.Networks[name];
+    });
+  }
+
+  private async updateNetworks(ref: string, change: (rec: ContainerRecord, svc: Awaited<ReturnType<EngineNetworking['service']>>) => Promise<void>): Promise<void> {
+    const found = await this.store.lookup(ref);
+    await this.store.withContainerLock(found.Id, async () => {
+      const rec = await this.view((await this.store.read(found.Id)) ?? found);
+      const svc = await this.networking.service();
+      await change(rec, svc);
+      if (rec.State.Running) rec.NetworkSettings = (await this.networking.current(rec)) ?? rec.NetworkSettings;
+      await this.store.write(rec);
+    });
+  }
+
   attach(id: string) {
     return connectAttach(this.store.runPath(id, 'attach.sock'));
   }
@@ -519,7 +659,11 @@ export class Containers {
 
 // ---- helpers ----
 
-const INIT_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-init-tiny');
+/** --init's binary (native/gantry-tini), bind-mounted read-only at /dev/init. */
+const INIT_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-tini');
+
+/** none and host containers get /etc/hosts and /etc/resolv.conf from their own directory. */
+const ownFiles = (hc: HostConfig) => ['none', 'host'].includes(hc.NetworkMode);
 
 export function shouldRestart(rec: ContainerRecord): boolean {
   const p = rec.HostConfig.RestartPolicy;
@@ -533,6 +677,14 @@ export function shouldRestart(rec: ContainerRecord): boolean {
     default:
       return false;
   }
+}
+
+/** Like Promise.all for two, but waits for both so the failure path never races a mount or setup still under way. */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 function exitedState(s: ContainerStateJSON, exit: ExitInfo): ContainerStateJSON {
@@ -606,8 +758,6 @@ function mergeImageConfig(c: DockerConfig, image: EngineImageRecord): DockerConf
 }
 
 function validateHostConfig(hc: HostConfig): void {
-  const mode = hc.NetworkMode;
-  if (!['bridge', 'none', 'host', 'default'].includes(mode)) throw invalidArgument(`network ${mode} not found`);
   if (hc.Memory > 0 && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (hc.MemorySwap > 0 && hc.Memory > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
   const p = hc.RestartPolicy;

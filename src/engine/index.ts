@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ALL_CAPABILITIES } from '../runtime/capabilities.js';
 import { loadImages, loadRuntime } from './backends.js';
 import { Containers } from './containers.js';
+import { EngineNetworking } from './networking.js';
 import { ContainerStore } from './store.js';
 import { VolumeStore } from './volumes.js';
 import type { Engine, EngineOptions } from './engine.js';
@@ -13,6 +14,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const [images, runtime] = await Promise.all([loadImages(opts.root, opts.runroot), loadRuntime(join(opts.runroot, 'runtime'))]);
   const store = new ContainerStore(opts.root, opts.runroot);
   const volumes = new VolumeStore(opts.root);
-  const containers = new Containers(store, volumes, images, runtime, ALL_CAPABILITIES);
-  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes };
+  const networking = new EngineNetworking(opts.root, opts.runroot);
+  const containers = new Containers(store, volumes, images, runtime, ALL_CAPABILITIES, networking);
+  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking };
 }

@@ -1,22 +1,25 @@
-// `gantry network connect NETWORK CONTAINER`: attaches a running container.
+// `gantry network connect NETWORK CONTAINER`: attaches a container (now if it
+// runs, at its next start otherwise) and records it in the container's NetworkSettings.
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { isNotFound } from '../../errdefs/index.js';
+import type { Containers } from '../../engine/containers.js';
 import { openNetworks } from './network-ls.js';
+import { openCliEngine } from './run.js';
 
-/** A container name or id prefix to its id, through the engine's container store; a raw id when there is none. */
-export async function resolveContainerId(ctx: CliContext, ref: string): Promise<string> {
-  const { ContainerStore } = await import('../../engine/store.js');
+/**
+ * Runs `viaEngine` for a container the engine knows; a networked container the
+ * engine does not know (set up by another tool) is addressed by id through the service.
+ */
+export async function withNetworkTarget(ctx: CliContext, ref: string, viaEngine: (c: Containers) => Promise<void>, viaService: (id: string) => Promise<void>): Promise<void> {
+  const engine = await openCliEngine(ctx);
   try {
-    return (await new ContainerStore(ctx.globals.root, ctx.globals.runroot).lookup(ref)).Id;
+    await engine.store.lookup(ref);
   } catch (err) {
-    // A networked container the engine does not know (e.g. set up by another tool) is addressed by id.
-    if (isNotFound(err) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref)) {
-      const svc = await openNetworks(ctx);
-      if (await svc.containerNetworking(ref)) return ref;
-    }
+    if (isNotFound(err) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref) && (await (await openNetworks(ctx)).containerNetworking(ref))) return viaService(ref);
     throw err;
   }
+  await viaEngine(engine.containers);
 }
 
 export const command: Command = {
@@ -37,9 +40,13 @@ export const command: Command = {
   },
   async run(ctx, { flags, args }) {
     const [network, ref] = args as [string, string];
-    const id = await resolveContainerId(ctx, ref);
-    const svc = await openNetworks(ctx);
     const ip = flags.ip as string | undefined;
-    await svc.connect(id, network, { aliases: flags.alias as string[], ...(ip ? { ip } : {}) });
+    const o = { aliases: flags.alias as string[], ...(ip ? { ip } : {}) };
+    await withNetworkTarget(
+      ctx,
+      ref,
+      (c) => c.connectNetwork(ref, network, o),
+      async (id) => void (await (await openNetworks(ctx)).connect(id, network, o)),
+    );
   },
 };

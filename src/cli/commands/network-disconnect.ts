@@ -1,7 +1,7 @@
 // `gantry network disconnect NETWORK CONTAINER`.
 import type { Command } from '../command.js';
 import { openNetworks } from './network-ls.js';
-import { resolveContainerId } from './network-connect.js';
+import { withNetworkTarget } from './network-connect.js';
 
 export const command: Command = {
   spec: {
@@ -14,8 +14,12 @@ export const command: Command = {
   },
   async run(ctx, { flags, args }) {
     const [network, ref] = args as [string, string];
-    const id = await resolveContainerId(ctx, ref);
-    const svc = await openNetworks(ctx);
-    await svc.disconnect(id, network, { force: flags.force === true });
+    const o = { force: flags.force === true };
+    await withNetworkTarget(
+      ctx,
+      ref,
+      (c) => c.disconnectNetwork(ref, network, o),
+      async (id) => (await openNetworks(ctx)).disconnect(id, network, o),
+    );
   },
 };

@@ -10,6 +10,7 @@ import { GantryError, invalidArgument } from '../../errdefs/index.js';
 import type { CreateRequest } from '../../engine/containers.js';
 import type { DockerConfig, HostConfig, RestartPolicy } from '../../engine/docker-types.js';
 import { parseMountFlag } from '../../engine/volumes.js';
+import { parsePublish } from '../../network/publish.js';
 import type { Engine } from '../../engine/engine.js';
 
 const s = (name: string, short?: string, description = ''): FlagSpec => ({ name, type: 'string', ...(short ? { short } : {}), description });
@@ -215,9 +216,19 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
   }
   const exposed: Record<string, object> = {};
   for (const e of list('expose')) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
-  if (Object.keys(exposed).length) config.ExposedPorts = exposed;
 
   const network = str('network') ?? str('net') ?? 'bridge';
+  // -p adds to ExposedPorts too, as docker does.
+  const portBindings: HostConfig['PortBindings'] = {};
+  for (const p of list('publish').flatMap(parsePublish)) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    exposed[key] = {};
+    (portBindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.hostPort ? String(p.hostPort) : '' });
+  }
+  if (Object.keys(exposed).length) config.ExposedPorts = exposed;
+  const aliases = list('network-alias');
+  const ip = str('ip');
+  const endpoint = { ...(aliases.length ? { Aliases: aliases } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) };
   const logOpts = keyValues(list('log-opt'), 'log-opt');
   const tmpfs: Record<string, string> = {};
   for (const t of list('tmpfs')) {
@@ -231,6 +242,7 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
     Binds: list('volume').length ? list('volume') : null,
     Mounts: list('mount').map(parseMountFlag),
     NetworkMode: network,
+    PortBindings: portBindings,
     RestartPolicy: restartPolicy(str('restart') ?? 'no'),
     AutoRemove: Boolean(f.rm),
     CapAdd: list('cap-add').length ? list('cap-add') : null,
@@ -262,7 +274,14 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
   };
   const pull = str('pull') ?? 'missing';
   if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw invalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
-  return { ...(str('name') ? { name: str('name')! } : {}), config, hostConfig, pull, ...(str('platform') ? { platform: str('platform')! } : {}) };
+  return {
+    ...(str('name') ? { name: str('name')! } : {}),
+    config,
+    hostConfig,
+    ...(Object.keys(endpoint).length ? { networkingConfig: { EndpointsConfig: { [network === 'default' ? 'bridge' : network]: endpoint } } } : {}),
+    pull,
+    ...(str('platform') ? { platform: str('platform')! } : {}),
+  };
 }
 
 
