@@ -1,6 +1,8 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from '../command.js';
 import { humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
+import { pruneContainers } from '../../engine/prune.js';
 
 export const command: Command = {
   spec: {
@@ -14,24 +16,15 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
-    const engine = await openCliEngine(ctx);
-    await engine.containers.repair();
-    const filters = (flags.filter as string[]) ?? [];
-    const removed: string[] = [];
-    for (const r of await engine.store.list()) {
-      const rec = await engine.containers.view(r);
-      if (rec.State.Running || rec.Gantry.creator !== undefined) continue;
-      const skip = filters.some((f) => {
-        const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-        if (k === 'label') return v.includes('=') ? rec.Config.Labels[v.split('=')[0]!] !== v.split('=')[1] : !(v in rec.Config.Labels);
-        if (k === 'until') return Date.parse(rec.Created) >= (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v));
-        return false;
-      });
-      if (skip) continue;
-      await engine.containers.remove(rec.Id, { force: true }).catch(() => undefined);
-      removed.push(rec.Id);
+    if (!flags.force) {
+      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
+      const answer = await rl.question('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return;
     }
+    const engine = await openCliEngine(ctx);
+    const { removed, spaceReclaimed } = await pruneContainers(engine, (flags.filter as string[]) ?? []);
     if (removed.length) ctx.stdout.write(`Deleted Containers:\n${removed.map((n) => `${n}\n`).join('')}\n`);
-    ctx.stdout.write(`Total reclaimed space: ${humanSize(0)}\n`);
+    ctx.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
   },
 };

@@ -1,6 +1,8 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from '../command.js';
 import { humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
+import { pruneVolumes } from '../../engine/prune.js';
 
 export const command: Command = {
   spec: {
@@ -15,18 +17,15 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
-    const engine = await openCliEngine(ctx);
-    const used = new Set((await engine.store.list()).flatMap((r) => r.Mounts.map((m) => m.Name ?? '')));
-    let reclaimed = 0;
-    const removed: string[] = [];
-    for (const v of await engine.volumes.list()) {
-      if (used.has(v.Name)) continue;
-      if (!flags.all && !/^[0-9a-f]{64}$/.test(v.Name)) continue;
-      reclaimed += await engine.volumes.size(v.Name);
-      await engine.volumes.remove(v.Name, []);
-      removed.push(v.Name);
+    if (!flags.force) {
+      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
+      const answer = await rl.question('WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ');
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return;
     }
+    const engine = await openCliEngine(ctx);
+    const { removed, spaceReclaimed } = await pruneVolumes(engine, { all: Boolean(flags.all) });
     if (removed.length) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);
-    ctx.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+    ctx.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
   },
 };

@@ -1,0 +1,72 @@
+// `gantry system df [-v] [--format]`: docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE table.
+import type { Command } from '../command.js';
+import { alignColumns, formatRows } from '../template.js';
+import { humanSize, timeAgo } from '../units.js';
+import { openCliEngine } from './run.js';
+import { diskUsage, type DiskUsage } from '../../engine/disk-usage.js';
+import { statusText } from '../../engine/views.js';
+
+const TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+const HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
+
+/** docker: "1.2MB (50%)", the percentage only when there is a size to take it of. */
+const reclaimable = (bytes: number, of: number) => (of > 0 ? `${humanSize(bytes)} (${Math.trunc((100 * bytes) / of)}%)` : humanSize(bytes));
+
+function summary(du: DiskUsage) {
+  const activeContainers = du.containers.filter((c) => c.rec.State.Running);
+  const containersSize = du.containers.reduce((n, c) => n + c.sizeRw, 0);
+  const stoppedSize = du.containers.filter((c) => !c.rec.State.Running).reduce((n, c) => n + c.sizeRw, 0);
+  const volumesSize = du.volumes.reduce((n, v) => n + v.size, 0);
+  const unusedVolumes = du.volumes.filter((v) => v.links === 0).reduce((n, v) => n + v.size, 0);
+  return [
+    { Type: 'Images', TotalCount: String(du.images.length), Active: String(du.images.filter((i) => i.containers > 0).length), Size: humanSize(du.layersSize), Reclaimable: reclaimable(du.imagesReclaimable, du.layersSize) },
+    { Type: 'Containers', TotalCount: String(du.containers.length), Active: String(activeContainers.length), Size: humanSize(containersSize), Reclaimable: reclaimable(stoppedSize, containersSize) },
+    { Type: 'Local Volumes', TotalCount: String(du.volumes.length), Active: String(du.volumes.filter((v) => v.links > 0).length), Size: humanSize(volumesSize), Reclaimable: reclaimable(unusedVolumes, volumesSize) },
+    { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+  ];
+}
+
+function verbose(du: DiskUsage): string {
+  const images = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
+  for (const i of du.images) {
+    const names = i.repoTags.length ? i.repoTags : ['<none>:<none>'];
+    for (const t of names) {
+      const c = t.lastIndexOf(':');
+      images.push([t.slice(0, c), t.slice(c + 1), i.id.replace(/^sha256:/, '').slice(0, 12), i.created ? timeAgo(i.created) : 'N/A', humanSize(i.size), humanSize(i.sharedSize), humanSize(i.size - i.sharedSize), String(i.containers)]);
+    }
+  }
+  const containers = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
+  for (const { rec, sizeRw } of du.containers) {
+    const cmd = [rec.Path, ...rec.Args].join(' ');
+    containers.push([rec.Id.slice(0, 12), rec.Gantry.imageRef, `"${cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd}"`, String(rec.Mounts.filter((m) => m.Type === 'volume').length), humanSize(sizeRw), timeAgo(rec.Created), statusText(rec), rec.Name.slice(1)]);
+  }
+  const volumes = [['VOLUME NAME', 'LINKS', 'SIZE'], ...du.volumes.map((v) => [v.name, String(v.links), humanSize(v.size)])];
+  return [
+    `Images space usage:\n\n${alignColumns(images)}`,
+    `Containers space usage:\n\n${alignColumns(containers)}`,
+    `Local Volumes space usage:\n\n${alignColumns(volumes)}`,
+    `Build cache usage: 0B\n\n${alignColumns([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`,
+  ].join('\n');
+}
+
+export const command: Command = {
+  spec: {
+    name: 'system df',
+    usage: '[OPTIONS]',
+    description: 'Show docker disk usage',
+    maxArgs: 0,
+    flags: [
+      { name: 'format', type: 'string', description: 'Format output using a custom template' },
+      { name: 'verbose', short: 'v', type: 'bool', description: 'Show detailed information on space usage' },
+    ],
+  },
+  async run(ctx, { flags }) {
+    const engine = await openCliEngine(ctx);
+    const du = await diskUsage(engine);
+    if (flags.verbose && !flags.format) {
+      ctx.stdout.write(verbose(du));
+      return;
+    }
+    ctx.stdout.write(formatRows((flags.format as string | undefined) || TABLE, summary(du), HEADERS));
+  },
+};

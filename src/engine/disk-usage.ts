@@ -1,0 +1,76 @@
+// `docker system df`: what images, containers and volumes occupy, from the
+// same ownership GC uses: an image is in use when an active snapshot (a
+// container's rootfs) sits on its top layer; layers are counted once however
+// many images share them; a container's size is its writable layer.
+import type { Engine } from './engine.js';
+import { requireImageService } from './image-service.js';
+import type { ContainerRecord } from './store.js';
+import { dirSize } from './volumes.js';
+
+export interface ImageUsage {
+  id: string;
+  repoTags: string[];
+  created?: string;
+  size: number;
+  sharedSize: number;
+  containers: number;
+}
+
+export interface ContainerUsage {
+  rec: ContainerRecord;
+  sizeRw: number;
+}
+
+export interface VolumeUsage {
+  name: string;
+  links: number;
+  size: number;
+}
+
+export interface DiskUsage {
+  images: ImageUsage[];
+  /** All layers once each. */
+  layersSize: number;
+  /** Bytes of layers no image in use needs. */
+  imagesReclaimable: number;
+  containers: ContainerUsage[];
+  volumes: VolumeUsage[];
+}
+
+/** Bytes in a container's writable layer (docker's SizeRw). */
+export async function containerSizeRw(engine: Engine, rec: ContainerRecord): Promise<number> {
+  const svc = requireImageService(engine.images, 'size');
+  const info = await svc.snapshots.stat(rec.Gantry.rootfsKey);
+  return info ? dirSize(svc.snapshots.fsPath(info.id)) : 0;
+}
+
+export async function diskUsage(engine: Engine): Promise<DiskUsage> {
+  const svc = requireImageService(engine.images, 'system df');
+  const [images, snapshots, records] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list()]);
+  const layerSize = new Map<string, number>();
+  for (const s of snapshots) if (s.kind === 'committed') layerSize.set(s.key, s.size ?? 0);
+  const usersOfLayer = new Map<string, number>();
+  for (const img of images) for (const c of img.chainIds) usersOfLayer.set(c, (usersOfLayer.get(c) ?? 0) + 1);
+  const activeOn = new Map<string, number>();
+  for (const s of snapshots) if (s.kind === 'active' && s.parent) activeOn.set(s.parent, (activeOn.get(s.parent) ?? 0) + 1);
+
+  const usedLayers = new Set<string>();
+  const imageUsage = images.map((img) => {
+    const top = img.chainIds.at(-1);
+    const containers = top === undefined ? 0 : (activeOn.get(top) ?? 0);
+    if (containers > 0) for (const c of img.chainIds) usedLayers.add(c);
+    const sharedSize = img.chainIds.filter((c) => (usersOfLayer.get(c) ?? 0) > 1).reduce((n, c) => n + (layerSize.get(c) ?? 0), 0);
+    return { id: img.id, repoTags: img.repoTags, ...(img.created ? { created: img.created } : {}), size: img.size, sharedSize, containers };
+  });
+  const imageLayers = new Set(images.flatMap((i) => i.chainIds));
+  const layersSize = [...imageLayers].reduce((n, c) => n + (layerSize.get(c) ?? 0), 0);
+  const usedSize = [...usedLayers].reduce((n, c) => n + (layerSize.get(c) ?? 0), 0);
+
+  const containers = await Promise.all(
+    records.filter((r) => r.Gantry.creator === undefined).map(async (r) => ({ rec: await engine.containers.view(r), sizeRw: await containerSizeRw(engine, r) })),
+  );
+  const links = new Map<string, number>();
+  for (const r of records) for (const m of r.Mounts) if (m.Type === 'volume' && m.Name) links.set(m.Name, (links.get(m.Name) ?? 0) + 1);
+  const volumes = await Promise.all((await engine.volumes.list()).map(async (v) => ({ name: v.Name, links: links.get(v.Name) ?? 0, size: await engine.volumes.size(v.Name) })));
+  return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, containers, volumes };
+}
