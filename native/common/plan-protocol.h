@@ -42,6 +42,7 @@ enum plan_tag {
   T_PRESERVE_FDS = 28, /* int */
   T_TERMINAL = 29,     /* int */
   T_SESSION_KEYRING = 30, /* str: join a new session keyring with this name */
+  T_PID_FILE = 31,     /* str: the parent writes the process's pid here once it is set up */
   T_END = 0xffff
 };
 

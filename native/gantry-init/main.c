@@ -84,7 +84,8 @@ static int write_id_maps(const struct plan *p, pid_t pid) {
 }
 
 /* The container process: waits for the parent's go, then runs the plan. */
-static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int console_fd, int fifo_fd) {
+static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
+  int plan_fd = fds->plan, sync_fd = fds->sync;
   char go[32];
   ssize_t r;
   do r = read(go_fd, go, sizeof go - 1); /* one small write: our host pid */
@@ -128,7 +129,7 @@ static int run_child(struct plan *p, int go_fd, int plan_fd, int sync_fd, int co
     }
   }
   if (ctx.root_fd >= 0) close(ctx.root_fd);
-  process_finish(p, plan_fd, sync_fd, console_fd, fifo_fd);
+  process_finish(p, fds);
   return 127;
 }
 
@@ -139,6 +140,29 @@ static int setns_all(const struct plan *p, int sync_fd) {
     if (setns(fd, (int)p->joins[i].type) < 0) { int e = errno; report_error(sync_fd, -1, "setns", e, p->joins[i].path); close(fd); return e; }
     close(fd);
   }
+  return 0;
+}
+
+/* Opens the pid file's directory: it is a host path, and exec joins the container's mounts. */
+static int open_parent_dir(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  if (!slash) return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+  return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Atomically, like runc: a reader never sees a partial pid. */
+static int write_pid_file(int dirfd, const char *base, pid_t pid) {
+  char tmp[512], buf[32];
+  snprintf(tmp, sizeof tmp, ".%s.%d.tmp", base, getpid());
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  int n = snprintf(buf, sizeof buf, "%d", pid);
+  int ok = write(fd, buf, (size_t)n) == n;
+  close(fd);
+  if (!ok || renameat(dirfd, tmp, dirfd, base) < 0) { unlinkat(dirfd, tmp, 0); return -1; }
   return 0;
 }
 
@@ -175,6 +199,12 @@ int main(int argc, char **argv) {
     fifo_fd = open(plan.fifo, O_PATH | O_CLOEXEC);
     if (fifo_fd < 0) { report_error(sync_fd, -1, "open exec fifo", errno, plan.fifo); return 125; }
   }
+  const char *pid_base = NULL;
+  int pid_dir = -1;
+  if (plan.pid_file && (pid_dir = open_parent_dir(plan.pid_file, &pid_base)) < 0) {
+    report_error(sync_fd, -1, "open pid file directory", errno, plan.pid_file);
+    return 125;
+  }
   /* opened before setns: the cgroup files are host paths */
   int procs_fds[plan.nprocs + 1];
   for (size_t i = 0; i < plan.nprocs; i++) {
@@ -182,17 +212,20 @@ int main(int argc, char **argv) {
     if (procs_fds[i] < 0) { report_error(sync_fd, -1, "open cgroup", errno, plan.procs[i]); return 125; }
   }
   if ((e = setns_all(&plan, sync_fd))) return 125;
-  int go[2];
-  if (pipe2(go, O_CLOEXEC) < 0) { report_error(sync_fd, -1, "pipe", errno, ""); return 125; }
+  int go[2], ready[2];
+  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) { report_error(sync_fd, -1, "pipe", errno, ""); return 125; }
   /* fork-like clone: the child continues here with a copy of our memory */
   unsigned long flags = (unsigned long)(plan.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD;
   pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid < 0) { report_error(sync_fd, -1, "clone", errno, "linux.namespaces"); return 125; }
   if (pid == 0) {
     close(go[1]);
-    _exit(run_child(&plan, go[0], plan_fd, sync_fd, console_fd, fifo_fd));
+    close(ready[0]);
+    struct process_fds fds = { .plan = plan_fd, .sync = sync_fd, .console = console_fd, .fifo = fifo_fd, .ready = ready[1] };
+    _exit(run_child(&plan, go[0], &fds));
   }
   close(go[0]);
+  close(ready[1]);
   for (size_t i = 0; i < plan.nprocs; i++) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%d", pid);
@@ -213,12 +246,29 @@ int main(int argc, char **argv) {
   int pidlen = snprintf(pidbuf, sizeof pidbuf, "%d", pid);
   if (write(go[1], pidbuf, (size_t)pidlen) != pidlen) { kill(pid, SIGKILL); return 125; }
   close(go[1]);
-  close(sync_fd);
   close(plan_fd);
   if (console_fd >= 0) close(console_fd);
   if (fifo_fd >= 0) close(fifo_fd);
-  if (!plan.wait) return 0;
+  /* Exit 0 only once the process is set up, so a wrapper (the engine's monitor)
+   * can trust our status; the pid file is there by then. */
+  char c;
+  ssize_t n;
+  do n = read(ready[0], &c, 1);
+  while (n < 0 && errno == EINTR);
+  close(ready[0]);
   int status;
+  if (n != 1) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return 1;
+  }
+  if (pid_dir >= 0 && write_pid_file(pid_dir, pid_base, pid) < 0) {
+    report_error(sync_fd, -1, "write pid file", errno, plan.pid_file);
+    kill(pid, SIGKILL);
+    return 125;
+  }
+  /* our copy of the sync fd closes last: EOF tells the runtime that everything is done */
+  close(sync_fd);
+  if (!plan.wait) return 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return 125;
   return exit_status(status);

@@ -21,7 +21,7 @@ struct plan {
   uint64_t caps[5]; /* bounding effective inheritable permitted ambient */
   int64_t seccomp_flags;
   char *seccomp_prog; size_t seccomp_len;
-  char *uid_map, *gid_map, *rootfs, *cwd, *console_socket, *fifo, *state_before, *state_after, *keyring;
+  char *uid_map, *gid_map, *rootfs, *cwd, *console_socket, *fifo, *state_before, *state_after, *keyring, *pid_file;
   long host_pid; /* the process's pid in the runtime's pid namespace, sent by the parent */
   struct ns_join *joins; size_t njoins;
   struct op *ops; size_t nops;

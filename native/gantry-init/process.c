@@ -221,8 +221,8 @@ static int wait_for_start(int fifo_fd) {
   return e;
 }
 
-int process_finish(struct plan *p, int plan_fd, int sync_fd, int console_fd, int fifo_fd) {
-  int e;
+int process_finish(struct plan *p, struct process_fds *fds) {
+  int e, sync_fd = fds->sync, fifo_fd = fds->fifo, console_fd = fds->console;
   const char *step = "";
   if (p->terminal) {
     if (console_fd < 0) { report_error(sync_fd, -1, "console", EINVAL, "process.terminal needs a console socket"); return EINVAL; }
@@ -240,8 +240,10 @@ int process_finish(struct plan *p, int plan_fd, int sync_fd, int console_fd, int
   if ((e = set_identity(p, sync_fd))) return e;
   if ((e = apply_rlimits(p, sync_fd))) return e;
   report_line(sync_fd, "ready");
+  if (write(fds->ready, "1", 1) != 1) { e = errno; report_error(sync_fd, -1, "report ready", e, ""); return e; }
+  close(fds->ready);
   close(sync_fd);
-  close(plan_fd);
+  close(fds->plan);
   sync_fd = -1;
   if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
   for (size_t i = 0; i < p->nhooks; i++)

@@ -3,9 +3,15 @@
 #define GANTRY_INIT_PROCESS_H
 #include "plan.h"
 
+/* The fds the container process holds while it is set up. */
+struct process_fds {
+  int plan, sync, console, fifo;
+  int ready; /* one byte on it tells the helper's parent that setup succeeded */
+};
+
 /* Runs everything after the namespace and mount setup and execs argv[0].
- * Returns only on failure (already reported on sync_fd). */
-int process_finish(struct plan *p, int plan_fd, int sync_fd, int console_fd, int fifo_fd);
+ * Returns only on failure (already reported on the sync fd). */
+int process_finish(struct plan *p, struct process_fds *fds);
 
 /* Applies oom_score_adj; returns 0 or errno (reported by the caller). */
 int process_oom_score_adj(const struct plan *p);

@@ -17,7 +17,7 @@ export function helperPath(): string {
 export interface HelperRun {
   /** Host pid of the container process, once reported. */
   pid?: number;
-  /** Resolves at "ready" (create) or when the process has exec'd (exec). */
+  /** Resolves with the pid once the process is set up (create) or has exec'd (exec). */
   ready: Promise<number>;
   /** Resolves with the helper's exit status (the process's, in wait mode). */
   exited: Promise<number>;
@@ -102,15 +102,7 @@ export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperR
   const ready = new Promise<number>((resolve, reject) => {
     let buf = '';
     let failed: GantryError | undefined;
-    let settled = false;
-    const settle = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      planPipe.destroy();
-      syncPipe.destroy();
-      if (err) reject(err);
-      else resolve(run.pid!);
-    };
+    let sawReady = false;
     const onLine = (line: string) => {
       const [word, ...rest] = line.split(' ');
       if (word === 'pid') {
@@ -126,7 +118,7 @@ export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperR
           },
         );
       } else if (word === 'ready') {
-        if (!failed) settle();
+        sawReady = true;
       } else if (word === 'error') {
         const [step, errno, ...more] = rest;
         const [name = '', detail = ''] = more.join(' ').split('\t');
@@ -144,10 +136,13 @@ export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperR
     });
     syncPipe.on('error', () => undefined);
     planPipe.on('error', () => undefined);
+    // EOF: the process closed its copy (create) or exec'd, and the parent closed its copy
+    // after writing the pid file, so everything the caller may look at is in place.
     syncPipe.on('end', () => {
-      if (failed) settle(failed);
-      else if (run.pid !== undefined && plan.fifo === undefined) settle(); // exec: EOF means execve succeeded
-      else settle(spawnError ? internal(`start ${helperPath()}: ${spawnError.message}`) : internal('container init exited before it was ready'));
+      planPipe.destroy();
+      if (failed) reject(failed);
+      else if (sawReady && run.pid !== undefined) resolve(run.pid);
+      else reject(spawnError ? internal(`start ${helperPath()}: ${spawnError.message}`) : internal('container init exited before it was ready'));
     });
     planPipe.write(encodePlan(plan));
   });

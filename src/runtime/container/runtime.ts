@@ -16,7 +16,7 @@ import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.j
 import { startHelper } from './helper.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
-import { baseStatus, initAlive, listIds, procStat, StateDir, validateId, writePidFile } from './state.js';
+import { baseStatus, initAlive, listIds, procStat, StateDir, validateId } from './state.js';
 import type { StoredState } from './state.js';
 
 const SIGKILL = 9;
@@ -140,6 +140,7 @@ export class GantryRuntime implements Runtime {
         rootfs,
         fifo: dir.fifo,
         consoleSocket: opts.consoleSocket,
+        pidFile: opts.pidFile && resolve(opts.pidFile),
         cgroupProcs: cg.procsFiles(),
         preserveFds: opts.preserveFds,
         wait,
@@ -165,7 +166,6 @@ export class GantryRuntime implements Runtime {
       stored.pid = await run.ready;
       stored.initStartTime = procStat(stored.pid)?.startTime ?? '';
       await dir.write(stored);
-      if (opts.pidFile) await writePidFile(opts.pidFile, stored.pid);
       return { state: this.publicState(stored, 'created'), run };
     } catch (err) {
       await this.discard(dir, cg, pid);
@@ -326,6 +326,7 @@ export class GantryRuntime implements Runtime {
     const seccomp = await this.seccomp(stored.config);
     const plan = buildExecPlan(stored.config, process, stored.pid, {
       consoleSocket: opts.consoleSocket,
+      pidFile: opts.pidFile && resolve(opts.pidFile),
       cgroupProcs: cg.procsFiles(),
       preserveFds: opts.preserveFds,
       wait: !opts.detach,
@@ -335,7 +336,6 @@ export class GantryRuntime implements Runtime {
     });
     const run = startHelper(plan, { stdio: opts.stdio, preserveFds: opts.preserveFds, wrapper: opts.wrapper });
     const pid = await run.ready;
-    if (opts.pidFile) await writePidFile(opts.pidFile, pid);
     if (opts.detach) return { pid };
     return { pid, exitCode: await run.exited };
   }

@@ -1,7 +1,7 @@
 // On-disk container state: <root>/<id>/state.json (atomic temp + rename) and exec.fifo,
 // plus the liveness check that turns them into a status (runc's rules).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument, notFound } from '../../errdefs/index.js';
@@ -102,10 +102,4 @@ export function initAlive(s: Pick<StoredState, 'pid' | 'initStartTime'>): boolea
 export function baseStatus(s: StoredState, fifo: string): ContainerStatus {
   if (!initAlive(s)) return 'stopped';
   return existsSync(fifo) ? 'created' : 'running';
-}
-
-export async function writePidFile(path: string, pid: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, String(pid));
-  await rename(tmp, path);
 }

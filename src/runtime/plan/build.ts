@@ -10,6 +10,8 @@ import type { LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, Pla
 
 export interface ProcessPlanOptions {
   consoleSocket?: string;
+  /** Absolute path the helper writes the process's pid to, like --pid-file. */
+  pidFile?: string;
   cgroupProcs?: string[];
   preserveFds?: number;
   /** The helper's parent waits for the process and exits with its status. */
@@ -259,6 +261,7 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
     cgroupProcs: opts.cgroupProcs ?? [],
     wait: opts.wait ?? false,
     preserveFds: opts.preserveFds ?? 0,
+    pidFile: opts.pidFile,
   };
 }
 

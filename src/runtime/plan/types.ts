@@ -131,6 +131,8 @@ export interface LaunchPlan {
   /** The helper's parent waits for the process and exits with its status. */
   wait: boolean;
   preserveFds: number;
+  /** Written by the helper's parent (atomically) once the process is set up. */
+  pidFile?: string;
   /** Name of a new session keyring for the init (unset with --no-new-keyring and for exec). */
   sessionKeyring?: string;
 }
