@@ -54,7 +54,7 @@ export class Gantry {
 
   run(args: string[], input?: string): Promise<Result> {
     return new Promise((res) => {
-      const child = spawn(process.execPath, [GANTRY, '--root', this.root, '--runroot', this.runroot, ...args], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(GANTRY, ['--root', this.root, '--runroot', this.runroot, ...args], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -66,7 +66,7 @@ export class Gantry {
 
   /** Spawns without waiting (for crash and concurrency tests). */
   spawn(args: string[]) {
-    return spawn(process.execPath, [GANTRY, '--root', this.root, '--runroot', this.runroot, ...args], { env: this.env, stdio: 'ignore' });
+    return spawn(GANTRY, ['--root', this.root, '--runroot', this.runroot, ...args], { env: this.env, stdio: 'ignore' });
   }
 
   async cleanup(): Promise<void> {
