@@ -283,7 +283,13 @@ export class GantryRuntime implements Runtime {
     try {
       loaded = await this.load(id);
     } catch (err) {
-      if (isNotFound(err) && opts.force) {
+      // forced deletes tolerate a missing or unreadable state (the cgroup is still looked for)
+      if (opts.force) {
+        const cg = this.cgroup(id, undefined);
+        if (await cg.exists()) {
+          await cg.signalAll(SIGKILL);
+          await cg.destroy();
+        }
         await this.dir(id).remove();
         return;
       }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
-import { invalidArgument, notFound } from '../../errdefs/index.js';
+import { GantryError, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { ContainerState } from '../api.js';
 
 /** What state.json holds: the public state plus what later verbs need. */
@@ -58,11 +58,17 @@ export class StateDir {
   }
 
   async read(): Promise<StoredState> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.stateFile, 'utf8')) as StoredState;
+      text = await readFile(this.stateFile, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`container ${this.id} does not exist`);
       throw err;
+    }
+    try {
+      return JSON.parse(text) as StoredState;
+    } catch (err) {
+      throw new GantryError('internal', `container ${this.id}: corrupt state.json: ${(err as Error).message}`, { cause: err });
     }
   }
 

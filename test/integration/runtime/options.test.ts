@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundle, makeEnv, newId, skip, waitFor } from './harness.js';
 import type { Env } from './harness.js';
 
 const root = { uid: 0, gid: 0 };
+const MONITOR = new URL('../../../../native/build/gantry-monitor', import.meta.url).pathname;
 
 describe('runtime launch options', { skip }, () => {
   let env: Env;
@@ -62,6 +63,21 @@ describe('runtime launch options', { skip }, () => {
     await env.rt.start(id);
     assert.equal((await env.rt.state(id)).status, 'running');
     await env.rt.delete(id, { force: true });
+  });
+
+  it('runs under the engine monitor as wrapper: it reaps the init and records the exit code', { skip: existsSync(MONITOR) ? false : 'native/build/gantry-monitor not built' }, async () => {
+    const b = bundle(env, ['sh', '-c', 'echo out-line; exit 5']);
+    const id = newId(env);
+    const dir = join(b.dir, 'monitor');
+    mkdirSync(dir);
+    const pidFile = join(dir, 'pid');
+    const st = await env.rt.create({ id, bundle: b.dir, pidFile, wrapper: [MONITOR, '--dir', dir, '--pidfile', pidFile, '--log', join(dir, 'log.json'), '--'] });
+    assert.equal(readFileSync(pidFile, 'utf8'), String(st.pid), 'pid file in place when create returns');
+    await env.rt.start(id);
+    await waitFor(() => existsSync(join(dir, 'exit.json')), 'exit.json');
+    assert.equal(JSON.parse(readFileSync(join(dir, 'exit.json'), 'utf8')).exitCode, 5);
+    assert.match(readFileSync(join(dir, 'log.json'), 'utf8'), /"log":"out-line\\n","stream":"stdout"/);
+    await env.rt.delete(id);
   });
 
   it('runs detached, kills every process with all, updates resources and reports stats', async () => {
