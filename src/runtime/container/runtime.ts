@@ -11,7 +11,6 @@ import { validateProcess, validateSpec } from '../../oci/runtime-spec-validate.j
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
 import type { CgroupManager } from '../cgroups/index.js';
-import { compileSeccompCached } from '../seccomp/index.js';
 import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.js';
 import { startHelper } from './helper.js';
 import type { HelperRun } from './helper.js';
@@ -81,7 +80,10 @@ export class GantryRuntime implements Runtime {
   /** The compiled filter, cached by profile hash under the state root (compiling docker's profile takes ~7 ms). */
   private async seccomp(spec: Spec): Promise<{ program: Buffer; flags: number } | undefined> {
     const profile = spec.linux?.seccomp;
-    return profile ? compileSeccompCached(profile, join(this.opts.root, '.seccomp-cache')) : undefined;
+    if (!profile) return undefined;
+    // loaded on demand: the syscall tables cost every short-lived CLI call otherwise
+    const { compileSeccompCached } = await import('../seccomp/index.js');
+    return compileSeccompCached(profile, join(this.opts.root, '.seccomp-cache'));
   }
 
   private async readSpec(bundle: string): Promise<Spec> {
