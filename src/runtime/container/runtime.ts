@@ -212,6 +212,9 @@ export class GantryRuntime implements Runtime {
     try {
       fd = openSync(dir.fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (err) {
+      // a concurrent start got there first
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw failedPrecondition(initAlive(stored) ? 'cannot start an already running container' : 'cannot start a container that has stopped');
       throw wrap('open exec fifo', err);
     }
     try {
