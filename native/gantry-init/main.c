@@ -28,22 +28,25 @@ extern char **environ;
 /* A container must not reach the host binary through /proc/self/exe
  * (CVE-2019-5736): run from a sealed, anonymous copy. */
 static void reexec_from_sealed_memfd(char **argv) {
+#define FAIL(step) do { report_error(SYNC_FD, -1, step, errno, "/proc/self/exe"); exit(125); } while (0)
   int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (self < 0) { perror("gantry-init: open /proc/self/exe"); exit(125); }
+  if (self < 0) FAIL("open self");
   int seals = fcntl(self, F_GET_SEALS);
   if (seals >= 0 && (seals & SEALS) == SEALS) { close(self); return; }
   int mfd = memfd_create("gantry-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) FAIL("memfd_create");
   struct stat st;
-  if (mfd < 0 || fstat(self, &st) < 0) { perror("gantry-init: memfd"); exit(125); }
+  if (fstat(self, &st) < 0) FAIL("stat self");
   for (off_t off = 0; off < st.st_size;) {
     ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
-    if (n <= 0) { perror("gantry-init: copy to memfd"); exit(125); }
+    if (n < 0) FAIL("copy self to memfd");
+    if (n == 0) { errno = EIO; FAIL("copy self to memfd"); }
   }
-  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) { perror("gantry-init: seal memfd"); exit(125); }
+  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) FAIL("seal memfd");
   close(self);
   fexecve(mfd, argv, environ);
-  perror("gantry-init: fexecve");
-  exit(125);
+  FAIL("fexecve memfd");
+#undef FAIL
 }
 
 static int connect_console(const char *path) {
