@@ -233,6 +233,8 @@ function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
   const why = (enabled: boolean | undefined, lsm: string) => (enabled ? `this runtime does not apply ${lsm} labels` : `${lsm} is not enabled on this host`);
   if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: ${why(opts.apparmor, 'AppArmor')}`);
   if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: ${why(opts.selinux, 'SELinux')}`);
+  for (const field of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const)
+    if (p[field] !== undefined) opts.warn?.(`process.${field} ignored: not supported by this runtime`);
 }
 
 /** The process part shared by create and exec. */
@@ -279,6 +281,9 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
   if (spec.linux?.mountLabel) opts.warn?.(`linux.mountLabel ignored: ${opts.selinux ? 'this runtime does not apply SELinux labels' : 'SELinux is not enabled on this host'}`);
   if (spec.linux?.personality) opts.warn?.('linux.personality ignored: not supported by this runtime');
+  if (spec.linux?.timeOffsets) opts.warn?.('linux.timeOffsets ignored: this runtime cannot create time namespaces');
+  for (const m of spec.mounts ?? [])
+    if (m.uidMappings?.length || m.gidMappings?.length) throw notImplemented(`config.json: mounts: ${m.destination}: id-mapped mounts are not supported by this runtime`);
   const rootfs = opts.rootfs ?? resolve(bundle, spec.root?.path ?? 'rootfs');
 
   const ops: PlanOp[] = [
