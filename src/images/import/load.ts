@@ -13,7 +13,6 @@ import { parseReference } from '../../oci/reference.js';
 import { applyTar } from '../archive/apply.js';
 import { autoDecompress, compressionOfMagic } from '../archive/compression.js';
 import type { ContentStore } from '../content/store-api.js';
-import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { LayerUnpacker } from '../unpack-api.js';
 import { storeBlobStream } from './layer-blob.js';
@@ -27,7 +26,6 @@ export interface LoadedImage {
 
 interface Deps {
   content: ContentStore;
-  snapshots: Snapshotter;
   images: ImageStore;
   unpacker: LayerUnpacker;
 }

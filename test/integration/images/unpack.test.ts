@@ -172,3 +172,79 @@ for (const snapshotter of SNAPSHOTTERS) {
     }),
   );
 }
+
+test('commit turns a container snapshot into a layer; export streams the merged tree', { skip: !isRoot && 'needs root' }, () =>
+  withService('overlayfs', async (svc, dir) => {
+    const archive = join(dir, 'img.tar');
+    await buildImage({ layers: LAYERS, format: 'docker-archive', out: archive, name: 'test/multi:1' });
+    await svc.load(createReadStream(archive));
+    await svc.prepareRootfs('test/multi:1', 'ctr-2');
+    const mnt = join(dir, 'mnt');
+    await mkdir(mnt);
+    await svc.mountRootfs('ctr-2', mnt);
+    try {
+      await writeFile(join(mnt, 'etc/motd'), 'committed\n');
+      await rm(join(mnt, 'opt/attr'));
+      await rm(join(mnt, 'opq'), { recursive: true });
+      await mkdir(join(mnt, 'opq'));
+      await writeFile(join(mnt, 'opq/only'), 'only');
+    } finally {
+      await svc.unmountRootfs(mnt);
+    }
+    const id = await svc.commitRootfs('ctr-2', { reference: 'committed:1', changes: ['CMD ["cat", "/etc/motd"]'], message: 'snap' });
+    const rec = await svc.resolve('committed:1');
+    assert.equal(rec.id, id);
+    assert.equal(rec.config.rootfs.diff_ids.length, LAYERS.length + 1);
+    assert.deepEqual(rec.config.config?.Cmd, ['cat', '/etc/motd']);
+
+    // A container of the committed image sees the changes, including the deletion and the opaque dir.
+    await svc.prepareRootfs(id, 'ctr-3');
+    await svc.mountRootfs('ctr-3', mnt);
+    try {
+      assert.equal(await readFile(join(mnt, 'etc/motd'), 'utf8'), 'committed\n');
+      assert.ok(!(await exists(join(mnt, 'opt/attr'))));
+      assert.deepEqual(await readdir(join(mnt, 'opq')), ['only']);
+    } finally {
+      await svc.unmountRootfs(mnt);
+    }
+
+    const tar = await svc.exportRootfs('ctr-3');
+    const out = join(dir, 'export.tar');
+    const { createWriteStream } = await import('node:fs');
+    const { pipeline } = await import('node:stream/promises');
+    await pipeline(tar, createWriteStream(out));
+    const names = execFileSync('tar', ['-tf', out]).toString().split('\n');
+    assert.ok(names.includes('etc/motd'));
+    assert.ok(names.includes('bin/busybox'));
+    assert.ok(!names.includes('opt/attr'));
+    assert.ok(!names.some((n) => n.includes('.wh.')));
+    assert.equal(execFileSync('tar', ['-xOf', out, 'etc/motd']).toString(), 'committed\n');
+    await svc.removeRootfs('ctr-2');
+    await svc.removeRootfs('ctr-3');
+  }),
+);
+
+test('a full disk fails the import cleanly and leaves the store consistent', { skip: !isRoot && 'needs root' }, () =>
+  withService('overlayfs', async (svc, dir) => {
+    // A second service on a 3 MB tmpfs: the busybox layer (2 MB) plus its blob do not fit.
+    const small = join(dir, 'small');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', small]);
+    try {
+      const tiny = await openImageService({ root: join(small, 'root'), runroot: join(dir, 'run2') });
+      const rootfs = join(dir, 'rootfs.tar');
+      const built = await buildImage({ layers: [{ busybox: true }], format: 'oci-dir', out: join(dir, 'layout') });
+      await writeFile(rootfs, built.layerTars[0]!);
+      await assert.rejects(tiny.importRootfs(createReadStream(rootfs), { reference: 'full:1' }), /ENOSPC|no space left/i);
+      assert.deepEqual(await tiny.list(), []);
+      assert.deepEqual(await tiny.snapshots.list(), []);
+      assert.deepEqual(await readdir(join(tiny.snapshots.root, 'tmp')), []);
+      assert.deepEqual(await tiny.content.listIngests(), []);
+      // Once space is back, the same import works.
+      await svc.importRootfs(createReadStream(rootfs), { reference: 'full:1' });
+      assert.equal((await svc.list()).length, 1);
+    } finally {
+      execFileSync('umount', ['-l', small]);
+    }
+  }),
+);
