@@ -242,9 +242,12 @@ int process_finish(struct plan *p, struct process_fds *fds) {
   report_line(sync_fd, "ready");
   if (write(fds->ready, "1", 1) != 1) { e = errno; report_error(sync_fd, -1, "report ready", e, ""); return e; }
   close(fds->ready);
-  close(sync_fd);
-  close(fds->plan);
-  sync_fd = -1;
+  if (fifo_fd >= 0) {
+    /* create: the runtime is done with us; until start, nobody reads these */
+    close(sync_fd);
+    close(fds->plan);
+    sync_fd = -1;
+  } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
   if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
   for (size_t i = 0; i < p->nhooks; i++)
     if ((e = run_hook(p, &p->hooks[i]))) { report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path); return e; }

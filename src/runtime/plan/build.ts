@@ -298,6 +298,8 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   ops.push(opts.noPivot ? { kind: 'chroot' } : { kind: 'pivot_root' });
   const prop = spec.linux?.rootfsPropagation;
   if (prop) ops.push({ kind: 'mount', flags: OpFlag.InRoot, dst: '/', mountFlags: PROPAGATION[prop] ?? 0 });
+  // like runc, a missing cwd is created (before the root may turn read-only)
+  ops.push({ kind: 'mkdir', flags: OpFlag.InRoot, dst: spec.process.cwd, mode: 0o755 });
   if (spec.hostname) ops.push({ kind: 'sethostname', data: spec.hostname });
   if (spec.domainname) ops.push({ kind: 'setdomainname', data: spec.domainname });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))

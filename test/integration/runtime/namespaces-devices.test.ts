@@ -60,6 +60,15 @@ describe('runtime namespaces, devices and process details', { skip }, () => {
     assert.deepEqual(r.out.trim().split('\n'), ['/dev/pts devpts', '/dev/shm tmpfs', 'pts/ptmx']);
   });
 
+  it('creates a missing cwd', async () => {
+    const r = await runCapture(env, ['pwd'], (s) => {
+      s.process!.cwd = '/work/dir';
+      s.root!.readonly = true;
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out, '/work/dir\n');
+  });
+
   it('creates linux.devices and applies oom_score_adj and umask', async () => {
     const r = await runCapture(env, ['sh', '-c', 'ls -l /dev/fuse /dev/mypipe | cut -c1-10; cat /proc/self/oom_score_adj; umask'], (s) => {
       s.linux!.devices = [
