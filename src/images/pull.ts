@@ -59,6 +59,7 @@ export interface PullResult {
 
 const BLOB_ATTEMPTS = 3;
 const PROGRESS_INTERVAL_MS = 100;
+const FAIL_GRACE_MS = 5000;
 
 export const shortId = (d: Digest) => d.slice(d.indexOf(':') + 1, d.indexOf(':') + 13);
 
@@ -188,14 +189,23 @@ async function pullLayers(
   const concurrency = opts.concurrency ?? 3;
   const todo = layers.map((l, i) => i).filter((i) => !present[i]);
   for (const i of todo.slice(concurrency)) emit({ status: 'Waiting', id: shortId(layers[i]!.digest) });
+  // One failed layer stops the others: later layers cannot be applied without it.
+  const siblings = new AbortController();
   await forEachLimited(todo, concurrency, async (i) => {
     opts.signal?.throwIfAborted();
-    await pullLayer(deps, client, ref, layers[i]!, {
-      chainId: chains[i]!,
-      parentChainId: i > 0 ? chains[i - 1] : undefined,
-      diffId: diffIds[i]!,
-      emit,
-    });
+    siblings.signal.throwIfAborted();
+    try {
+      await pullLayer(deps, client, ref, layers[i]!, {
+        chainId: chains[i]!,
+        parentChainId: i > 0 ? chains[i - 1] : undefined,
+        diffId: diffIds[i]!,
+        emit,
+        stop: siblings.signal,
+      });
+    } catch (err) {
+      if (!siblings.signal.aborted) siblings.abort(err);
+      throw err;
+    }
   });
   return todo.length;
 }
@@ -205,6 +215,7 @@ interface LayerTarget {
   parentChainId?: Digest;
   diffId: Digest;
   emit: (e: ProgressEvent) => void;
+  stop: AbortSignal;
 }
 
 /** Feeds a layer's bytes to the unpacker while they arrive, respecting its backpressure. */
@@ -226,14 +237,18 @@ class ApplyFeed {
       },
     );
     this.done.catch(() => {}); // observed by finish()/write()
+    // After fail() the consumer may already have stopped listening.
+    this.stream.on('error', () => {});
   }
 
   async write(chunk: Buffer): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (this.settled) return; // the unpacker finished early (trailing padding): keep downloading only
+    if (this.stream.destroyed) throw new Error('layer stream closed');
     if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), this.done.catch(() => {})]);
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close'), this.done.catch(() => {})]);
       if (this.failure !== undefined) throw this.failure;
+      if (this.stream.destroyed) throw new Error('layer stream closed');
     }
   }
 
@@ -246,9 +261,11 @@ class ApplyFeed {
     await this.done;
   }
 
+  /** Stops the unpacker; waits for it to clean up, but not forever (it may be waiting on a parent that never comes). */
   async fail(err: unknown): Promise<void> {
     this.stream.destroy(err instanceof Error ? err : new Error(String(err)));
-    await this.done.catch(() => {});
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, FAIL_GRACE_MS).unref());
+    await Promise.race([this.done.catch(() => {}), grace]);
   }
 }
 
@@ -263,13 +280,18 @@ async function pullLayer(deps: PullDeps, client: RegistryClient, ref: Reference,
       stream,
     }),
   );
+  const onStop = () => feed.stream.destroy(t.stop.reason instanceof Error ? t.stop.reason : new Error('pull aborted'));
+  t.stop.addEventListener('abort', onStop, { once: true });
   try {
     await downloadInto(deps.content, client, ref, layer, feed, t.emit);
+    t.stop.throwIfAborted();
     t.emit({ status: 'Extracting', id, progressDetail: { current: layer.size, total: layer.size } });
-    await feed.finish();
+    await Promise.race([feed.finish(), aborted(t.stop)]);
   } catch (err) {
     await feed.fail(err);
     throw err;
+  } finally {
+    t.stop.removeEventListener('abort', onStop);
   }
   t.emit({ status: 'Pull complete', id });
 }
@@ -337,6 +359,13 @@ async function downloadInto(
     // Keeps partial data for a resume; a no-op after commit or abort.
     await w.close();
   }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 function isResumable(err: unknown): boolean {

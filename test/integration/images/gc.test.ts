@@ -106,3 +106,17 @@ test('rmi refuses an image a container snapshot uses unless forced; the image th
     assert.deepEqual((await svc.prune()).deleted, [{ Deleted: a.configDigest }]);
   }),
 );
+
+test('gc keeps what a live lease holder wrote since its lease began', () =>
+  withDir(async (dir) => {
+    const svc = await openImageService({ root: join(dir, 'root'), runroot: join(dir, 'run') });
+    const leases = join(dir, 'root', 'leases');
+    const { withLease } = await import('../../../src/images/store/leases.js');
+    const blob = await withLease(leases, async () => {
+      const b = await svc.content.putBlob(Buffer.from('not yet recorded'));
+      assert.deepEqual((await svc.gc()).blobs, []);
+      return b;
+    });
+    assert.deepEqual((await svc.gc()).blobs, [blob.digest]);
+  }),
+);
