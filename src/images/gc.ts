@@ -10,6 +10,7 @@ import type { ImageConfig, Manifest } from '../oci/image-spec.js';
 import type { ContentStore } from './content/store-api.js';
 import type { Snapshotter } from './snapshots/snapshotter.js';
 import type { ImageStore } from './store/image-store.js';
+import { oldestLease } from './store/leases.js';
 
 export interface GcOptions {
   /** Snapshot keys the engine holds in addition to active snapshots. */
@@ -41,11 +42,14 @@ async function duBytes(path: string): Promise<number> {
 }
 
 export async function gcImages(
-  deps: { content: ContentStore; snapshots: Snapshotter; images: ImageStore },
+  deps: { content: ContentStore; snapshots: Snapshotter; images: ImageStore; leases: string },
   opts: GcOptions = {},
 ): Promise<GcReport> {
   const report: GcReport = { blobs: [], snapshots: [], ingests: [], orphans: [], bytesReclaimed: 0 };
   const now = Date.now();
+  // Objects newer than a live lease may belong to an image not recorded yet.
+  const leaseStart = await oldestLease(deps.leases);
+  const leased = async (path: string) => leaseStart !== undefined && ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) >= leaseStart;
   const liveBlobs = new Set<string>();
   const liveSnapshots = new Set<string>(opts.extraSnapshotRoots ?? []);
 
@@ -83,13 +87,15 @@ export async function gcImages(
   }
 
   for await (const b of deps.content.list()) {
-    if (liveBlobs.has(b.digest)) continue;
+    if (liveBlobs.has(b.digest) || (await leased(deps.content.blobPath(b.digest)))) continue;
     await deps.content.delete(b.digest);
     report.blobs.push(b.digest);
     report.bytesReclaimed += b.size;
   }
   // Children before parents, so a snapshot is never removed while a child still needs it.
-  const dead = all.filter((s) => !liveSnapshots.has(s.key)).sort((a, b) => Number(b.id) - Number(a.id));
+  const dead = all
+    .filter((s) => !liveSnapshots.has(s.key) && !(leaseStart !== undefined && Date.parse(s.created) >= leaseStart))
+    .sort((a, b) => Number(b.id) - Number(a.id));
   for (const s of dead) {
     report.bytesReclaimed += await deps.snapshots.usage(s.id);
     await deps.snapshots.remove(s.key);

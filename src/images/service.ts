@@ -26,6 +26,7 @@ import { mountAt, unmount, type Mount } from './snapshots/mount.js';
 import { Snapshotter } from './snapshots/snapshotter.js';
 import { ImageStore, setTag, type StoredImage } from './store/image-store.js';
 import { inspectImage } from './store/inspect.js';
+import { withLease } from './store/leases.js';
 import { createLayerUnpacker } from './unpack.js';
 import type { LayerUnpacker } from './unpack-api.js';
 
@@ -81,7 +82,12 @@ export class ImageService {
   }
 
   private get deps() {
-    return { content: this.content, snapshots: this.snapshots, images: this.store, unpacker: this.unpacker };
+    return { content: this.content, snapshots: this.snapshots, images: this.store, unpacker: this.unpacker, leases: join(this.root, 'leases') };
+  }
+
+  /** Runs fn under a lease so a concurrent GC keeps what it writes before recording an image. */
+  private leased<T>(fn: () => Promise<T>): Promise<T> {
+    return withLease(join(this.root, 'leases'), fn);
   }
 
   // ---- names and records ----
@@ -162,7 +168,7 @@ export class ImageService {
   // ---- registry ----
 
   async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
-    return pullImage(this.deps, reference, { registryConfig: this.registryConfig, ...opts });
+    return this.leased(() => pullImage(this.deps, reference, { registryConfig: this.registryConfig, ...opts }));
   }
 
   async push(reference: string, opts: Omit<PullOptions, 'platform'> = {}, target = reference): Promise<{ digest: Digest; size: number }> {
@@ -288,12 +294,12 @@ export class ImageService {
   async load(input: Readable): Promise<LoadedImage[]> {
     const staging = join(this.root, 'tmp');
     await mkdir(staging, { recursive: true });
-    return loadArchive(this.deps, input, staging);
+    return this.leased(() => loadArchive(this.deps, input, staging));
   }
 
   async importRootfs(input: Readable, opts: ImportOptions = {}): Promise<Digest> {
     const reference = opts.reference ? parseReference(opts.reference).toString() : undefined;
-    return importRootfs(this.deps, input, { ...opts, reference });
+    return this.leased(() => importRootfs(this.deps, input, { ...opts, reference }));
   }
 
   // ---- container rootfs ----
@@ -329,7 +335,11 @@ export class ImageService {
   }
 
   /** Turns a container's changes into a new image layer (docker commit). Returns the image ID. */
-  async commitRootfs(key: string, opts: CommitOptions = {}): Promise<Digest> {
+  commitRootfs(key: string, opts: CommitOptions = {}): Promise<Digest> {
+    return this.leased(() => this.commitSnapshot(key, opts));
+  }
+
+  private async commitSnapshot(key: string, opts: CommitOptions): Promise<Digest> {
     const info = await this.snapshots.mustStat(key);
     if (this.snapshots.name !== 'overlayfs') throw invalidArgument('commit needs the overlayfs snapshotter');
     const parentImage = info.parent === undefined ? undefined : await this.imageForChain(info.parent);
