@@ -261,9 +261,13 @@ export class Containers {
   async discard(rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
     const id = rec.Id;
     const rootfsTarget = this.store.runPath(id, 'rootfs');
-    await this.runtime.delete(id, { force: true }).catch(() => undefined);
-    await this.networking.teardown(id).catch(() => undefined);
-    await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
+    // In parallel: the unmount only fails if processes still use the rootfs, and is retried after delete killed them.
+    const unmounted = this.images.unmountRootfs(rootfsTarget).then(
+      () => true,
+      () => false,
+    );
+    await Promise.all([this.runtime.delete(id, { force: true }).catch(() => undefined), this.networking.teardown(id).catch(() => undefined), unmounted]);
+    if (!(await unmounted)) await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
     await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
     await rm(this.store.runPath(id), { recursive: true, force: true });
     if (opts.volumes) for (const v of rec.Gantry.anonymousVolumes ?? []) await this.volumes.remove(v, []).catch(() => undefined);
