@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
+import { conflict, invalidArgument, notFound, notImplemented } from '../errdefs/index.js';
 import { chainIds, sha256Digest, type Digest } from '../oci/digest.js';
 import type { ContainerConfig, Descriptor, ImageConfig, Manifest } from '../oci/image-spec.js';
 import { MediaType } from '../oci/image-spec.js';
@@ -174,7 +174,9 @@ export class ImageService {
   async push(reference: string, opts: Omit<PullOptions, 'platform'> = {}, target = reference): Promise<{ digest: Digest; size: number }> {
     const { img } = await this.find(reference);
     // push.ts belongs to the distribution side; loaded when used (it may not exist in every build).
-    const mod = (await import('./push.js' as string)) as {
+    const mod = (await import('./push.js' as string).catch((err: unknown) => {
+      throw notImplemented('push is not available in this build', err);
+    })) as {
       pushImage(deps: { content: ContentStore }, source: { manifest: Descriptor }, target: string, opts?: Omit<PullOptions, 'platform'>): Promise<{ digest: Digest; size: number }>;
     };
     return mod.pushImage({ content: this.content }, { manifest: img.manifest }, parseReference(target).toString(), { registryConfig: this.registryConfig, ...opts });
