@@ -112,12 +112,13 @@ export class GantryRuntime implements Runtime {
     const bundle = resolve(opts.bundle);
     const spec = opts.spec ? validateSpec(opts.spec) : await this.readSpec(bundle);
     const seccomp = await this.seccomp(spec);
+    let claimed: boolean;
     try {
-      await dir.claim();
+      claimed = await dir.claim();
     } catch (err) {
-      if ((err as { exists?: boolean }).exists) throw alreadyExists(`container with id exists: ${opts.id}`);
       throw wrap('create state directory', err);
     }
+    if (!claimed) throw alreadyExists(`container with id exists: ${opts.id}`);
     const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
     const cg = this.cgroup(opts.id, spec.linux?.cgroupsPath);
     let pid: number | undefined;

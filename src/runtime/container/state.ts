@@ -34,13 +34,14 @@ export class StateDir {
     return join(this.dir, 'exec.fifo');
   }
 
-  /** Claims the id: the directory's exclusive creation is the duplicate check. */
-  async claim(): Promise<void> {
+  /** Claims the id: the directory's exclusive creation is the duplicate check. False if taken. */
+  async claim(): Promise<boolean> {
     await mkdir(this.root, { recursive: true, mode: 0o711 });
     try {
       await mkdir(this.dir, { mode: 0o711 });
+      return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(), { exists: true });
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     }
   }
