@@ -25,10 +25,14 @@ const HOST_LSM = {
   selinux: existsSync('/sys/fs/selinux/enforce'),
 };
 
+// Wall clock with nanoseconds: Date has milliseconds, hrtime the monotonic nanoseconds since then.
+const WALL_NS_AT_LOAD = BigInt(Date.now()) * 1_000_000n;
+const HRTIME_AT_LOAD = process.hrtime.bigint();
+
 function rfc3339Nano(): string {
-  const now = new Date();
-  const sub = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
-  return `${now.toISOString().slice(0, 23)}${sub}Z`;
+  const ns = WALL_NS_AT_LOAD + (process.hrtime.bigint() - HRTIME_AT_LOAD);
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+  return `${iso.slice(0, 19)}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
 }
 
 /** Waits until the process is gone or a zombie (killed inits may be reaped by anyone). */
