@@ -409,10 +409,12 @@ int main(int argc, char **argv) {
       done = reap(&status);
       continue;
     }
+    /* Clients first: one that connected before the output was written must get it
+     * (run attaches before start, and its connect returns once queued, not accepted). */
+    if (pfd[1].revents) accept_clients();
     if (pfd[4].revents && !pump_output(out_r, STREAM_STDOUT)) close(out_r), out_r = -1;
     if (pfd[5].revents && !pump_output(err_r, STREAM_STDERR)) close(err_r), err_r = -1;
     if (pfd[3].revents && !pump_output(pty_master, STREAM_STDOUT)) close(pty_master), pty_master = -1;
-    if (pfd[1].revents) accept_clients();
     if (pfd[2].revents) receive_console();
     if (pfd[6].revents) {
       unsigned long long ticks;
@@ -432,7 +434,9 @@ int main(int argc, char **argv) {
       done = reap(&status);
     }
   }
-  /* Whatever the container wrote before exiting is still in the pipes. */
+  /* Whatever the container wrote before exiting is still in the pipes; clients
+   * still queued on the socket get it too. */
+  accept_clients();
   if (out_r >= 0) pump_output(out_r, STREAM_STDOUT);
   if (err_r >= 0) pump_output(err_r, STREAM_STDERR);
   if (pty_master >= 0) pump_output(pty_master, STREAM_STDOUT);

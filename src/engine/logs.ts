@@ -1,6 +1,6 @@
 // Reads docker json-file logs (rotated files oldest first), with --tail,
 // --since/--until, and -f that follows the live file across rotations.
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 export interface LogEntry {
   stream: 'stdout' | 'stderr';
@@ -41,48 +41,101 @@ export async function* readLogs(path: string, opts: LogOptions, running: () => P
     if (opts.until !== undefined && t > opts.until) return false;
     return true;
   };
-  const rotated: string[] = [];
-  for (let i = 1; i < 100; i++) {
-    const t = await readFile(`${path}.${i}`, 'utf8').catch(() => undefined);
-    if (t === undefined) break;
-    rotated.unshift(t);
-  }
-  const st = await stat(path).catch(() => undefined);
+  // The live file stays open while following: after a rotation the handle still
+  // reads the renamed (or deleted) file to its end, so nothing written before the
+  // rename is lost, and the files rotated since are found by that file's inode.
+  let fh = await open(path, 'r').catch(() => undefined);
+  let ino = fh ? (await fh.stat()).ino : 0;
+  const history = await rotatedFiles(path);
+  const held = history.findIndex((f) => f.ino === ino);
+  // If the held file was rotated meanwhile, only what is older than it is history.
+  const rotated = (held < 0 ? history : history.slice(held + 1)).reverse().map((f) => f.text);
   let offset = 0;
-  let ino = st?.ino ?? 0;
   let current = '';
-  if (st) {
-    const fh = await open(path, 'r');
-    const buf = Buffer.alloc(st.size);
-    await fh.read(buf, 0, st.size, 0);
-    await fh.close();
-    current = buf.toString('utf8', 0, buf.lastIndexOf(10) + 1);
+  if (fh) {
+    const text = await readFrom(fh, 0);
+    current = text.slice(0, text.lastIndexOf('\n') + 1);
     offset = Buffer.byteLength(current);
   }
   let entries = [...rotated, current].flatMap(parseLines).filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
-  yield* entries;
-  if (!opts.follow) return;
-  for (;;) {
-    const alive = await running();
-    const now = await stat(path).catch(() => undefined);
-    if (now && (now.ino !== ino || now.size < offset)) {
-      // Rotated: whatever was appended to the old file before the rename is in path.1.
-      const old = await readFile(`${path}.1`).catch(() => undefined);
-      if (old && now.ino !== ino && old.length > offset) yield* parseLines(old.subarray(offset).toString()).filter(keep);
-      ino = now.ino;
-      offset = 0;
+  try {
+    yield* entries;
+    if (!opts.follow) return;
+    // running() is only asked when there was nothing to read (every few polls), so a busy writer is
+    // followed without pauses; one more pass after it stops drains the rest.
+    let stopped = false;
+    let idle = -1;
+    for (;;) {
+      let read = false;
+      if (fh) {
+        const text = await readFrom(fh, offset);
+        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+        offset += Buffer.byteLength(complete);
+        read = complete.length > 0;
+        yield* parseLines(complete).filter(keep);
+      }
+      const now = await stat(path).catch(() => undefined);
+      if (now && now.ino !== ino) {
+        // Rotated since the last look: the rest of the old file, then the rotated files
+        // between it and the new live file (opened first, so none can slip in between).
+        const next = await open(path, 'r').catch(() => undefined);
+        const nextIno = next ? (await next.stat()).ino : 0;
+        if (fh) yield* parseLines(await readFrom(fh, offset)).filter(keep);
+        // The old file is closed only now: while held its inode cannot be reused by a new file.
+        for (const text of await rotatedBetween(path, ino, nextIno)) yield* parseLines(text).filter(keep);
+        await fh?.close();
+        fh = next;
+        ino = nextIno;
+        offset = 0;
+        continue;
+      }
+      if (read) continue;
+      if (stopped) return;
+      if (++idle % ALIVE_CHECK_EVERY === 0 && !(await running())) {
+        stopped = true;
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
     }
-    if (now && now.size > offset) {
-      const fh = await open(path, 'r');
-      const buf = Buffer.alloc(now.size - offset);
-      await fh.read(buf, 0, buf.length, offset);
-      await fh.close();
-      const complete = buf.subarray(0, buf.lastIndexOf(10) + 1);
-      offset += complete.length;
-      yield* parseLines(complete.toString()).filter(keep);
-    }
-    if (!alive) return;
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await fh?.close().catch(() => undefined);
   }
+}
+
+/** A stat every 20 ms keeps up with small rotating files; asking whether the container runs costs more, so less often. */
+const FOLLOW_POLL_MS = 20;
+const ALIVE_CHECK_EVERY = 10;
+
+async function readFrom(fh: FileHandle, offset: number): Promise<string> {
+  const { size } = await fh.stat();
+  if (size <= offset) return '';
+  const buf = Buffer.alloc(size - offset);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+  return buf.toString('utf8', 0, bytesRead);
+}
+
+/** path.1, path.2, ... (newest first) with their inodes; a file seen twice (rotated while listing) once. */
+async function rotatedFiles(path: string): Promise<{ ino: number; text: string }[]> {
+  const files: { ino: number; text: string }[] = [];
+  for (let i = 1; i < 100; i++) {
+    const f = await open(`${path}.${i}`, 'r').catch(() => undefined);
+    if (!f) break;
+    try {
+      const ino = (await f.stat()).ino;
+      if (!files.some((x) => x.ino === ino)) files.push({ ino, text: await readFrom(f, 0) });
+    } finally {
+      await f.close();
+    }
+  }
+  return files;
+}
+
+/** Contents of the rotated files newer than inode `from` and older than inode `to`, oldest first. */
+async function rotatedBetween(path: string, from: number, to: number): Promise<string[]> {
+  const files = await rotatedFiles(path);
+  const older = files.findIndex((f) => f.ino === from);
+  const newer = files.findIndex((f) => f.ino === to);
+  // `from` gone: it was deleted, so every rotated file is newer; `to` absent: it is still the live file.
+  return files.slice(newer + 1, older < 0 ? files.length : older).reverse().map((f) => f.text);
 }
