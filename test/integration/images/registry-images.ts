@@ -21,7 +21,8 @@ export interface FileEntry {
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
 export interface ImageSpec {
-  layers: { files: FileEntry[]; compression?: LayerCompression }[];
+  /** A layer is a file list, or a directory tarred by the system tar (e.g. a busybox rootfs). */
+  layers: { files?: FileEntry[]; dir?: string; compression?: LayerCompression }[];
   platform?: { os: string; architecture: string; variant?: string };
   cmd?: string[];
 }
@@ -64,7 +65,9 @@ async function writeImage(dir: string, spec: ImageSpec): Promise<Descriptor & { 
   const layers: Descriptor[] = [];
   const diffIds: Digest[] = [];
   for (const l of spec.layers) {
-    const tar = await tarOf(l.files);
+    const tar = l.dir
+      ? execFileSync('tar', ['-C', l.dir, '--numeric-owner', '-cf', '-', '.'], { maxBuffer: 1 << 30 })
+      : await tarOf(l.files ?? []);
     const { blob, mediaType } = compress(tar, l.compression ?? 'gzip');
     diffIds.push(sha(tar));
     layers.push({ mediaType, digest: await putBlob(dir, blob), size: blob.length });
