@@ -6,11 +6,10 @@
 import { constants } from 'node:fs';
 import { lchown, link, lstat, lutimes, chmod, mkdir, open, readdir, rm, symlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { extract, type Header } from 'tar-stream';
 import { invalidArgument } from '../../errdefs/index.js';
 import { cleanEntryName, RootResolver } from './safe-path.js';
 import { SpecialFileBatch } from './special-files.js';
+import { readTar, type TarEntryHeader } from './tar-reader.js';
 
 export type WhiteoutMode = 'overlay' | 'merge';
 
@@ -20,13 +19,10 @@ export interface ApplyResult {
   size: number;
 }
 
-/** tar-stream's header with its PAX records typed. */
-export type TarHeader = Omit<Header, 'pax'> & { pax?: Record<string, string> | null };
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
-const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const UMASK = process.umask();
 const SMALL_FILE = 1 << 20;
@@ -66,10 +62,8 @@ class ConcurrentWrites {
   }
 }
 
-function entryTimes(h: TarHeader): { atime: Date | number; mtime: Date | number } {
-  const mtime = h.pax?.mtime !== undefined ? Number(h.pax.mtime) : (h.mtime ?? new Date(0));
-  const atime = h.pax?.atime !== undefined ? Number(h.pax.atime) : mtime;
-  return { atime, mtime };
+function entryTimes(h: TarEntryHeader): { atime: number; mtime: number } {
+  return { atime: h.atime ?? h.mtime, mtime: h.mtime };
 }
 
 const exists = async (p: string) => {
@@ -138,7 +132,7 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
     }
   };
 
-  const setOwnerAndMode = async (path: string, h: TarHeader) => {
+  const setOwnerAndMode = async (path: string, h: TarEntryHeader) => {
     await lchown(path, h.uid ?? 0, h.gid ?? 0);
     await chmod(path, (h.mode ?? 0o644) & 0o7777); // after chown: chown clears setuid/setgid
   };
@@ -162,12 +156,12 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
   };
 
   /** New files are root-owned already (unless a setgid parent passes its group on). */
-  const needsChown = (h: TarHeader, parent: string, fresh: boolean) =>
+  const needsChown = (h: TarEntryHeader, parent: string, fresh: boolean) =>
     !(fresh && (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && process.getuid?.() === 0 && !setgidDirs.has(parent));
   /** Mode bits open/mkdir cannot set: special bits and those the umask strips. */
   const needsChmod = (mode: number) => (mode & 0o7000) !== 0 || (mode & UMASK) !== 0;
 
-  const applyEntry = async (h: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> => {
+  const applyEntry = async (h: TarEntryHeader, body: AsyncIterable<Uint8Array>): Promise<void> => {
     const rel = cleanEntryName(h.name);
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(rel, base);
@@ -269,23 +263,17 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
       default:
         return; // other record types (GNU sparse, volume labels) carry nothing to apply
     }
-    for (const [key, value] of Object.entries(h.pax ?? {})) {
-      if (key.startsWith(XATTR_PAX_PREFIX)) batch.setxattr(path, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value));
-    }
+    for (const [name, value] of h.xattrs) batch.setxattr(path, name, value);
   };
 
-  const ex = extract();
-  tar.on('error', (err) => ex.destroy(err));
-  tar.pipe(ex);
   try {
-    for await (const entry of ex) {
-      const h = entry.header as TarHeader;
+    // readTar reads the input to its end, so a digest taken over it is complete.
+    for await (const { header: h, body } of readTar(tar)) {
       try {
-        await applyEntry(h, entry as unknown as AsyncIterable<Uint8Array>);
+        await applyEntry(h, body);
       } catch (err) {
         throw new Error(`apply "${h.name}": ${(err as Error).message}`, { cause: err });
       }
-      entry.resume(); // drain whatever the entry kind did not read
       result.entries++;
     }
     await writes.settleAll();
@@ -297,12 +285,6 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
     tar.destroy();
     await writes.settleAll().catch(() => {});
     throw err;
-  }
-  // Bytes after the end-of-archive blocks still count for the layer's digest.
-  tar.unpipe(ex);
-  if (!tar.readableEnded) {
-    tar.resume();
-    await finished(tar);
   }
   return result;
 }
