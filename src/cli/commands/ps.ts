@@ -1,7 +1,10 @@
 import type { Command } from '../command.js';
-import { timeAgo } from '../units.js';
+import { humanSize, timeAgo } from '../units.js';
 import { openCliEngine } from './run.js';
 import type { ContainerRecord } from '../../engine/store.js';
+import type { Engine } from '../../engine/index.js';
+import { containerSizeRw } from '../../engine/disk-usage.js';
+import { formatPorts } from '../../engine/networking.js';
 
 const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', Size: 'SIZE', State: 'STATE', Mounts: 'MOUNTS', Networks: 'NETWORKS' };
 
@@ -82,7 +85,9 @@ export const command: Command = {
       for (const r of recs) ctx.stdout.write(`${noTrunc ? r.Id : r.Id.slice(0, 12)}\n`);
       return 0;
     }
-    const rows = recs.map((r) => {
+    const wantSize = Boolean(flags.size) || /\.Size\b/.test(String(flags.format ?? ''));
+    const sizes = wantSize ? await Promise.all(recs.map((r) => sizeText(engine, r))) : [];
+    const rows = recs.map((r, i) => {
       const s = toSummary(r);
       let command = s.Command;
       if (!noTrunc && command.length > 20) command = `${command.slice(0, 19)}…`;
@@ -94,10 +99,10 @@ export const command: Command = {
         CreatedAt: new Date(r.Created).toString(),
         RunningFor: timeAgo(r.Created),
         Status: statusText(r),
-        Ports: '',
+        Ports: r.State.Running ? formatPorts(r.NetworkSettings.Ports) : '',
         Names: r.Name.slice(1),
         Labels: Object.entries(r.Config.Labels).map(([k, v]) => `${k}=${v}`).join(','),
-        Size: '0B',
+        Size: sizes[i] ?? '0B',
         Mounts: r.Mounts.map((m) => m.Name ?? m.Source).join(','),
         Networks: r.HostConfig.NetworkMode,
       };
@@ -110,3 +115,10 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** docker's "12B (virtual 1.98MB)": the writable layer, and with the image under it. */
+async function sizeText(engine: Engine, rec: ContainerRecord): Promise<string> {
+  const rw = await containerSizeRw(engine, rec).catch(() => 0);
+  const image = await engine.images.resolve(rec.Image).then((i) => i.size, () => 0);
+  return `${humanSize(rw)} (virtual ${humanSize(rw + image)})`;
+}
