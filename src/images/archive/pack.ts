@@ -1,84 +1,66 @@
 // Writes a directory as a layer tar: sorted (deterministic), PAX for long names
-// and xattrs (tar-stream switches to PAX by itself), hardlinks found by inode,
-// devices and fifos. In "overlay" mode the directory is an overlay upper/diff dir
-// and its whiteouts are turned back into .wh. entries.
-import { lstat, readdir, readlink } from 'node:fs/promises';
+// and xattrs, hardlinks found by inode, devices and fifos. In "overlay" mode the
+// directory is an overlay upper/diff dir and its whiteouts are turned back into
+// .wh. entries.
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { PassThrough, type Readable } from 'node:stream';
-import { pack, type Header } from 'tar-stream';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { OPAQUE_WHITEOUT, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX, type WhiteoutMode } from './apply.js';
+import { TarWriter, type TarWriteHeader } from './tar-writer.js';
 import { readTreeXattrs } from './xattrs.js';
 
 const major = (rdev: number) => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
 const minor = (rdev: number) => (rdev & 0xff) | Number((BigInt(rdev) >> 12n) & ~0xffn);
 
-type PaxHeader = Omit<Header, 'pax'> & { pax?: Record<string, string> };
-
 export function packDirectory(dir: string, opts: { whiteouts?: WhiteoutMode } = {}): Readable {
-  const p = pack();
+  const tar = new TarWriter();
   const overlay = opts.whiteouts === 'overlay';
-  const put = (h: Partial<PaxHeader> & { name: string }, body?: Buffer) =>
-    new Promise<void>((resolve, reject) =>
-      p.entry(h as Header, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())),
-    );
 
   const run = async () => {
     const xattrs = await readTreeXattrs(dir);
     const inodes = new Map<string, string>();
     const walk = async (abs: string, rel: string): Promise<void> => {
-      const names = (await readdir(abs)).sort();
-      for (const name of names) {
+      for (const name of (await readdir(abs)).sort()) {
         const path = `${abs}/${name}`;
         const entryName = rel === '' ? name : `${rel}/${name}`;
         const st = await lstat(path);
-        const base: Partial<PaxHeader> & { name: string } = {
-          name: entryName,
-          mode: st.mode & 0o7777,
-          uid: st.uid,
-          gid: st.gid,
-          mtime: st.mtime,
-        };
-        const attrs = [...(xattrs.get(path) ?? new Map<string, Buffer>())].filter(([k]) => !k.startsWith('trusted.overlay.'));
-        if (attrs.length > 0) base.pax = Object.fromEntries(attrs.map(([k, v]) => [`SCHILY.xattr.${k}`, v.toString()]));
+        const mtime = Math.floor(st.mtimeMs / 1000);
+        const attrs = new Map([...(xattrs.get(path) ?? [])].filter(([k]) => !k.startsWith('trusted.overlay.')));
+        const base: Omit<TarWriteHeader, 'type'> = { name: entryName, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime, xattrs: attrs };
         if (overlay && st.isCharacterDevice() && st.rdev === 0) {
-          await put({ name: (rel === '' ? '' : rel + '/') + WHITEOUT_PREFIX + name, type: 'file', mode: 0o644, mtime: st.mtime });
+          const wh = (rel === '' ? '' : rel + '/') + WHITEOUT_PREFIX + name;
+          await tar.entry({ name: wh, type: 'file', mode: 0o644, mtime }, Buffer.alloc(0));
           continue;
         }
         if (st.nlink > 1 && !st.isDirectory()) {
           const key = `${st.dev}:${st.ino}`;
           const first = inodes.get(key);
           if (first !== undefined) {
-            await put({ ...base, type: 'link', linkname: first, size: 0 });
+            await tar.entry({ ...base, type: 'link', linkname: first });
             continue;
           }
           inodes.set(key, entryName);
         }
         if (st.isDirectory()) {
-          await put({ ...base, name: entryName + '/', type: 'directory' });
+          await tar.entry({ ...base, name: entryName + '/', type: 'directory' });
           if (overlay && xattrs.get(path)?.get(OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
-            await put({ name: `${entryName}/${OPAQUE_WHITEOUT}`, type: 'file', mode: 0o644, mtime: st.mtime });
+            await tar.entry({ name: `${entryName}/${OPAQUE_WHITEOUT}`, type: 'file', mode: 0o644, mtime }, Buffer.alloc(0));
           }
           await walk(path, entryName);
         } else if (st.isFile()) {
-          const sink = p.entry({ ...base, type: 'file', size: st.size } as Header);
-          await pipeline(createReadStream(path), sink);
+          await tar.entry({ ...base, type: 'file', size: st.size }, st.size > 0 ? createReadStream(path) : Buffer.alloc(0));
         } else if (st.isSymbolicLink()) {
-          await put({ ...base, type: 'symlink', linkname: await readlink(path) });
+          await tar.entry({ ...base, type: 'symlink', linkname: await readlink(path) });
         } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-          await put({ ...base, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
+          await tar.entry({ ...base, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
         } else if (st.isFIFO()) {
-          await put({ ...base, type: 'fifo' });
+          await tar.entry({ ...base, type: 'fifo' });
         } // sockets are not archived (docker skips them too)
       }
     };
     await walk(dir, '');
-    p.finalize();
+    await tar.finish();
   };
-  // tar-stream produces a streamx stream: hand callers a node stream.
-  const out = new PassThrough();
-  p.on('error', (err: Error) => out.destroy(err));
-  p.pipe(out);
-  run().catch((err: Error) => p.destroy(err));
-  return out;
+  run().catch((err: Error) => tar.stream.destroy(err));
+  return tar.stream;
 }

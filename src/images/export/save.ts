@@ -3,7 +3,7 @@
 // docker ≥ 25 writes it, so both `docker load`/`podman load` and OCI tools read it.
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack, type Header } from 'tar-stream';
+import { TarWriter } from '../archive/tar-writer.js';
 import type { Digest } from '../../oci/digest.js';
 import { MediaType, type Descriptor, type Index, type Manifest } from '../../oci/image-spec.js';
 import { familiarName, familiarString, parseReference } from '../../oci/reference.js';
@@ -17,27 +17,22 @@ export interface SaveItem {
 }
 
 const blobPath = (d: Digest) => `blobs/${d.replace(':', '/')}`;
-const EPOCH = new Date(0);
 
 export async function saveImages(content: ContentStore, items: SaveItem[], out: Writable): Promise<void> {
-  const p = pack();
-  const done = pipeline(p as unknown as NodeJS.ReadableStream, out);
+  const tar = new TarWriter();
+  const done = pipeline(tar.stream, out);
   const written = new Set<string>();
-  const put = (name: string, data: Buffer, type: Header['type'] = 'file') =>
-    new Promise<void>((resolve, reject) =>
-      p.entry({ name, type, mode: type === 'directory' ? 0o755 : 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve())),
-    );
+  const put = (name: string, data: Buffer) => tar.entry({ name, type: 'file', mode: 0o644 }, data);
   const putBlob = async (d: Digest) => {
     if (written.has(d)) return;
     written.add(d);
     const info = await content.info(d);
     if (!info) throw new Error(`save: blob ${d} is missing from the content store`);
-    const sink = p.entry({ name: blobPath(d), size: info.size, mode: 0o644, mtime: EPOCH });
-    await pipeline(content.openBlob(d), sink as unknown as NodeJS.WritableStream);
+    await tar.entry({ name: blobPath(d), type: 'file', mode: 0o644, size: info.size }, content.openBlob(d));
   };
   try {
-    await put('blobs/', Buffer.alloc(0), 'directory');
-    await put('blobs/sha256/', Buffer.alloc(0), 'directory');
+    await tar.entry({ name: 'blobs/', type: 'directory', mode: 0o755 });
+    await tar.entry({ name: 'blobs/sha256/', type: 'directory', mode: 0o755 });
     const index: Index = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
     const legacy: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
     const repositories: Record<string, Record<string, string>> = {};
@@ -66,9 +61,9 @@ export async function saveImages(content: ContentStore, items: SaveItem[], out: 
     await put('manifest.json', Buffer.from(JSON.stringify(legacy)));
     await put('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
     if (Object.keys(repositories).length > 0) await put('repositories', Buffer.from(JSON.stringify(repositories)));
-    p.finalize();
+    await tar.finish();
   } catch (err) {
-    p.destroy(err as Error);
+    tar.stream.destroy(err as Error);
   }
   await done;
 }

@@ -161,3 +161,44 @@ test('--change instructions update the config like docker import -c', () => {
   assert.equal(c.StopSignal, 'SIGINT');
   assert.throws(() => applyChanges({}, ['RUN echo']), /not a valid change command/);
 });
+
+test('tar writer and reader keep binary xattrs, long names and long links; GNU tar agrees', async () => {
+  const { TarWriter } = await import('../../../src/images/archive/tar-writer.js');
+  const { readTar } = await import('../../../src/images/archive/tar-reader.js');
+  const { execFileSync } = await import('node:child_process');
+  const cap = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x80, 0x20, 0x00, 0x00, 0xff, 0xfe]);
+  const longName = `${'d'.repeat(150)}/${'f'.repeat(150)}`;
+  const longLink = 'l'.repeat(200);
+  const w = new TarWriter();
+  const chunks: Buffer[] = [];
+  w.stream.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise((r) => w.stream.on('end', r));
+  await w.entry({ name: 'bin/ping', type: 'file', mode: 0o4755, uid: 0, gid: 0, mtime: 1700000000, xattrs: new Map([['security.capability', cap]]) }, Buffer.from('ping'));
+  await w.entry({ name: longName, type: 'file', mode: 0o644, mtime: 1 }, Buffer.from('x'.repeat(700)));
+  await w.entry({ name: 'sym', type: 'symlink', mode: 0o777, linkname: longLink });
+  await w.entry({ name: 'big-id', type: 'file', mode: 0o600, uid: 100000000, gid: 7 }, Buffer.alloc(0));
+  await w.finish();
+  await ended;
+  const tar = Buffer.concat(chunks);
+
+  const seen: { name: string; data: string; xattrs: Map<string, Buffer>; linkname: string; uid: number; mode: number }[] = [];
+  for await (const { header, body } of readTar(Readable.from([tar.subarray(0, 1000), tar.subarray(1000)]))) {
+    let data = '';
+    for await (const c of body) data += c.toString();
+    seen.push({ name: header.name, data, xattrs: header.xattrs, linkname: header.linkname, uid: header.uid, mode: header.mode });
+  }
+  assert.deepEqual(seen.map((s) => s.name), ['bin/ping', longName, 'sym', 'big-id']);
+  assert.deepEqual(seen[0]!.xattrs.get('security.capability'), cap);
+  assert.equal(seen[0]!.mode, 0o4755);
+  assert.equal(seen[1]!.data, 'x'.repeat(700));
+  assert.equal(seen[2]!.linkname, longLink);
+  assert.equal(seen[3]!.uid, 100000000);
+
+  const listed = execFileSync('tar', ['-tf', '-'], { input: tar }).toString().trim().split('\n');
+  assert.deepEqual(listed, ['bin/ping', longName, 'sym', 'big-id']);
+  // And the reader takes GNU tar's own long-name encoding.
+  const gnu = execFileSync('sh', ['-c', `d=$(mktemp -d) && mkdir -p "$d/${'a'.repeat(120)}" && echo hi > "$d/${'a'.repeat(120)}/${'b'.repeat(120)}" && tar --format=gnu -C "$d" -cf - . && rm -rf "$d"`]);
+  const names: string[] = [];
+  for await (const { header } of readTar(Readable.from([gnu]))) names.push(header.name);
+  assert.ok(names.includes(`./${'a'.repeat(120)}/${'b'.repeat(120)}`), names.join(','));
+});
