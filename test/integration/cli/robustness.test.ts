@@ -4,13 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from './gantry-harness.js';
 
 const GANTRY = join(import.meta.dirname, '..', '..', '..', '..', 'bin', 'gantry');
-const CGROUP_CONTROLLERS = ['memory', 'pids', 'cpu,cpuacct', 'freezer', 'blkio', 'cpuset', 'devices', 'unified'];
+/** Every cgroup hierarchy the runtime may have used (v1 controllers, the v2 mount, or a v2-only root). */
+const CGROUP_CONTROLLERS = ['.', ...readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let g: Gantry;
