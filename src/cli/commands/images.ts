@@ -21,7 +21,7 @@ const HEADERS: Record<string, string> = {
 };
 
 /** Go's time.Time String(): "2024-01-02 15:04:05 +0000 UTC". */
-export const goTime = (iso: string | undefined) =>
+const goTime = (iso: string | undefined) =>
   iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC') : '';
 
 /** docker's filepath.Match-style glob (*, ?, [..]) for reference= filters. */

@@ -3,7 +3,7 @@
 // are either native addons (build toolchain at install) or pure-JS decoders several
 // times slower than the C tool, which streams at disk speed in its own process.
 import { spawn } from 'node:child_process';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Duplex, PassThrough, type Readable } from 'node:stream';
 import { invalidArgument } from '../../errdefs/index.js';
 import { MediaType } from '../../oci/image-spec.js';
@@ -53,13 +53,6 @@ export function decompress(input: Readable, compression: Compression): Readable 
   const t = compression === 'gzip' ? createGunzip() : zstdPipe(['-d']);
   input.on('error', (err) => t.destroy(err));
   t.on('error', () => input.destroy());
-  return input.pipe(t);
-}
-
-export function compress(input: Readable, compression: Compression): Readable {
-  if (compression === 'none') return input;
-  const t = compression === 'gzip' ? createGzip() : zstdPipe(['-3']);
-  input.on('error', (err) => t.destroy(err));
   return input.pipe(t);
 }
 

@@ -11,7 +11,7 @@
 // Creation stages in tmp/, renames to <n> atomically and publishes by creating
 // the key symlink: two processes creating one key both succeed, one copy stays.
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { WhiteoutMode } from '../archive/apply.js';
@@ -272,9 +272,5 @@ export class Snapshotter {
     const ids = (await readdir(this.root)).filter((n) => /^\d+$/.test(n));
     const staging = (await readdir(join(this.root, 'tmp')).catch(() => [] as string[])).map((n) => join(this.root, 'tmp', n));
     return { ids, staging };
-  }
-
-  async mtime(path: string): Promise<number> {
-    return (await stat(path)).mtimeMs;
   }
 }
