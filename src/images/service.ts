@@ -19,7 +19,7 @@ import { gcImages, type GcOptions, type GcReport } from './gc.js';
 import { applyChanges } from './import/changes.js';
 import { loadArchive, type LoadedImage } from './import/load.js';
 import { hostPlatform, importRootfs, writeImage, type ImportOptions } from './import/rootfs.js';
-import { pullImage, type PullOptions, type PullResult, type RegistryConfig } from './pull.js';
+import type { PullOptions, PullResult, RegistryConfig } from './pull.js';
 import { overlayChanges, treeChanges, type Change } from './rootfs-changes.js';
 import { detectSnapshotter } from './snapshots/detect.js';
 import { mountAt, unmount, type Mount } from './snapshots/mount.js';
@@ -168,6 +168,8 @@ export class ImageService {
   // ---- registry ----
 
   async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
+    // Loaded on use: the registry client is most of the image layer's code, and most commands never pull.
+    const { pullImage } = await import('./pull.js');
     return this.leased(() => pullImage(this.deps, reference, { registryConfig: this.registryConfig, ...opts }));
   }
 
