@@ -42,7 +42,7 @@ async function duBytes(path: string): Promise<number> {
 }
 
 export async function gcImages(
-  deps: { content: ContentStore; snapshots: Snapshotter; images: ImageStore; leases: string },
+  deps: { content: ContentStore; snapshots: Snapshotter; images: ImageStore; leases: string; staging: string },
   opts: GcOptions = {},
 ): Promise<GcReport> {
   const report: GcReport = { blobs: [], snapshots: [], ingests: [], orphans: [], bytesReclaimed: 0 };
@@ -110,7 +110,7 @@ export async function gcImages(
     report.bytesReclaimed += ing.offset;
   }
 
-  // Crash leftovers: snapshot dirs no key links to, old staging dirs, half-written metadata.
+  // Crash leftovers: snapshot dirs no key links to, old staging dirs (snapshots, loads), half-written metadata.
   const grace = opts.orphanGraceMs ?? 600_000;
   const linked = new Set<string>();
   const keysDir = join(deps.snapshots.root, 'keys');
@@ -128,7 +128,8 @@ export async function gcImages(
   const halfWritten = (await readdir(deps.images.root).catch(() => [] as string[]))
     .filter((n) => n.startsWith('.tmp-'))
     .map((n) => join(deps.images.root, n));
-  const candidates = [...ids.filter((id) => !linked.has(id)).map((id) => join(deps.snapshots.root, id)), ...staging, ...halfWritten];
+  const loads = (await readdir(deps.staging).catch(() => [] as string[])).map((n) => join(deps.staging, n));
+  const candidates = [...ids.filter((id) => !linked.has(id)).map((id) => join(deps.snapshots.root, id)), ...staging, ...halfWritten, ...loads];
   for (const path of candidates) {
     const st = await lstat(path).catch(() => undefined);
     if (!st || now - st.mtimeMs < grace) continue;

@@ -82,7 +82,14 @@ export class ImageService {
   }
 
   private get deps() {
-    return { content: this.content, snapshots: this.snapshots, images: this.store, unpacker: this.unpacker, leases: join(this.root, 'leases') };
+    return {
+      content: this.content,
+      snapshots: this.snapshots,
+      images: this.store,
+      unpacker: this.unpacker,
+      leases: join(this.root, 'leases'),
+      staging: join(this.root, 'tmp'),
+    };
   }
 
   /** Runs fn under a lease so a concurrent GC keeps what it writes before recording an image. */

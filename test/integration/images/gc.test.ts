@@ -47,7 +47,13 @@ test('rmi and gc keep shared and container-held layers, sweep the rest and crash
 
     // Crash leftovers: an old staging dir, an unpublished snapshot dir, half-written metadata, an abandoned ingest.
     const old = new Date(Date.now() - 2 * 3600_000);
-    const leftovers = [join(svc.snapshots.root, 'tmp', 'new-crash'), join(svc.snapshots.root, '999'), join(svc.store.root, '.tmp-1-x')];
+    const leftovers = [
+      join(svc.snapshots.root, 'tmp', 'new-crash'),
+      join(svc.snapshots.root, '999'),
+      join(svc.store.root, '.tmp-1-x'),
+      join(svc.root, 'tmp', 'load-crash'),
+    ];
+    await mkdir(leftovers[3]!, { recursive: true });
     await mkdir(join(leftovers[0]!, 'fs'), { recursive: true });
     await mkdir(join(leftovers[1]!, 'fs'), { recursive: true });
     await writeFile(join(leftovers[1]!, 'fs', 'data'), 'x'.repeat(1000));
