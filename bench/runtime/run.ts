@@ -4,15 +4,17 @@
 // each median, the ratios library/crun and cli/runc, and the resident memory
 // of the process that waits in a created container (the native helper for
 // Gantry) before start.
-// Usage: npm run build && node dist/bench/runtime/run.js [cycles=50]
+// Usage: npm run build && node dist/bench/runtime/run.js [cycles=50] [only=library,cli,runc,crun]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openRuntime } from '../../src/runtime/index.js';
 import { defaultSpec } from '../../src/runtime/default-spec.js';
 
 const CYCLES = Number(process.argv[2] ?? 50);
+const ONLY = process.argv[3]?.split(',');
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
 const REPO = resolve(import.meta.dirname, '../../..');
 const GANTRY_RUNTIME = join(REPO, 'bin/gantry-runtime');
 
@@ -155,17 +157,18 @@ async function main(): Promise<void> {
         console.log(`${label.padEnd(16)} failed: ${(err as Error).message.trim().split('\n').at(-1)}`);
       }
     };
-    console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true`);
-    await attempt('gantry library', () => benchLibrary(bundle));
-    await attempt('gantry-runtime', () => benchCli('gantry-runtime', GANTRY_RUNTIME, bundle));
-    if (have('runc')) await attempt('runc', () => benchCli('runc', 'runc', bundle));
-    if (have('crun')) {
+    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true (load average ${load()})`);
+    if (wanted('library')) await attempt('gantry library', () => benchLibrary(bundle));
+    if (wanted('cli')) await attempt('gantry-runtime', () => benchCli('gantry-runtime', GANTRY_RUNTIME, bundle));
+    if (wanted('runc') && have('runc')) await attempt('runc', () => benchCli('runc', 'runc', bundle));
+    if (wanted('crun') && have('crun')) {
       prepareCrun();
       await attempt('crun', () => benchCli('crun', 'crun', bundle));
     }
     const by = (n: string) => results.find((r) => r.name === n)?.medianMs;
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
-    console.log(`library/crun ${ratio(by('gantry library'), by('crun'))}   cli/runc ${ratio(by('gantry-runtime'), by('runc'))}`);
+    console.log(`library/crun ${ratio(by('gantry library'), by('crun'))}   cli/runc ${ratio(by('gantry-runtime'), by('runc'))}   (load average ${load()})`);
   } finally {
     rmSync(bundle, { recursive: true, force: true });
   }

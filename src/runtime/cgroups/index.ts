@@ -1,12 +1,12 @@
 // Cgroup managers for v1 and v2 behind one interface; the caller picks nothing
 // but an id and an optional OCI cgroupsPath.
 import { statfsSync } from 'node:fs';
-import { realHostFs } from '../../sys/host-fs.js';
 import type { CgroupManager, OpenCgroupOptions } from './types.js';
 import { resolveCgroupPath } from './path.js';
 import { hostV1Hierarchies, v1HierarchiesUnder } from './mountinfo.js';
 import { V1CgroupManager } from './v1/index.js';
 import { V2CgroupManager } from './v2/index.js';
+import { syncHostFs } from './sync-fs.js';
 
 export type { CgroupManager, OpenCgroupOptions } from './types.js';
 export { resolveCgroupPath, expandSlice } from './path.js';
@@ -27,7 +27,7 @@ export function detectCgroupVersion(): 1 | 2 {
 
 export function openCgroup(opts: OpenCgroupOptions): CgroupManager {
   const path = resolveCgroupPath(opts);
-  const fs = opts.fs ?? realHostFs;
+  const fs = opts.fs ?? syncHostFs;
   const warn = opts.onWarning ?? (() => {});
   const version = opts.version === undefined || opts.version === 'auto' ? detectCgroupVersion() : opts.version;
   if (version === 2) return new V2CgroupManager(path, opts.v2Root ?? '/sys/fs/cgroup', fs, warn);

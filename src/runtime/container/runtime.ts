@@ -44,6 +44,9 @@ async function waitGone(pid: number, startTime?: string): Promise<void> {
   }
 }
 
+/** The init is pid 1 of a namespace created for the container. */
+const ownsPidNamespace = (spec: Spec) => spec.linux?.namespaces?.some((ns) => ns.type === 'pid' && !ns.path) ?? false;
+
 export class GantryRuntime implements Runtime {
   constructor(private readonly opts: RuntimeOptions) {}
 
@@ -318,8 +321,9 @@ export class GantryRuntime implements Runtime {
       await waitGone(stored.pid, stored.initStartTime);
     }
     if (await cg.exists()) {
-      // processes left behind when the container shares the host's pid namespace
-      if ((await cg.pids()).length) {
+      // Processes can outlive the init only when the container has no pid namespace of its own
+      // (the kernel kills the rest of a namespace with its init; rmdir waits out their exit).
+      if (!ownsPidNamespace(stored.config) && (await cg.pids()).length) {
         await cg.signalAll(SIGKILL);
         if (await cg.isFrozen().catch(() => false)) await cg.thaw();
         for (let i = 0; i < 500 && (await cg.pids()).length; i++) await sleep(10);

@@ -1,7 +1,7 @@
 // On-disk container state: <root>/<id>/state.json (atomic temp + rename) and exec.fifo,
 // plus the liveness check that turns them into a status (runc's rules).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, open } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
 import { GantryError, invalidArgument, notFound } from '../../errdefs/index.js';
@@ -46,15 +46,14 @@ export class StateDir {
     }
   }
 
+  /**
+   * Atomic for concurrent readers (temp + rename). Not fsynced, like runc's: the
+   * state describes processes that a power loss ends anyway, and a torn file
+   * after one is handled like a missing one (forced delete, the engine's repair).
+   */
   async write(state: StoredState): Promise<void> {
     const tmp = join(this.dir, `.state.json.${process.pid}.tmp`);
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(state));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
     await rename(tmp, this.stateFile);
   }
 
