@@ -2,11 +2,11 @@
 // images, image inspect, tag, rmi, history, save/load, image prune.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxRootfs, repoRoot, tarOfDir } from '../../fixtures/image-builder.js';
+import { buildImage, busyboxRootfs, repoRoot, tarOfDir } from '../../fixtures/image-builder.js';
 import { writeFileSync } from 'node:fs';
 
 const isRoot = process.getuid?.() === 0;
@@ -104,5 +104,29 @@ test('import from stdin; save and load round trip; image prune', { skip: !isRoot
     assert.equal(prune.status, 0, prune.stderr);
     assert.match(prune.stdout, new RegExp(`^Deleted Images:\ndeleted: ${id}\n\nTotal reclaimed space: \\S+\n$`));
     assert.equal(gantry(dir, ['images', '-q', '--no-trunc']).stdout, `${id2}\n`);
+  }),
+);
+
+test('two processes loading the same image into one root share its snapshots', { skip: !isRoot && 'needs root' }, () =>
+  withRoot(async (dir) => {
+    const archive = join(dir, 'img.tar');
+    const built = await buildImage({ format: 'docker-archive', out: archive, name: 'same:1', layers: [{ busybox: true }, { entries: [{ path: 'x', content: 'x' }] }] });
+    const env = { ...process.env, GANTRY_ROOT: join(dir, 'root'), GANTRY_RUNROOT: join(dir, 'run') };
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const c = spawn(join(repoRoot(), 'bin/gantry'), ['load', '-i', archive], { env });
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d));
+        c.stderr.on('data', (d: Buffer) => (out += d));
+        c.on('close', (code) => resolve({ code, out }));
+      });
+    const results = await Promise.all([run(), run()]);
+    for (const r of results) assert.deepEqual(r, { code: 0, out: 'Loaded image: same:1\n' });
+    const keys = await readdir(join(dir, 'root/snapshots/keys'));
+    assert.deepEqual(keys.sort(), built.chainIds.map((c) => c.replace(':', '-')).sort());
+    const ids = (await readdir(join(dir, 'root/snapshots'))).filter((n) => /^\d+$/.test(n));
+    assert.equal(ids.length, 2);
+    for (const k of keys) assert.ok(ids.includes((await readlink(join(dir, 'root/snapshots/keys', k))).slice(3)));
+    assert.equal(gantry(dir, ['images', '-q']).stdout, `${built.configDigest.slice(7, 19)}\n`);
   }),
 );
