@@ -270,6 +270,13 @@ async function placement(srcPath: string, srcIsDir: boolean, dest: { hostPath: s
   return { dir: dirname(dest.hostPath), name: basename(dest.hostPath) };
 }
 
+/** docker refuses a read-only rootfs or read-only mount as the destination; rw volumes in a read-only container are fine. */
+function assertWritable(rec: ContainerRecord, containerPath: string): void {
+  const mount = rec.Mounts.filter((m) => containerPath === posix.normalize(m.Destination) || containerPath.startsWith(posix.normalize(m.Destination) + '/')).sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  const writable = mount ? mount.RW : !rec.HostConfig.ReadonlyRootfs;
+  if (!writable) throw failedPrecondition(mount ? `mounted volume is marked read-only` : 'container rootfs is marked read-only');
+}
+
 const notInContainer = (path: string, rec: ContainerRecord) => notFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
 
 /** Copies CONTAINER:src to the host path dest ("-": a tar on out). Returns the bytes copied. */
@@ -297,10 +304,10 @@ export async function copyFromContainer(engine: Engine, ref: string, src: string
 /** Copies the host path src ("-": a tar read from input) to CONTAINER:dest. Returns the bytes copied. */
 export async function copyToContainer(engine: Engine, ref: string, src: string, dest: string, input: Readable, opts: CopyOptions = {}): Promise<number> {
   const rec = await engine.containers.get(ref);
-  if (rec.HostConfig.ReadonlyRootfs && rec.State.Running) throw failedPrecondition('container rootfs is marked read-only');
   const owner = opts.archive ? undefined : { uid: 0, gid: 0 };
   return withContainerFs(engine, rec, async (fs) => {
     const target = await fs.resolve(dest, true);
+    assertWritable(rec, target.containerPath);
     if (src === '-') {
       const st = await stat(target.hostPath).catch(() => undefined);
       if (!st) throw notInContainer(dest, rec);

@@ -79,6 +79,13 @@ test('cp in: ownership reset unless -a, through symlinks in scope, into volumes,
   assert.equal(piped.status, 0, piped.stderr.toString());
   assert.equal((await g.run(['exec', 'x1', 'cat', '/root/file'])).stdout, 'content\n');
   assert.notEqual((await g.run(['cp', join(src, 'file'), 'x1:/no/such/dir/'])).code, 0);
+  // A read-only rootfs refuses, a rw volume in it accepts.
+  const ro = await g.run(['run', '-d', '--read-only', '-v', '/w', 'busybox', 'sleep', '1000']);
+  const refused = await g.run(['cp', join(src, 'file'), `${ro.stdout.trim()}:/x`]);
+  assert.match(refused.stderr, /container rootfs is marked read-only/);
+  assert.equal((await g.run(['cp', join(src, 'file'), `${ro.stdout.trim()}:/w/`])).code, 0);
+  assert.equal((await g.run(['exec', ro.stdout.trim(), 'cat', '/w/file'])).stdout, 'content\n');
+  await g.run(['rm', '-f', '-v', ro.stdout.trim()]);
 });
 
 test('cp works on a stopped container and leaves nothing mounted', async () => {
