@@ -1,7 +1,7 @@
 // stats, cp, diff, export, commit, system df/prune and exec -t against the real kernel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readlink, stat, writeFile, chown, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from './gantry-harness.js';
@@ -38,6 +38,17 @@ test('stats --no-stream: docker columns, --format, --no-trunc', async () => {
   assert.match(row!, new RegExp(`^${id.slice(0, 12)}\\s+x1\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KMG]?i?B / [\\d.]+[KMG]i?B\\s+\\d+\\.\\d\\d%\\s+\\S+ / \\S+\\s+\\S+ / \\S+\\s+1$`));
   const f = await g.run(['stats', '--no-stream', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.PIDs}}', 'x1']);
   assert.equal(f.stdout, `${id} x1 1\n`);
+});
+
+test('stats streams and redraws in place on a terminal', async () => {
+  const watcher = spawn('script', ['-qc', `${GANTRY} --root ${g.root} --runroot ${g.runroot} stats x1`, '/dev/null'], { env: g.env });
+  let out = '';
+  watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 100 && (out.match(/CONTAINER ID/g) ?? []).length < 2; i++) await new Promise((res) => setTimeout(res, 100));
+  watcher.kill('SIGKILL');
+  await new Promise((res) => watcher.on('close', res));
+  assert.ok((out.match(/CONTAINER ID/g) ?? []).length >= 2, out);
+  assert.ok(out.includes('\x1b[2J\x1b[H'), 'clears the screen between frames');
 });
 
 test('cp out: files, directories, symlinks kept (or followed with -L) and resolved inside the container', async () => {

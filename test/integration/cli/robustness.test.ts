@@ -189,6 +189,29 @@ test('crash: run -d and rm killed at random points leave a state ps, inspect, pr
   assert.deepEqual(await readdir(join(g.root, 'names')), []);
 });
 
+test('concurrency: parallel run -d on a few names mixed with rm -f and ps keep names unique and state readable', async () => {
+  const names = ['c0', 'c1', 'c2', 'c3'];
+  const jobs: Promise<{ code: number }>[] = [];
+  for (let i = 0; i < 20; i++) {
+    jobs.push(g.run(['run', '-d', '--name', names[i % names.length]!, 'busybox', 'sleep', '1000']));
+    if (i % 4 === 0) jobs.push(g.run(['rm', '-f', names[(i / 4) % names.length]!]));
+    if (i % 4 === 2) jobs.push(g.run(['ps', '-a']));
+  }
+  const results = await Promise.all(jobs);
+  assert.ok(results.every((r) => [0, 1, 125].includes(r.code)), results.map((r) => r.code).join(' '));
+  const ps = await g.run(['ps', '-a', '--format', '{{.Names}}']);
+  assert.equal(ps.code, 0);
+  const listed = ps.stdout.split('\n').filter(Boolean);
+  assert.equal(new Set(listed).size, listed.length, `a name given twice: ${listed.join(' ')}`);
+  for (const n of listed) assert.equal(await inspectField(n, '{{.Name}}'), `/${n}`);
+  // Every reservation points at the container that holds the name.
+  for (const n of await readdir(join(g.root, 'names'))) {
+    const holder = (await readFile(join(g.root, 'names', n), 'utf8')).trim();
+    assert.equal(await inspectField(holder, '{{.Name}}'), `/${n}`);
+  }
+  if (listed.length) assert.equal((await g.run(['rm', '-f', ...listed])).code, 0);
+});
+
 test('OOM: a process over --memory is killed: exit 137 and State.OOMKilled', async () => {
   const r = await g.run(['run', '--name', 'oom', '--memory', '32m', '--memory-swap', '32m', 'busybox', 'tail', '/dev/zero']);
   assert.equal(r.code, 137, r.stderr);
