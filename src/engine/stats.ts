@@ -94,7 +94,8 @@ export async function sampleStats(runtime: Runtime, rec: ContainerRecord): Promi
   return {
     cpuTotal: cg.cpu.usage.total,
     systemTotal,
-    onlineCpus: cg.cpu.usage.percpu?.filter((n) => n > 0).length || cpus().length,
+    // docker's daemon reports sysconf(_SC_NPROCESSORS_ONLN).
+    onlineCpus: cpus().length,
     memUsage: memUsageNoCache(cg.memory),
     // An unlimited cgroup reports a huge limit; docker shows the host's memory instead.
     memLimit: limit > 0 && limit < host ? limit : host,
