@@ -97,8 +97,8 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
   const created = new Set<string>();
   /** Paths whose creation waits for the batch (a hardlink to them must wait too). */
   const deferred = new Set<string>();
-  const dirTimes: { path: string; depth: number; times: ReturnType<typeof entryTimes> }[] = [];
-  const specialTimes: { path: string; times: ReturnType<typeof entryTimes> }[] = [];
+  let dirTimes: { path: string; depth: number; times: ReturnType<typeof entryTimes> }[] = [];
+  let specialTimes: { path: string; times: ReturnType<typeof entryTimes> }[] = [];
   const setgidDirs = new Set<string>();
   const writes = new ConcurrentWrites(MAX_CONCURRENT_WRITES);
   const result: ApplyResult = { entries: 0, size: 0 };
@@ -106,6 +106,11 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
   const remove = async (path: string, isDir: boolean) => {
     if (isDir) await writes.settleAll(path);
     await rm(path, { recursive: true, force: true });
+    // Deferred work below a removed path must not run through whatever replaces it.
+    batch.dropUnder(path);
+    const keep = (p: string) => p !== path && !p.startsWith(path + '/');
+    specialTimes = specialTimes.filter((t) => keep(t.path));
+    dirTimes = dirTimes.filter((t) => keep(t.path));
     if (isDir) resolver.forget();
   };
 

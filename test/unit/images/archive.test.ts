@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -98,6 +98,30 @@ test('malicious names stay inside the root', () =>
     assert.equal(await readFile(join(root, dir.slice(1), 'sentinel'), 'utf8'), 'owned');
     assert.equal(await readFile(join(root, 'sentinel2'), 'utf8'), 'owned');
   }));
+
+test('deferred special files never run through a parent replaced by a symlink', { skip: process.getuid?.() !== 0 && 'mknod needs root' }, () =>
+  withDir(async (dir) => {
+    const root = join(dir, 'root');
+    const outside = join(dir, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+    for (const mode of ['merge', 'overlay'] as const) {
+      await apply(
+        root,
+        [
+          { path: 'a/f', type: 'fifo' },
+          { path: 'a/attr', content: 'x', xattrs: { 'user.k': 'v' } },
+          { path: 'a', type: 'symlink', linkname: outside },
+          { path: 'b/gone', type: 'whiteout' },
+          { path: 'b', type: 'symlink', linkname: outside },
+        ],
+        mode,
+      );
+      assert.deepEqual(await readdir(outside), []);
+      assert.equal(await readlink(join(root, 'a')), outside);
+    }
+  }),
+);
 
 test('a hardlink to a path outside the layer is rejected', () =>
   withDir(async (root) => {
