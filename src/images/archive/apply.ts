@@ -69,9 +69,12 @@ class ConcurrentWrites {
     this.check();
   }
 
-  /** Waits for every pending write (under `prefix` only, when given). */
+  /**
+   * Waits for every pending write (strictly below `prefix` only, when given: a write
+   * of `prefix` itself may be the caller, replacing a directory by a file).
+   */
   async settleAll(prefix?: string): Promise<void> {
-    const waits = [...this.pending].filter(([p]) => prefix === undefined || p === prefix || p.startsWith(prefix + '/')).map(([, w]) => w);
+    const waits = [...this.pending].filter(([p]) => prefix === undefined || p.startsWith(prefix + '/')).map(([, w]) => w);
     await Promise.all(waits);
     this.check();
   }

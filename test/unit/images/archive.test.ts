@@ -70,8 +70,9 @@ test('whiteouts delete lower files and opaque dirs hide lower children (merge mo
 
 test('a non-directory replaces what was there; directories merge', () =>
   withDir(async (root) => {
-    await apply(root, [{ path: 'd', type: 'dir' }, { path: 'd/f', content: 'f' }, { path: 'x', content: 'file' }]);
-    await apply(root, [{ path: 'd', type: 'dir', mode: 0o700 }, { path: 'x', type: 'symlink', linkname: 'd/f' }]);
+    await apply(root, [{ path: 'd', type: 'dir' }, { path: 'd/f', content: 'f' }, { path: 'x', content: 'file' }, { path: 'e/f', content: 'f' }]);
+    await apply(root, [{ path: 'd', type: 'dir', mode: 0o700 }, { path: 'x', type: 'symlink', linkname: 'd/f' }, { path: 'e', content: 'now a file' }]);
+    assert.equal(await readFile(join(root, 'e'), 'utf8'), 'now a file');
     assert.equal((await lstat(join(root, 'd'))).mode & 0o777, 0o700);
     assert.ok(await exists(join(root, 'd/f')));
     assert.equal(await readlink(join(root, 'x')), 'd/f');
