@@ -140,7 +140,8 @@ export class RegistryClient {
       await this.fetchToken([]);
       return;
     }
-    const res = await this.withRetries('GET', new URL('/v2/', ep.base), {}, undefined, ep.agent, true);
+    const authorization = await this.authorization([]);
+    const res = await this.withRetries('GET', new URL('/v2/', ep.base), { authorization }, undefined, ep.agent, true);
     if (res.statusCode === 401) {
       res.resume();
       throw unauthorized(`login to ${this.host}: unauthorized: incorrect username or password`);

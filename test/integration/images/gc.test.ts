@@ -126,3 +126,15 @@ test('gc keeps what a live lease holder wrote since its lease began', () =>
     assert.deepEqual((await svc.gc()).blobs, [blob.digest]);
   }),
 );
+
+test('a container rootfs re-creates layer snapshots missing from disk', { skip: !isRoot && 'needs root' }, () =>
+  withDir(async (dir) => {
+    const svc = await openImageService({ root: join(dir, 'root'), runroot: join(dir, 'run') });
+    const a = await buildImage({ format: 'docker-archive', out: join(dir, 'a.tar'), name: 'a:1', layers: [{ entries: [{ path: 'a', content: 'a' }] }, { entries: [{ path: 'b', content: 'b' }] }] });
+    await svc.load(createReadStream(join(dir, 'a.tar')));
+    await svc.snapshots.remove(a.chainIds[1]!);
+    await svc.prepareRootfs('a:1', 'ctr');
+    assert.equal(await svc.unpacker.hasSnapshot(a.chainIds[1]!), true);
+    assert.deepEqual((await svc.snapshots.chain('ctr')).map((s) => s.key), ['ctr', a.chainIds[1], a.chainIds[0]]);
+  }),
+);

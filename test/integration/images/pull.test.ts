@@ -30,7 +30,7 @@ describe('pull from a plain-HTTP registry', () => {
     work = await mkdtemp(join(tmpdir(), 'gantry-pull-'));
     reg = await startRegistry();
     simple = await buildLayout(join(work, 'simple'), [simpleImage('gzip')], 'v1');
-    skopeoCopy(`oci:${simple.dir}:v1`, `docker://${reg.host}/test/simple:v1`);
+    await skopeoCopy(`oci:${simple.dir}:v1`, `docker://${reg.host}/test/simple:v1`);
   });
   after(async () => {
     await reg?.stop();
@@ -72,7 +72,7 @@ describe('pull from a plain-HTTP registry', () => {
     const layout = await buildLayout(join(work, 'zstd'), [
       { layers: [...simpleImage('zstd').layers, { compression: 'none', files: [{ name: 'plain.txt', content: 'plain' }] }] },
     ]);
-    skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/zstd:latest`);
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/zstd:latest`);
     const root = await mkdtemp(join(work, 'root-'));
     const stores = await openStores(root);
     const res = await pullImage(stores, `${reg.host}/test/zstd@${layout.digest}`);
@@ -87,7 +87,7 @@ describe('pull from a plain-HTTP registry', () => {
       { ...simpleImage('gzip', { os: 'linux', architecture: 'amd64' }), cmd: ['amd64'] },
       { layers: [{ files: [{ name: 'arch', content: 'arm64' }] }], platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
     ]);
-    skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/multi:latest`, { all: true });
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/multi:latest`, { all: true });
     const root = await mkdtemp(join(work, 'root-'));
     const stores = await openStores(root);
     const res = await pullImage(stores, `${reg.host}/test/multi`, { platform: 'linux/arm64' });
@@ -133,7 +133,7 @@ test('a registry killed mid-download: the pull fails, the next one resumes with 
     const layout = await buildLayout(join(work, 'big'), [
       { layers: [{ compression: 'none', files: [{ name: 'random.bin', content: randomBytes(4 << 20) }] }] },
     ]);
-    skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/big:latest`);
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/big:latest`);
     const blob = layout.manifests[0]!.layerDigests[0]!;
     proxy = await startProxy(reg.host, { stallBlob: { digest: blob, afterBytes: 1 << 20 } });
     const stores = await openStores(await mkdtemp(join(work, 'root-')));

@@ -33,7 +33,7 @@ describe('push', () => {
     work = await mkdtemp(join(tmpdir(), 'gantry-push-'));
     reg = await startRegistry();
     layout = await buildLayout(join(work, 'img'), [simpleImage('gzip')]);
-    skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/source:latest`);
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/source:latest`);
   });
   after(async () => {
     await reg?.stop();
@@ -84,7 +84,7 @@ test('podman pulls and runs an image Gantry pushed', async (t) => {
     const rootfs = join(work, 'rootfs');
     execFileSync('sh', ['scripts/busybox-rootfs.sh', rootfs]);
     const layout = await buildLayout(join(work, 'bb'), [{ layers: [{ dir: rootfs }], cmd: ['/bin/sh'] }]);
-    skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/fixture/busybox:latest`);
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/fixture/busybox:latest`);
     const stores = await openStores(await mkdtemp(join(work, 'root-')));
     const pulled = await pullImage(stores, `${reg.host}/fixture/busybox:latest`);
     await pushImage(stores, { manifest: pulled.manifest }, `${reg.host}/gantry/busybox:pushed`);
