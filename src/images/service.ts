@@ -317,9 +317,31 @@ export class ImageService {
 
   /** Creates the writable snapshot `key` over the image's layers; returns its mounts. */
   async prepareRootfs(imageId: string | undefined, key: string): Promise<{ mounts: Mount[] }> {
-    const parent = imageId === undefined ? undefined : (await this.resolve(imageId)).chainIds.at(-1);
-    await this.snapshots.prepare(key, parent);
+    const image = imageId === undefined ? undefined : await this.resolve(imageId);
+    if (image) await this.ensureUnpacked(image);
+    await this.snapshots.prepare(key, image?.chainIds.at(-1));
     return { mounts: await this.snapshots.mounts(key) };
+  }
+
+  /** Re-creates missing layer snapshots from the content store (e.g. after a crash or a manual cleanup). */
+  private async ensureUnpacked(image: ImageRecord): Promise<void> {
+    if ((await Promise.all(image.chainIds.map((c) => this.unpacker.hasSnapshot(c)))).every(Boolean)) return;
+    const manifest = JSON.parse((await this.content.readBlob(image.manifest.digest)).toString()) as Manifest;
+    await this.leased(() =>
+      Promise.all(
+        manifest.layers.map(async (l, i) => {
+          const chainId = image.chainIds[i]!;
+          if (await this.unpacker.hasSnapshot(chainId)) return;
+          await this.unpacker.applyLayer({
+            chainId,
+            parentChainId: image.chainIds[i - 1],
+            diffId: image.config.rootfs.diff_ids[i]!,
+            mediaType: l.mediaType,
+            stream: this.content.openBlob(l.digest),
+          });
+        }),
+      ),
+    );
   }
 
   /** Mounts snapshot `key` on target (one mount(8) spawn; layer paths relative to keep options short). */
