@@ -30,6 +30,7 @@ function keptByFilters(rec: ContainerRecord, filters: string[]): boolean {
 
 export async function pruneContainers(engine: Engine, filters: string[] = []): Promise<PruneResult> {
   await engine.containers.repair();
+  await engine.store.sweepTrash();
   const out: PruneResult = { removed: [], spaceReclaimed: 0 };
   for (const r of await engine.store.list()) {
     const rec = await engine.containers.view(r);

@@ -2,7 +2,7 @@
 // atomically), names reserved by exclusive create of <root>/names/<name>, and
 // per-container locks. The run directory <runroot>/containers/<id>/ holds what a
 // reboot loses: bundle, rootfs mountpoint, monitor sockets, exit status.
-import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
@@ -33,6 +33,8 @@ export type ContainerRecord = Omit<ContainerInspect, 'NetworkSettings' | 'ExecID
 };
 
 export const newContainerId = () => randomBytes(32).toString('hex');
+
+const TRASH_PREFIX = '.removing-';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -146,6 +148,28 @@ export class ContainerStore {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * Removes a container's directory so that a crash midway leaves no half
+   * record: it is renamed out of the id namespace first, then deleted.
+   */
+  async removeDir(id: string): Promise<void> {
+    const trash = join(this.containersDir, `${TRASH_PREFIX}${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(this.dir(id), trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /** Deletes what removeDir left when its process died before finishing. */
+  async sweepTrash(): Promise<number> {
+    const names = (await readdir(this.containersDir).catch(() => [] as string[])).filter((n) => n.startsWith(TRASH_PREFIX));
+    await Promise.all(names.map((n) => rm(join(this.containersDir, n), { recursive: true, force: true })));
+    return names.length;
   }
 
   lockPath = (id: string) => join(this.containersDir, id, 'lock');
