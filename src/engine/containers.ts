@@ -271,7 +271,7 @@ export class Containers {
     await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
     await rm(this.store.runPath(id), { recursive: true, force: true });
     if (opts.volumes) for (const v of rec.Gantry.anonymousVolumes ?? []) await this.volumes.remove(v, []).catch(() => undefined);
-    await rm(this.store.dir(id), { recursive: true, force: true });
+    await this.store.removeDir(id);
     await this.store.releaseName(rec.Name, id);
   }
 

@@ -58,7 +58,7 @@ export const command: Command = {
   async run(ctx, { flags }) {
     const engine = await openCliEngine(ctx);
     const { eventsPath } = await import('../../engine/events.js');
-    const { renderTemplate } = await import('../../engine/format.js');
+    const { renderTemplate } = await import('../template.js');
     const path = eventsPath(engine.root);
     const since = flags.since ? parseTime(String(flags.since)) : undefined;
     const until = flags.until ? parseTime(String(flags.until)) : undefined;

@@ -34,7 +34,7 @@ export const command: Command = {
       SecurityOptions: ['name=seccomp,profile=builtin'],
     };
     if (flags.format) {
-      const { renderTemplate } = await import('../../engine/format.js');
+      const { renderTemplate } = await import('../template.js');
       ctx.stdout.write(renderTemplate(String(flags.format), info) + '\n');
       return;
     }

@@ -37,7 +37,7 @@ export const command: Command = {
       }
     }
     if (flags.format) {
-      const { renderTemplate } = await import('../../engine/format.js');
+      const { renderTemplate } = await import('../template.js');
       for (const r of results) ctx.stdout.write(renderTemplate(String(flags.format), r) + '\n');
     } else {
       ctx.stdout.write(JSON.stringify(results, null, 4) + '\n');

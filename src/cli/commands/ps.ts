@@ -107,7 +107,7 @@ export const command: Command = {
         Networks: r.HostConfig.NetworkMode,
       };
     });
-    const { formatRows } = await import('../../engine/format.js');
+    const { formatRows } = await import('../template.js');
     let format = (flags.format as string | undefined) ?? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
     if (flags.size && !flags.format) format += '\t{{.Size}}';
     if (format === 'json') format = '{{json .}}';

@@ -18,12 +18,12 @@ export const command: Command = {
     const cols = header.trim().split(/\s+/);
     const pidCol = cols.indexOf('PID');
     if (pidCol < 0) throw new Error(`Couldn't find PID field in ps output`);
-    const { alignColumns } = await import('../../engine/format.js');
+    const { alignColumns } = await import('../template.js');
     const keep = rows.filter((r) => pids.has(r.trim().split(/\s+/)[pidCol] ?? ''));
     const split = (r: string) => {
       const f = r.trim().split(/\s+/);
-      return [...f.slice(0, cols.length - 1), f.slice(cols.length - 1).join(' ')].join('\t');
+      return [...f.slice(0, cols.length - 1), f.slice(cols.length - 1).join(' ')];
     };
-    ctx.stdout.write(alignColumns([cols.join('\t'), ...keep.map(split)]));
+    ctx.stdout.write(alignColumns([cols, ...keep.map(split)]));
   },
 };

@@ -16,7 +16,7 @@ export const command: Command = {
       }
     }
     if (flags.format) {
-      const { renderTemplate } = await import('../../engine/format.js');
+      const { renderTemplate } = await import('../template.js');
       for (const v of out) ctx.stdout.write(renderTemplate(String(flags.format), v) + '\n');
     } else ctx.stdout.write(JSON.stringify(out, null, 4) + '\n');
     return failed ? 1 : 0;

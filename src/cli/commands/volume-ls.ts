@@ -29,7 +29,7 @@ export const command: Command = {
       for (const v of vols) ctx.stdout.write(`${v.Name}\n`);
       return;
     }
-    const { formatRows } = await import('../../engine/format.js');
+    const { formatRows } = await import('../template.js');
     let fmt = (flags.format as string | undefined) ?? 'table {{.Driver}}\t{{.Name}}';
     if (fmt === 'json') fmt = '{{json .}}';
     ctx.stdout.write(formatRows(fmt, vols, { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' }));
