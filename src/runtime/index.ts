@@ -5,7 +5,7 @@ import { GantryRuntime } from './container/runtime.js';
 export type * from './api.js';
 export { buildLaunchPlan, buildExecPlan, encodePlan } from './plan/index.js';
 export type { LaunchPlan, LaunchPlanOptions } from './plan/index.js';
-export { helperPath } from './container/helper.js';
+export { helperPath } from './container/helper-path.js';
 
 export function openRuntime(opts: RuntimeOptions): Runtime {
   return new GantryRuntime(opts);

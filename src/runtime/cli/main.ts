@@ -121,8 +121,13 @@ async function main(argv: readonly string[]): Promise<number> {
     globals,
     log,
     runtime: () => (runtime ??= import('./runtime.js').then((m) => m.openCliRuntime(globals, log))),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // getters: touching process.stdout/stderr loads Node's stream modules, which most verbs never use
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
   };
   let parsed: ParsedArgs;
   try {
@@ -153,4 +158,7 @@ function errorMessage(err: unknown): string {
 }
 
 // Exit explicitly: a container's helper or a stats interval must not keep the CLI alive.
-process.exit(await main(process.argv.slice(2)));
+// bin/gantry-runtime puts "--" before our arguments (see there)
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+void main(argv).then((code) => process.exit(code));

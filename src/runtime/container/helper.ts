@@ -1,18 +1,13 @@
 // Starts native/gantry-init with a launch plan and follows its sync protocol
 // (docs/helper-protocol.md): "pid N", "hooks" (answered with one byte), "ready",
 // "error <step> <errno> <name>\t<detail>".
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { GantryError, internal, invalidArgument, permissionDenied, unavailable } from '../../errdefs/index.js';
 import { encodePlan } from '../plan/encode.js';
+import { helperPath } from './helper-path.js';
 import type { LaunchPlan, PlanOp } from '../plan/types.js';
-
-export function helperPath(): string {
-  return process.env.GANTRY_INIT_PATH ?? fileURLToPath(new URL('../../../../native/build/gantry-init', import.meta.url));
-}
 
 export interface HelperRun {
   /** Host pid of the container process, once reported. */
@@ -81,11 +76,13 @@ export function describeFailure(plan: LaunchPlan, step: number, name: string, er
   return new GantryError(kind, `${what}: ${code}`);
 }
 
-export function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): HelperRun {
+export async function startHelper(plan: LaunchPlan, opts: HelperOptions = {}): Promise<HelperRun> {
   if (!existsSync(helperPath())) throw unavailable(`native helper ${helperPath()} is missing: build it with \`npm run build\` (make -C native)`);
   const preserved = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
   const stdio: StdioOptions = [...(opts.stdio ?? [0, 1, 2]), 'pipe', 'pipe', ...preserved];
   const [cmd, ...args] = opts.wrapper?.length ? [...opts.wrapper, helperPath()] : [helperPath()];
+  // loaded on demand: state, start, kill and delete never spawn, and child_process costs each CLI call
+  const { spawn } = await import('node:child_process');
   const child = spawn(cmd!, args, { stdio, detached: !!opts.wrapper?.length || !plan.wait });
   const planPipe = child.stdio[3] as NodeJS.WritableStream & { destroy(): void };
   const syncPipe = child.stdio[4] as NodeJS.ReadableStream & { destroy(): void };

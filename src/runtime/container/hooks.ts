@@ -1,10 +1,11 @@
 // OCI hooks run from the runtime's namespaces: the state JSON on stdin, killed at their timeout.
-import { spawn } from 'node:child_process';
 import type { Hook, HookName, State } from '../../oci/runtime-spec.js';
 import { GantryError, internal } from '../../errdefs/index.js';
 
 export async function runHook(hook: Hook, state: State): Promise<void> {
   const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
+  // loaded on demand: most containers have no hooks, and child_process costs each CLI call
+  const { spawn } = await import('node:child_process');
   const child = spawn(hook.path, args, {
     argv0,
     env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),

@@ -1,9 +1,7 @@
 // The runtime library (runtime/api.ts): container lifecycle over state.json, the
 // cgroup manager and the native helper, with runc's error texts.
-import { closeSync, existsSync, openSync, readSync, constants as fsConstants, unlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readFileSync, readSync, constants as fsConstants, unlinkSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinuxResources, Spec, State } from '../../oci/runtime-spec.js';
 import { OCI_VERSION } from '../../oci/runtime-spec.js';
 import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
@@ -12,13 +10,14 @@ import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, E
 import { openCgroup } from '../cgroups/index.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.js';
-import { startHelper } from './helper.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
 import { baseStatus, initAlive, listIds, procStat, StateDir, validateId } from './state.js';
 import type { StoredState } from './state.js';
 
 const SIGKILL = 9;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const HOST_LSM = {
   apparmor: existsSync('/sys/kernel/security/apparmor'),
@@ -96,7 +95,7 @@ export class GantryRuntime implements Runtime {
   private async readSpec(bundle: string): Promise<Spec> {
     let text: string;
     try {
-      text = await readFile(join(bundle, 'config.json'), 'utf8');
+      text = readFileSync(join(bundle, 'config.json'), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`JSON specification file config.json not found in bundle ${bundle}`);
       throw wrap('read config.json', err);
@@ -161,7 +160,8 @@ export class GantryRuntime implements Runtime {
         warn: this.warn,
         ...HOST_LSM,
       });
-      const run = startHelper(plan, {
+      const { startHelper } = await import('./helper.js');
+      const run = await startHelper(plan, {
         stdio: opts.stdio,
         preserveFds: opts.preserveFds,
         wrapper: opts.wrapper,
@@ -354,7 +354,8 @@ export class GantryRuntime implements Runtime {
       warn: this.warn,
       ...HOST_LSM,
     });
-    const run = startHelper(plan, { stdio: opts.stdio, preserveFds: opts.preserveFds, wrapper: opts.wrapper });
+    const { startHelper } = await import('./helper.js');
+    const run = await startHelper(plan, { stdio: opts.stdio, preserveFds: opts.preserveFds, wrapper: opts.wrapper });
     const pid = await run.ready;
     if (opts.detach) return { pid };
     return { pid, exitCode: await run.exited };

@@ -1,7 +1,8 @@
 // On-disk container state: <root>/<id>/state.json (atomic temp + rename) and exec.fifo,
 // plus the liveness check that turns them into a status (runc's rules).
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+// Synchronous calls: these are small files on the state root (a tmpfs normally), and
+// fs/promises would cost every short-lived CLI call its module loading.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
 import { GantryError, invalidArgument, notFound } from '../../errdefs/index.js';
@@ -36,9 +37,9 @@ export class StateDir {
 
   /** Claims the id: the directory's exclusive creation is the duplicate check. False if taken. */
   async claim(): Promise<boolean> {
-    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
     try {
-      await mkdir(this.dir, { mode: 0o711 });
+      mkdirSync(this.dir, { mode: 0o711 });
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -53,14 +54,14 @@ export class StateDir {
    */
   async write(state: StoredState): Promise<void> {
     const tmp = join(this.dir, `.state.json.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
-    await rename(tmp, this.stateFile);
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(tmp, this.stateFile);
   }
 
   async read(): Promise<StoredState> {
     let text: string;
     try {
-      text = await readFile(this.stateFile, 'utf8');
+      text = readFileSync(this.stateFile, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`container ${this.id} does not exist`);
       throw err;
@@ -73,13 +74,13 @@ export class StateDir {
   }
 
   async remove(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
 export async function listIds(root: string): Promise<string[]> {
   try {
-    const entries = await readdir(root, { withFileTypes: true });
+    const entries = readdirSync(root, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'state.json'))).map((e) => e.name).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
