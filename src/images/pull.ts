@@ -2,7 +2,6 @@
 // store, then stream every missing layer from the registry into the content
 // ingest and the unpacker at once (download, decompression and apply overlap,
 // several layers in parallel), and record the image.
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,7 +36,7 @@ export interface PullOptions {
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
   registryConfig?: RegistryConfig;
-  /** Parallel layer downloads (default 3, like docker). */
+  /** Parallel layer downloads (default 4). */
   concurrency?: number;
 }
 
@@ -186,7 +185,7 @@ async function pullLayers(
     seen.add(id);
     emit({ status: present[i] ? 'Already exists' : 'Pulling fs layer', id });
   }
-  const concurrency = opts.concurrency ?? 3;
+  const concurrency = opts.concurrency ?? 4;
   const todo = layers.map((l, i) => i).filter((i) => !present[i]);
   for (const i of todo.slice(concurrency)) emit({ status: 'Waiting', id: shortId(layers[i]!.digest) });
   // One failed layer stops the others: later layers cannot be applied without it.
@@ -223,16 +222,19 @@ class ApplyFeed {
   readonly stream = new PassThrough({ highWaterMark: 1 << 20 });
   private settled = false;
   private failure: unknown;
+  private wake?: () => void;
   readonly done: Promise<void>;
 
   constructor(apply: (stream: Readable) => Promise<void>) {
     this.done = apply(this.stream).then(
       () => {
         this.settled = true;
+        this.wake?.();
       },
       (err: unknown) => {
         this.settled = true;
         this.failure = err;
+        this.wake?.();
         throw err;
       },
     );
@@ -246,10 +248,26 @@ class ApplyFeed {
     if (this.settled) return; // the unpacker finished early (trailing padding): keep downloading only
     if (this.stream.destroyed) throw new Error('layer stream closed');
     if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close'), this.done.catch(() => {})]);
+      await this.waitDrain();
       if (this.failure !== undefined) throw this.failure;
       if (this.stream.destroyed) throw new Error('layer stream closed');
     }
+  }
+
+  /** Resolves on 'drain', on close, or when the unpacker settles (it may never drain again). */
+  private waitDrain(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.stream.off('drain', wake);
+        this.stream.off('close', wake);
+        this.wake = undefined;
+        resolve();
+      };
+      if (this.settled) return resolve();
+      this.wake = wake;
+      this.stream.on('drain', wake);
+      this.stream.on('close', wake);
+    });
   }
 
   async pipeFrom(src: Readable): Promise<void> {
