@@ -4,7 +4,7 @@
 #define GANTRY_PLAN_PROTOCOL_H
 
 #define PLAN_MAGIC 0x59544e47u /* "GNTY" little-endian */
-#define PLAN_VERSION 1u
+#define PLAN_VERSION 2u
 
 /* fds the helper is started with */
 #define PLAN_FD 3 /* TS -> helper: the plan, then one-byte replies */
@@ -43,6 +43,7 @@ enum plan_tag {
   T_TERMINAL = 29,     /* int */
   T_SESSION_KEYRING = 30, /* str: join a new session keyring with this name */
   T_PID_FILE = 31,     /* str: the parent writes the process's pid here once it is set up */
+  T_LOOPBACK_UP = 32,  /* int: bring "lo" up in the new network namespace */
   T_END = 0xffff
 };
 

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -86,6 +88,22 @@ static int write_id_maps(const struct plan *p, pid_t pid) {
   return 0;
 }
 
+/* A new network namespace starts with "lo" down; runc brings it up, and so do we. */
+static int loopback_up(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  struct ifreq ifr = { 0 };
+  strcpy(ifr.ifr_name, "lo");
+  int e = 0;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) e = errno;
+  else if (!(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) e = errno;
+  }
+  close(s);
+  return e;
+}
+
 /* The container process: waits for the parent's go, then runs the plan. */
 static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
   int plan_fd = fds->plan, sync_fd = fds->sync;
@@ -110,6 +128,7 @@ static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
   if ((p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
     e = errno; report_error(sync_fd, -1, "unshare cgroup namespace", e, "linux.namespaces"); return 1;
   }
+  if (p->loopback_up && (e = loopback_up())) { report_error(sync_fd, -1, "bring up loopback", e, "lo"); return 1; }
   if ((e = process_oom_score_adj(p))) { report_error(sync_fd, -1, "oom_score_adj", e, "process.oomScoreAdj"); return 1; }
   struct op_ctx ctx = { .root_fd = -1, .plan_fd = plan_fd, .sync_fd = sync_fd, .rootfs = p->rootfs };
   if (p->rootfs) {

@@ -119,6 +119,7 @@ static int decode_record(struct plan *p, uint32_t tag, struct cursor *c) {
   case T_TERMINAL: p->terminal = get_int(c); break;
   case T_SESSION_KEYRING: p->keyring = get_str(c); break;
   case T_PID_FILE: p->pid_file = get_str(c); break;
+  case T_LOOPBACK_UP: p->loopback_up = get_int(c); break;
   default: return -EPROTO; /* an unknown tag means TS and C disagree on the version */
   }
   return c->bad ? -EPROTO : 0;

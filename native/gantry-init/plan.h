@@ -16,7 +16,7 @@ struct hook { int64_t timeout; char *path; char **args; char **env; };
 
 struct plan {
   int64_t mode, clone_flags, setgroups_deny, no_new_privs, uid, gid, umask;
-  int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols;
+  int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols, loopback_up;
   int has_oom, has_caps, has_seccomp;
   uint64_t caps[5]; /* bounding effective inheritable permitted ambient */
   int64_t seccomp_flags;

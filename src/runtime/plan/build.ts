@@ -320,6 +320,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     stateJson: opts.state && { beforePid: `${JSON.stringify(opts.state).slice(0, -1)},"pid":`, afterPid: '}' },
     fifo: opts.fifo,
     sessionKeyring: opts.sessionKeyring,
+    loopbackUp: (cloneFlags & CLONE.network) !== 0,
     ...planProcess(spec.process, opts),
   };
 }

@@ -2,7 +2,7 @@
 // Numbers mirror native/common/plan-protocol.h; docs/helper-protocol.md describes both.
 
 export const PLAN_MAGIC = 0x59544e47; // "GNTY"
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 export const enum Mode {
   Create = 1,
@@ -135,6 +135,8 @@ export interface LaunchPlan {
   pidFile?: string;
   /** Name of a new session keyring for the init (unset with --no-new-keyring and for exec). */
   sessionKeyring?: string;
+  /** Bring "lo" up in the network namespace the plan creates, as runc does. */
+  loopbackUp?: boolean;
 }
 
 /** Linux clone(2) namespace flags. */

@@ -50,6 +50,13 @@ describe('runtime isolation', { skip }, () => {
     assert.ok(!existsSync('/etc/escape'), 'nothing created on the host');
   });
 
+  it('brings lo up in a new network namespace, like runc', async () => {
+    const r = await runCapture(env, ['cat', '/sys/class/net/lo/operstate', '/sys/class/net/lo/flags']);
+    assert.equal(r.code, 0, r.out);
+    // lo reports "unknown" rather than "up"; flags has IFF_UP (0x1)
+    assert.equal(Number(r.out.trim().split('\n')[1]) & 1, 1, r.out);
+  });
+
   it('applies rootfs propagation', async () => {
     const r = await runCapture(env, ['sh', '-c', 'awk \'$5 == "/"\' /proc/self/mountinfo'], (s) => (s.linux!.rootfsPropagation = 'rshared'));
     assert.equal(r.code, 0, r.out);
