@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, withDefaultMounts, encodePlan, MS, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
+import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, withDefaultMounts, encodePlan, MS, PLAN_VERSION, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
 import type { PlanOp } from '../../../src/runtime/plan/index.js';
 import { defaultSpec } from '../../fixtures/bundle.js';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
@@ -125,12 +125,21 @@ describe('buildExecPlan', () => {
   });
 });
 
+describe('loopback', () => {
+  it('brings lo up only in a network namespace the plan creates', () => {
+    assert.equal(buildLaunchPlan(spec(), '/b').loopbackUp, true);
+    const shared = spec();
+    shared.linux!.namespaces = shared.linux!.namespaces!.filter((n) => n.type !== 'network');
+    assert.equal(buildLaunchPlan(shared, '/b').loopbackUp, false);
+  });
+});
+
 describe('encodePlan', () => {
   it('writes the versioned header and tagged records', () => {
     const p = buildExecPlan(spec(), { args: ['ls', '-l'], cwd: '/', user: { uid: 0, gid: 0 } }, 1);
     const buf = encodePlan(p);
     assert.equal(buf.readUInt32LE(0), 0x59544e47);
-    assert.equal(buf.readUInt32LE(4), 1);
+    assert.equal(buf.readUInt32LE(4), PLAN_VERSION);
     assert.equal(buf.readUInt32LE(8), buf.length - 12);
     const records: { tag: number; payload: Buffer }[] = [];
     for (let off = 12; off < buf.length; ) {
