@@ -68,3 +68,29 @@ test('progress bars look like docker', () => {
   assert.equal(progressBar(1000, 1000), `[${'='.repeat(50)}]      1kB/1kB`);
   assert.match(progressBar(500_000, 1_000_000), /^\[={25}>\s{24}\]\s+500kB\/1MB$/);
 });
+
+test('the renderer redraws a layer line in place on a terminal and prints status lines otherwise', async () => {
+  const { createProgressRenderer } = await import('../../../src/images/progress.js');
+  const { PassThrough } = await import('node:stream');
+  const capture = (isTTY: boolean) => {
+    const out = Object.assign(new PassThrough(), { isTTY });
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    const render = createProgressRenderer(out);
+    render({ status: 'Pulling from library/busybox', id: 'latest' });
+    render({ status: 'Pulling fs layer', id: 'aaaa' });
+    render({ status: 'Pulling fs layer', id: 'bbbb' });
+    render({ status: 'Downloading', id: 'aaaa', progressDetail: { current: 500, total: 1000 } });
+    render({ status: 'Pull complete', id: 'aaaa' });
+    render({ status: 'Digest: sha256:x' });
+    return () => text;
+  };
+  const plain = capture(false);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(plain(), 'latest: Pulling from library/busybox\naaaa: Pulling fs layer\nbbbb: Pulling fs layer\naaaa: Pull complete\nDigest: sha256:x\n');
+  const tty = capture(true);
+  await new Promise((r) => setImmediate(r));
+  // aaaa is two lines above the cursor: up 2, clear, rewrite, back down 2.
+  assert.ok(tty().includes('\x1b[2A\x1b[2K\raaaa: Downloading [' ), tty());
+  assert.ok(tty().includes('\x1b[2A\x1b[2K\raaaa: Pull complete\r\x1b[2B'));
+});
