@@ -90,4 +90,6 @@ export interface Runtime {
   pids(id: string): Promise<number[]>;
   update(id: string, resources: LinuxResources): Promise<void>;
   stats(id: string): Promise<CgroupStatsSnapshot>;
+  /** How many processes the kernel has OOM-killed in the container's cgroup (0 where it keeps no count). */
+  oomKillCount(id: string): Promise<number>;
 }

@@ -2,28 +2,13 @@
 // (go-runc's Stats); otherwise a stream of stats objects every interval and
 // an {"type":"oom"} object whenever the kernel OOM-kills in the container,
 // until the container stops (go-runc's Events).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failedPrecondition, isNotFound } from '../../errdefs/index.js';
-import type { Spec } from '../../oci/runtime-spec.js';
-import type { ContainerState, Runtime } from '../api.js';
+import type { Runtime } from '../api.js';
 import { flagBool, flagString } from './args.js';
-import type { CliContext, Verb } from './context.js';
+import type { Verb } from './context.js';
 import { parseGoDuration } from './duration.js';
 import { oomEvent, statsEvent } from './events-json.js';
-
-/** Reads the kernel's OOM-kill counter of the container's cgroup. */
-async function oomCounter(ctx: CliContext, state: ContainerState): Promise<() => Promise<number>> {
-  const spec = JSON.parse(await readFile(join(state.bundle, 'config.json'), 'utf8')) as Spec;
-  const { openCgroup } = await import('../cgroups/index.js');
-  const cgroup = openCgroup({
-    id: state.id,
-    ...(spec.linux?.cgroupsPath ? { cgroupsPath: spec.linux.cgroupsPath } : {}),
-    systemd: ctx.globals.systemdCgroup,
-  });
-  return () => cgroup.oomKillCount().catch(() => 0);
-}
 
 async function isRunning(rt: Runtime, id: string): Promise<boolean> {
   try {
@@ -55,14 +40,17 @@ export const verb: Verb = {
       emit(statsEvent(id, await rt.stats(id)));
       return 0;
     }
-    const ooms = await oomCounter(ctx, state);
+    const ooms = () => rt.oomKillCount(id).catch(() => 0);
     let seenOoms = await ooms();
     // Poll OOMs more often than stats so the event is timely at long intervals.
     const tick = Math.min(interval, 250);
     let nextStats = 0;
-    while (await isRunning(rt, id)) {
+    const reportOoms = async () => {
       const count = await ooms();
       for (; seenOoms < count; seenOoms++) emit(oomEvent(id));
+    };
+    while (await isRunning(rt, id)) {
+      await reportOoms();
       if (Date.now() >= nextStats) {
         try {
           emit(statsEvent(id, await rt.stats(id)));
@@ -74,6 +62,8 @@ export const verb: Verb = {
       }
       await sleep(tick);
     }
+    // an OOM kill of the init ends the container before the next tick (its cgroup remains until delete)
+    await reportOoms();
     return 0;
   },
 };

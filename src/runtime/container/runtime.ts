@@ -392,4 +392,9 @@ export class GantryRuntime implements Runtime {
     if (status === 'stopped') throw failedPrecondition('container not running');
     return cg.stats();
   }
+
+  async oomKillCount(id: string): Promise<number> {
+    const { cg } = await this.load(id);
+    return (await cg.exists()) ? cg.oomKillCount() : 0;
+  }
 }

@@ -117,6 +117,17 @@ describe('gantry-runtime CLI', { skip }, () => {
     assert.equal(ok(cli('list', '-q')).stdout, '');
   });
 
+  test('events --interval reports an OOM kill and ends when the container stops', () => {
+    const b = bundle(['sh', '-c', 'sleep 0.5; x=$(head -c 200000000 /dev/zero | tr "\\0" a); sleep 0.5'], (s) => {
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 32 * 1024 * 1024, swap: 32 * 1024 * 1024 } };
+    });
+    ok(cli('create', '--bundle', b, 'oom1'));
+    ok(cli('start', 'oom1'));
+    const events = ok(cli('events', '--interval', '100ms', 'oom1')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string });
+    assert.ok(events.some((e) => e.type === 'oom' && e.id === 'oom1'), JSON.stringify(events));
+    ok(cli('delete', 'oom1'));
+  });
+
   test('errors: exit 1 with the texts callers match on', () => {
     const missing = cli('state', 'nope');
     assert.equal(missing.status, 1);
