@@ -24,6 +24,13 @@ const GLOBAL_SPEC: CommandSpec = {
   ],
 };
 
+/**
+ * docker's convention: `run` and `create` report the engine's failures as 125 (so a
+ * script can tell them from the container's own exit codes); other commands exit 1.
+ * Usage errors are 125 everywhere.
+ */
+const errorExitCode = (moduleName: string) => (moduleName === 'run' || moduleName === 'create' ? ENGINE_EXIT_CODE : 1);
+
 async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = {
     prog: PROG,
@@ -94,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof GantryError) {
       ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
       if (ctx.globals.debug && err.cause) ctx.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
-      return ENGINE_EXIT_CODE;
+      return errorExitCode(moduleName);
     }
     ctx.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
     return ENGINE_EXIT_CODE;
