@@ -12,6 +12,7 @@ import type { CgroupManager } from '../cgroups/index.js';
 import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
+import { lockContainer } from './lock.js';
 import { baseStatus, initAlive, listIds, procStat, StateDir, validateId } from './state.js';
 import type { StoredState } from './state.js';
 
@@ -54,6 +55,16 @@ export class GantryRuntime implements Runtime {
   private dir(id: string): StateDir {
     validateId(id);
     return new StateDir(this.opts.root, id);
+  }
+
+  /** Runs fn holding the container's lock (cross-process; see lock.ts). */
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const unlock = await lockContainer(this.dir(id).lockFile, id);
+    try {
+      return await fn();
+    } finally {
+      unlock();
+    }
   }
 
   private cgroup(id: string, cgroupsPath: string | undefined): CgroupManager {
@@ -125,6 +136,8 @@ export class GantryRuntime implements Runtime {
       throw wrap('create state directory', err);
     }
     if (!claimed) throw alreadyExists(`container with id exists: ${opts.id}`);
+    // held until state.json is complete, so a start or delete racing with this create waits for it
+    const unlock = await lockContainer(dir.lockFile, opts.id);
     const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
     const cg = this.cgroup(opts.id, spec.linux?.cgroupsPath);
     let pid: number | undefined;
@@ -180,6 +193,8 @@ export class GantryRuntime implements Runtime {
     } catch (err) {
       await this.discard(dir, cg, pid);
       throw err;
+    } finally {
+      unlock();
     }
   }
 
@@ -198,15 +213,18 @@ export class GantryRuntime implements Runtime {
   }
 
   async start(id: string): Promise<void> {
-    const { dir, stored, status } = await this.load(id);
-    if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
-    if (status !== 'created') throw failedPrecondition('cannot start an already running container');
-    await this.releaseInit(dir, stored);
-    try {
-      unlinkSync(dir.fifo);
-    } catch {
-      // a concurrent start removed it
-    }
+    const stored = await this.locked(id, async () => {
+      const { dir, stored, status } = await this.load(id);
+      if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
+      if (status !== 'created') throw failedPrecondition('cannot start an already running container');
+      await this.releaseInit(dir, stored);
+      try {
+        unlinkSync(dir.fifo);
+      } catch {
+        // a concurrent start removed it
+      }
+      return stored;
+    });
     try {
       await runHooks('poststart', stored.config.hooks?.poststart, this.hookState(stored, 'running'));
     } catch (err) {
@@ -292,24 +310,47 @@ export class GantryRuntime implements Runtime {
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    let unlock: (() => void) | undefined;
+    try {
+      unlock = await lockContainer(this.dir(id).lockFile, id);
+    } catch (err) {
+      // no state directory: a forced delete still looks for the cgroup
+      if (!(opts.force && isNotFound(err))) throw err;
+    }
+    let stored: StoredState | undefined;
+    try {
+      stored = await this.deleteLocked(id, !!opts.force);
+    } finally {
+      unlock?.();
+    }
+    if (!stored) return;
+    try {
+      await runHooks('poststop', stored.config.hooks?.poststop, this.hookState(stored, 'stopped'));
+    } catch (err) {
+      this.warn((err as Error).message);
+    }
+  }
+
+  /** Kills what is left, removes the cgroup and the state; the state it removed, if there was one. */
+  private async deleteLocked(id: string, force: boolean): Promise<StoredState | undefined> {
     let loaded;
     try {
       loaded = await this.load(id);
     } catch (err) {
       // forced deletes tolerate a missing or unreadable state (the cgroup is still looked for)
-      if (opts.force) {
+      if (force) {
         const cg = this.cgroup(id, undefined);
         if (await cg.exists()) {
           await cg.signalAll(SIGKILL);
           await cg.destroy();
         }
         await this.dir(id).remove();
-        return;
+        return undefined;
       }
       throw err;
     }
     const { dir, stored, cg, status } = loaded;
-    if ((status === 'running' || status === 'paused') && !opts.force)
+    if ((status === 'running' || status === 'paused') && !force)
       throw failedPrecondition(`cannot delete container ${id} that is not stopped: ${status}`);
     if (status !== 'stopped') {
       try {
@@ -331,11 +372,7 @@ export class GantryRuntime implements Runtime {
       await cg.destroy();
     }
     await dir.remove();
-    try {
-      await runHooks('poststop', stored.config.hooks?.poststop, this.hookState(stored, 'stopped'));
-    } catch (err) {
-      this.warn((err as Error).message);
-    }
+    return stored;
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
@@ -362,15 +399,19 @@ export class GantryRuntime implements Runtime {
   }
 
   async pause(id: string): Promise<void> {
-    const { cg, status } = await this.load(id);
-    if (status !== 'running' && status !== 'created') throw failedPrecondition('container not running');
-    await cg.freeze();
+    await this.locked(id, async () => {
+      const { cg, status } = await this.load(id);
+      if (status !== 'running' && status !== 'created') throw failedPrecondition('container not running');
+      await cg.freeze();
+    });
   }
 
   async resume(id: string): Promise<void> {
-    const { cg, status } = await this.load(id);
-    if (status !== 'paused') throw failedPrecondition('container not paused');
-    await cg.thaw();
+    await this.locked(id, async () => {
+      const { cg, status } = await this.load(id);
+      if (status !== 'paused') throw failedPrecondition('container not paused');
+      await cg.thaw();
+    });
   }
 
   async pids(id: string): Promise<number[]> {
@@ -379,12 +420,15 @@ export class GantryRuntime implements Runtime {
   }
 
   async update(id: string, resources: LinuxResources): Promise<void> {
-    const { dir, stored, cg, status } = await this.load(id);
-    if (status === 'stopped') throw failedPrecondition('container not running');
-    await cg.apply(resources);
-    const linux = (stored.config.linux ??= {});
-    linux.resources = { ...linux.resources, ...resources };
-    await dir.write(stored);
+    // locked: two updates must not each merge into the state the other is replacing
+    await this.locked(id, async () => {
+      const { dir, stored, cg, status } = await this.load(id);
+      if (status === 'stopped') throw failedPrecondition('container not running');
+      await cg.apply(resources);
+      const linux = (stored.config.linux ??= {});
+      linux.resources = { ...linux.resources, ...resources };
+      await dir.write(stored);
+    });
   }
 
   async stats(id: string): Promise<CgroupStatsSnapshot> {

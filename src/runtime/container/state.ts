@@ -34,6 +34,9 @@ export class StateDir {
   get fifo(): string {
     return join(this.dir, 'exec.fifo');
   }
+  get lockFile(): string {
+    return join(this.dir, 'lock');
+  }
 
   /** Claims the id: the directory's exclusive creation is the duplicate check. False if taken. */
   async claim(): Promise<boolean> {

@@ -125,6 +125,21 @@ describe('runtime lifecycle', { skip }, () => {
     assert.ok(!existsSync(join(env.root, id)));
   });
 
+  it('serializes concurrent operations on one container (updates merge; start and delete race cleanly)', async () => {
+    const b = bundle(env, ['sleep', '30']);
+    const id = newId(env);
+    await env.rt.create({ id, bundle: b.dir, stdio: [0, 1, 2] });
+    await Promise.all([env.rt.update(id, { pids: { limit: 50 } }), env.rt.update(id, { memory: { limit: 64 * 1024 * 1024 } })]);
+    const stored = JSON.parse(readFileSync(join(env.root, id, 'state.json'), 'utf8')) as { config: { linux: { resources: { pids?: object; memory?: object } } } };
+    assert.deepEqual(stored.config.linux.resources.pids, { limit: 50 });
+    assert.deepEqual(stored.config.linux.resources.memory, { limit: 64 * 1024 * 1024 });
+    const [started, deleted] = await Promise.allSettled([env.rt.start(id), env.rt.delete(id, { force: true })]);
+    assert.equal(deleted.status, 'fulfilled');
+    // the start either went first or found the container gone, with runc's text
+    if (started.status === 'rejected') assert.match((started.reason as Error).message, /does not exist/);
+    assert.ok(!existsSync(join(env.root, id)));
+  });
+
   it('rejects a bad config naming the field and leaves no state', async () => {
     const b = bundle(env, ['true'], (s) => ((s.process!.user as unknown as { uid: string }).uid = 'root'));
     const id = newId(env);
