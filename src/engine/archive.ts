@@ -17,7 +17,7 @@ import { SpecialFileBatch } from '../images/archive/special-files.js';
 import type { Engine } from './engine.js';
 import { emitEvent } from './events.js';
 import { requireImageService } from './image-service.js';
-import { pidAlive } from './lock.js';
+import { pidAlive } from '../sys/lockfile.js';
 import type { ContainerRecord } from './store.js';
 
 const MAX_SYMLINK_HOPS = 255;

@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidAlive } from './lock.js';
+import { pidAlive } from '../sys/lockfile.js';
 
 export interface AttachSession {
   /** Called for each output chunk; stream 1 stdout, 2 stderr. */

@@ -12,7 +12,7 @@ import { ContainerStore, newContainerId, type ContainerRecord } from './store.js
 import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig, type MountPoint } from './docker-types.js';
 import { generateName } from './names.js';
 import { emitEvent } from './events.js';
-import { pidAlive } from './lock.js';
+import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { VolumeStore } from './volumes.js';
 import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
 import { resolveUserInRootfs } from './spec/user.js';
@@ -295,11 +295,7 @@ export class Containers {
 
   /** A live command holds the container's lock (e.g. a start between network setup and the record saying running). */
   private lockHeld(id: string): boolean {
-    try {
-      return pidAlive(Number(readFileSync(this.store.lockPath(id), 'utf8')));
-    } catch {
-      return false;
-    }
+    return lockHeld(this.store.lockPath(id));
   }
 
   // ---- start ----

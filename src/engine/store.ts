@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
 import type { ContainerInspect } from './docker-types.js';
-import { withLock } from './lock.js';
+import { withLock } from '../sys/lockfile.js';
 
 /** What Gantry keeps beside docker's fields. */
 export interface GantryState {

@@ -16,7 +16,7 @@ import { readJsonIfExists, removeStaleTempFiles } from './fsutil.js';
 import { hostsContentFor, refreshPeers, writeInPlace } from './hostsfiles.js';
 import { parseCidr } from './ipv4.js';
 import { NetworkLayout } from './layout.js';
-import { withLock } from './lock.js';
+import { withLock } from '../sys/lockfile.js';
 import { createNetns, ipBatchInNetns, removeNetns } from './netns.js';
 import { FastBridge } from './fastbridge.js';
 import { allocatePorts } from './portalloc.js';
@@ -92,7 +92,7 @@ export class CniNetworkService implements NetworkService {
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withLock(this.layout.lockFile, fn);
+    return withLock(this.layout.lockFile, 'the network metadata', fn, 60_000);
   }
 
   /** All CNI networks, creating the default bridge's conflist on first use. */
