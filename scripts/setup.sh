@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 npm ci --no-audit --no-fund
 npm run build
-if [ -f dist/src/cli/commands/import.js ] && ! bin/gantry image inspect busybox >/dev/null 2>&1; then
+if ! bin/gantry image inspect busybox >/dev/null 2>&1; then
   tmp=$(mktemp -d)
   scripts/busybox-rootfs.sh "$tmp/rootfs"
   tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
