@@ -249,12 +249,13 @@ export class GantryRuntime implements Runtime {
         try {
           if (readSync(fd, buf, 0, 1, null) === 1) return;
           // EOF: no writer, so the init is not waiting on the fifo
-          if (!initAlive(stored) || i > 200) throw failedPrecondition('cannot start a container that has stopped');
+          if (!initAlive(stored) || i > 220) throw failedPrecondition('cannot start a container that has stopped');
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
           if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
         }
-        await sleep(i < 100 ? 1 : 10);
+        // the init runs as soon as its open returns: yield briefly before sleeping
+        await (i < 20 ? new Promise<void>((r) => setImmediate(r)) : sleep(i < 120 ? 1 : 10));
       }
     } finally {
       closeSync(fd);
