@@ -3,6 +3,8 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { errorCode } from '../../../src/errdefs/index.js';
+import { openCgroup } from '../../../src/runtime/cgroups/index.js';
+import { openRuntime } from '../../../src/runtime/index.js';
 import { bundle, makeEnv, newId, runCapture, skip, waitFor } from './harness.js';
 import type { Env } from './harness.js';
 
@@ -145,5 +147,32 @@ describe('runtime lifecycle', { skip }, () => {
     const id = newId(env);
     await assert.rejects(env.rt.create({ id, bundle: b.dir }), (e: Error) => e.message === 'config.json: process.user.uid: expected an integer' && errorCode(e) === 'invalid-argument');
     assert.deepEqual(readdirSync(env.root).filter((d) => d === id), []);
+  });
+
+  it('a create failing inside the helper leaves no state, cgroup, process or host mount', async () => {
+    const b = bundle(env, ['true'], (s) => s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent-gantry-source', options: ['rbind'] }));
+    const id = newId(env);
+    const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+    await assert.rejects(env.rt.create({ id, bundle: b.dir }), /nonexistent-gantry-source.*ENOENT|ENOENT.*nonexistent-gantry-source/);
+    assert.ok(!existsSync(join(env.root, id)), 'state directory removed');
+    // rmdir succeeds only once no process is left in it
+    assert.ok(!(await openCgroup({ id }).exists()), 'cgroup removed (so no process is left in it)');
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length, mountsBefore, 'no mount left on the host');
+  });
+
+  it('places the container under a systemd-style cgroupsPath and removes the scope on delete', async () => {
+    const rt = openRuntime({ root: env.root, systemdCgroup: true });
+    const id = newId(env);
+    const b = bundle(env, ['sleep', '30'], (s) => (s.linux!.cgroupsPath = `gantrytest.slice:gantry:${id}`));
+    const scope = `/gantrytest.slice/gantry-${id}.scope`;
+    try {
+      const { pid } = await rt.create({ id, bundle: b.dir, stdio: [0, 1, 2] });
+      assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:memory:${scope.replaceAll('.', '\\.')}\n`));
+      await rt.delete(id, { force: true });
+      assert.ok(!(await openCgroup({ id, cgroupsPath: `gantrytest.slice:gantry:${id}`, systemd: true }).exists()), 'scope removed');
+    } finally {
+      await rt.delete(id, { force: true }).catch(() => undefined);
+      await openCgroup({ id: 'slice', cgroupsPath: '/gantrytest.slice' }).destroy().catch(() => undefined);
+    }
   });
 });
