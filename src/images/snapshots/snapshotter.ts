@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { WhiteoutMode } from '../archive/apply.js';
 import type { Mount } from './mount.js';
+import { ensureStagingDir } from './staging-dir.js';
 
 export type SnapshotterName = 'overlayfs' | 'native';
 
@@ -68,7 +69,7 @@ export class Snapshotter {
 
   async init(): Promise<void> {
     await mkdir(join(this.root, 'keys'), { recursive: true });
-    await mkdir(join(this.root, 'tmp'), { recursive: true });
+    await ensureStagingDir(this.root);
   }
 
   async stat(key: string): Promise<SnapshotInfo | undefined> {

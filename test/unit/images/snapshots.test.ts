@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,3 +57,16 @@ test('native snapshots copy their parent; active snapshots are bind mounts', () 
     await s.remove('ctr1');
     assert.equal(await s.stat('ctr1'), undefined);
   }));
+
+test('on ext4 the staging dir is marked a top of directory hierarchy (chattr +T)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-snap-'));
+  try {
+    const fs = spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim();
+    if (fs !== 'ext2/ext3') return t.skip(`needs ext4 (${dir} is on ${fs || 'an unknown filesystem'})`);
+    await new Snapshotter(dir, 'native').init();
+    const attrs = spawnSync('lsattr', ['-d', join(dir, 'tmp')], { encoding: 'utf8' }).stdout.split(' ')[0] ?? '';
+    assert.match(attrs, /T/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
