@@ -121,9 +121,11 @@ test('10 concurrent run -d on the default bridge get distinct addresses; rm -f l
 test('a SIGKILLed gantry run leaves nothing after the next ps -a and rm', { skip }, async () => {
   for (const delay of [150, 300, 450, 600]) {
     const child = g.spawn(['run', '-d', '-p', `${PORT + 1}:80`, 'busybox', 'sleep', '1000']);
+    // Listen before killing: a fast run may finish (and close) before the kill.
+    const closed = new Promise((r) => child.once('close', r));
     await new Promise((r) => setTimeout(r, delay));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
+    await closed;
   }
   const ids = (await ok(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
   if (ids.length) await ok(['rm', '-f', ...ids]);

@@ -66,6 +66,8 @@ test('v2 lifecycle: create, addProcess, pids, freeze/thaw, signalAll, destroy', 
   await cg.freeze();
   assert.equal(await cg.isFrozen(), true);
   // v2 parks frozen tasks in the signal-delivery path, sleeping interruptibly.
+  // The freezer parks each task when it next runs: wait for it to get there.
+  for (let i = 0; i < 200 && wchan(a.pid) !== 'get_signal'; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(state(a.pid), 'S');
   assert.equal(wchan(a.pid), 'get_signal');
   b.child.stdin.write('go\n'); // cannot be read while frozen
