@@ -56,12 +56,27 @@ const RETRYABLE_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 const MAX_REDIRECTS = 5;
 const MAX_RETRY_AFTER_MS = 10_000;
 
+let trustedCAs: string[] | undefined;
+
+/**
+ * The system's CA bundle plus the file NODE_EXTRA_CA_CERTS named: bin/gantry
+ * moves that variable to GANTRY_EXTRA_CA_CERTS because Node parses it at every
+ * start-up (~60 ms), and only TLS connections to registries need it.
+ */
 function systemCAs(): string[] {
-  try {
-    return [readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8')];
-  } catch {
-    return [...rootCertificates];
-  }
+  if (trustedCAs) return trustedCAs;
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const system = read('/etc/ssl/certs/ca-certificates.crt');
+  const extraPath = process.env.GANTRY_EXTRA_CA_CERTS;
+  const extra = extraPath && extraPath !== '/etc/ssl/certs/ca-certificates.crt' ? read(extraPath) : undefined;
+  trustedCAs = [...(system === undefined ? rootCertificates : [system]), ...(extra === undefined ? [] : [extra])];
+  return trustedCAs;
 }
 
 export function isRetryableNetworkError(err: unknown): boolean {
@@ -270,7 +285,7 @@ export class RegistryClient {
       scheme === 'https'
         ? new https.Agent({
             keepAlive: true,
-            ca: tls.ca.length > 0 ? [...systemCAs(), ...tls.ca.map((b) => b.toString())] : undefined,
+            ca: [...systemCAs(), ...tls.ca.map((b) => b.toString())],
             cert: tls.cert,
             key: tls.key,
             rejectUnauthorized: !skipVerify,
