@@ -47,10 +47,17 @@ function zstdPipe(args: string[]): Duplex {
   return duplex;
 }
 
+/**
+ * gunzip output chunk size. zlib's default (16 KiB) costs one threadpool round trip
+ * and one JS callback per 16 KiB: a 50 MB layer took 680 ms to inflate, 160-250 ms
+ * with 256 KiB chunks.
+ */
+const GUNZIP_CHUNK = 256 << 10;
+
 /** Returns the uncompressed byte stream of `input`. */
 export function decompress(input: Readable, compression: Compression): Readable {
   if (compression === 'none') return input;
-  const t = compression === 'gzip' ? createGunzip() : zstdPipe(['-d']);
+  const t = compression === 'gzip' ? createGunzip({ chunkSize: GUNZIP_CHUNK }) : zstdPipe(['-d']);
   input.on('error', (err) => t.destroy(err));
   t.on('error', () => input.destroy());
   return input.pipe(t);
