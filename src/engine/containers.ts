@@ -3,8 +3,8 @@
 // live state (a record says "running" until the monitor's exit.json says otherwise).
 import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cliEntry, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
@@ -19,10 +19,6 @@ import { resolveUserInRootfs } from './spec/user.js';
 import { connectAttach, waitForExit } from './attach.js';
 import { blankEndpoint, idleNetworkSettings, parseNetworkMode, type EngineNetworking } from './networking.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** dist/src/engine -> native/build (the repository's build output). */
-export const MONITOR_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-monitor');
-const CLI_MAIN = join(HERE, '..', 'cli', 'main.js');
 
 /** docker's NetworkingConfig: per-network --network-alias and --ip. */
 export interface EndpointRequest {
@@ -317,7 +313,7 @@ export class Containers {
   private monitorArgs(rec: ContainerRecord, foregroundRm: boolean): string[] {
     const hc = rec.HostConfig;
     const runDir = this.store.runPath(rec.Id);
-    const args = [MONITOR_PATH, '--dir', runDir, '--pidfile', join(runDir, 'pid'), '--oom-file', `/sys/fs/cgroup/memory/gantry/${rec.Id}/memory.oom_control`];
+    const args = [nativeBinary('gantry-monitor'), '--dir', runDir, '--pidfile', join(runDir, 'pid'), '--oom-file', `/sys/fs/cgroup/memory/gantry/${rec.Id}/memory.oom_control`];
     if (hc.LogConfig.Type !== 'none') {
       args.push('--log', rec.LogPath);
       const maxSize = hc.LogConfig.Config['max-size'];
@@ -325,7 +321,7 @@ export class Containers {
     }
     if (rec.Config.Tty) args.push('--tty');
     if (rec.Config.OpenStdin) args.push('--stdin');
-    const gantry = [process.execPath, CLI_MAIN, '--root', this.store.root, '--runroot', this.store.runroot];
+    const gantry = [process.execPath, cliEntry(), '--root', this.store.root, '--runroot', this.store.runroot];
     if (!foregroundRm) for (const a of [...gantry, 'container-cleanup', rec.Id]) args.push('--exit-arg', a);
     const hcfg = rec.Config.Healthcheck;
     if (hcfg?.Test && hcfg.Test[0] !== 'NONE' && hcfg.Test.length > 0) {
@@ -346,7 +342,7 @@ export class Containers {
     await mkdir(rootfs, { recursive: true });
     let created = false;
     try {
-      if (rec.HostConfig.Init && !existsSync(INIT_PATH)) throw invalidArgument(`--init: ${INIT_PATH} is not built (run make -C native)`);
+      if (rec.HostConfig.Init && !existsSync(nativeBinary('gantry-tini'))) throw invalidArgument(`--init: ${nativeBinary('gantry-tini')} is not built (run make -C native)`);
       // The network (netns, veth, ports) is wired while the rootfs is mounted.
       const [net, user] = await bothSettled(
         this.joinNetwork(rec),
@@ -364,7 +360,7 @@ export class Containers {
           resolvConfPath: net.resolvConfPath,
           mounts: rec.Mounts.map(toResolvedMount),
           ...(net.namespace ? { network: net.namespace } : {}),
-          ...(rec.HostConfig.Init ? { initPath: INIT_PATH } : {}),
+          ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
           devices: await resolveDevices(rec.HostConfig),
           ...(await seccompFile(rec.HostConfig)),
         },
@@ -659,8 +655,7 @@ export class Containers {
 
 // ---- helpers ----
 
-/** --init's binary (native/gantry-tini), bind-mounted read-only at /dev/init. */
-const INIT_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-tini');
+
 
 /** none and host containers get /etc/hosts and /etc/resolv.conf from their own directory. */
 const ownFiles = (hc: HostConfig) => ['none', 'host'].includes(hc.NetworkMode);

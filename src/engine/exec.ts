@@ -5,18 +5,14 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, invalidArgument } from '../errdefs/index.js';
 import type { Process, Spec } from '../oci/runtime-spec.js';
 import type { Engine } from './engine.js';
 import { emitEvent } from './events.js';
 import { resolveUserInRootfs } from './spec/user.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** dist/src/engine -> native/build. */
-export const PTYRELAY_PATH = join(HERE, '..', '..', '..', 'native', 'build', 'gantry-ptyrelay');
 
 export interface ExecRequest {
   cmd: string[];
@@ -90,11 +86,11 @@ export async function execInContainer(engine: Engine, ref: string, req: ExecRequ
 
 async function execWithTty(engine: Engine, id: string, proc: Process, interactive: boolean): Promise<number> {
   const socket = engine.store.runPath(id, `exec-${randomBytes(4).toString('hex')}.sock`);
-  const relay = spawn(PTYRELAY_PATH, [socket, ...(interactive ? ['--stdin'] : [])], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const relay = spawn(nativeBinary('gantry-ptyrelay'), [socket, ...(interactive ? ['--stdin'] : [])], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const relayExit = new Promise<number>((resolve) => relay.on('close', (code) => resolve(code ?? 1)));
   try {
     await new Promise<void>((resolve, reject) => {
-      relay.on('error', (err) => reject(failedPrecondition(`exec -t: starting ${PTYRELAY_PATH}: ${err.message} (run make -C native)`)));
+      relay.on('error', (err) => reject(failedPrecondition(`exec -t: starting ${nativeBinary('gantry-ptyrelay')}: ${err.message} (run make -C native)`)));
       relay.stdio[3]!.once('data', () => resolve());
       relay.once('close', () => reject(failedPrecondition('exec -t: the pty relay exited before it was ready')));
     });
