@@ -4,7 +4,7 @@
 // kept as overlayfs whiteouts ("overlay": 0/0 char devices, opaque xattr) in a
 // diff directory. Nothing is written outside the root (see safe-path.ts).
 import { constants } from 'node:fs';
-import { close, fchmod, fchown, futimes, open, write } from 'node:fs';
+import { close, fchmod, fchown, futimes, open, write, writev } from 'node:fs';
 import { lchown, link, lstat, lutimes, chmod, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
@@ -27,12 +27,14 @@ export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const UMASK = process.umask();
+const IS_ROOT = process.getuid?.() === 0;
 const SMALL_FILE = 1 << 20;
 
 // Plain fds rather than FileHandles: thousands of small files per layer, and a
 // FileHandle's per-object bookkeeping shows up in profiles.
 const fdOpen = promisify(open);
 const fdWrite = promisify(write);
+const fdWritev = promisify(writev);
 const fdChown = promisify(fchown);
 const fdChmod = promisify(fchmod);
 const fdUtimes = promisify(futimes);
@@ -40,6 +42,20 @@ const fdClose = promisify(close);
 
 async function writeAll(fd: number, data: Uint8Array): Promise<void> {
   for (let off = 0; off < data.length; ) off += (await fdWrite(fd, data, off, data.length - off)).bytesWritten;
+}
+
+/** A small file's chunks in one writev (no copy into one buffer); a short write finishes chunk by chunk. */
+async function writevAll(fd: number, chunks: Uint8Array[]): Promise<void> {
+  if (chunks.length === 0) return;
+  let done = (await fdWritev(fd, chunks)).bytesWritten;
+  for (const c of chunks) {
+    if (done >= c.length) {
+      done -= c.length;
+      continue;
+    }
+    await writeAll(fd, c.subarray(done));
+    done = 0;
+  }
 }
 const MAX_CONCURRENT_WRITES = 16;
 
@@ -180,7 +196,7 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
 
   /** New files are root-owned already (unless a setgid parent passes its group on). */
   const needsChown = (h: TarEntryHeader, parent: string, fresh: boolean) =>
-    !(fresh && (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && process.getuid?.() === 0 && !setgidDirs.has(parent));
+    !(fresh && (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && IS_ROOT && !setgidDirs.has(parent));
   /** Mode bits open/mkdir cannot set: special bits and those the umask strips. */
   const needsChmod = (mode: number) => (mode & 0o7000) !== 0 || (mode & UMASK) !== 0;
 
@@ -208,12 +224,12 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
       case 'contiguous-file': {
         await writes.settle(path);
         const t = entryTimes(h);
-        const write = async (data: Buffer | AsyncIterable<Uint8Array>) => {
+        const write = async (data: Uint8Array[] | AsyncIterable<Uint8Array>) => {
           let fd = -1;
           await createOrReplace(path, async () => (fd = await fdOpen(path, CREATE_FLAGS, perm & 0o777)), false);
           try {
-            if (Buffer.isBuffer(data)) {
-              if (data.length > 0) await writeAll(fd, data);
+            if (Array.isArray(data)) {
+              await writevAll(fd, data);
             } else {
               for await (const chunk of data) await writeAll(fd, chunk);
             }
@@ -230,7 +246,7 @@ export async function applyTar(root: string, tar: Readable, mode: WhiteoutMode):
         if ((h.size ?? 0) <= SMALL_FILE) {
           const chunks: Uint8Array[] = [];
           for await (const chunk of body) chunks.push(chunk);
-          await writes.start(path, () => write(Buffer.concat(chunks)));
+          await writes.start(path, () => write(chunks));
         } else {
           await write(body);
         }
