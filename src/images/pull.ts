@@ -58,7 +58,6 @@ export interface PullResult {
 
 const BLOB_ATTEMPTS = 3;
 const PROGRESS_INTERVAL_MS = 100;
-const FAIL_GRACE_MS = 5000;
 
 export const shortId = (d: Digest) => d.slice(d.indexOf(':') + 1, d.indexOf(':') + 13);
 
@@ -279,11 +278,10 @@ class ApplyFeed {
     await this.done;
   }
 
-  /** Stops the unpacker; waits for it to clean up, but not forever (it may be waiting on a parent that never comes). */
+  /** Stops the unpacker (a destroyed stream ends its apply, or its wait for a parent) and waits for it to clean up. */
   async fail(err: unknown): Promise<void> {
     this.stream.destroy(err instanceof Error ? err : new Error(String(err)));
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, FAIL_GRACE_MS).unref());
-    await Promise.race([this.done.catch(() => {}), grace]);
+    await this.done.catch(() => {});
   }
 }
 

@@ -115,11 +115,6 @@ export class Snapshotter {
     return out;
   }
 
-  /** Waits for a snapshot another apply in this process is creating. */
-  pending(key: string): Promise<SnapshotInfo> | undefined {
-    return this.committing.get(key);
-  }
-
   /**
    * Creates committed snapshot `key` over `parent`: `fill` writes its contents into a
    * staging dir (for native, a copy of the parent). On error nothing is left behind.

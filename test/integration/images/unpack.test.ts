@@ -7,8 +7,13 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { openImageService, type ImageService } from '../../../src/images/service.js';
-import { buildImage, type LayerSpec } from '../../fixtures/image-builder.js';
+import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
+import { createLayerUnpacker } from '../../../src/images/unpack.js';
+import { sha256Digest, type Digest } from '../../../src/oci/digest.js';
+import { MediaType } from '../../../src/oci/image-spec.js';
+import { buildImage, tarOfEntries, type LayerSpec } from '../../fixtures/image-builder.js';
 
 const isRoot = process.getuid?.() === 0;
 const SNAPSHOTTERS = ['overlayfs', 'native'] as const;
@@ -248,3 +253,46 @@ test('a full disk fails the import cleanly and leaves the store consistent', { s
     }
   }),
 );
+
+test('native snapshotter: a child layer stops waiting when its parent fails or its own stream is destroyed', { timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-unpack-wait-'));
+  try {
+    const snapshots = new Snapshotter(join(dir, 'snapshots'), 'native');
+    await snapshots.init();
+    const unpacker = createLayerUnpacker(snapshots);
+    const tar = await tarOfEntries([{ path: 'f', content: 'x' }]);
+    const parent = sha256Digest(tar);
+    const child = sha256Digest('child');
+    const layer = (chainId: Digest, parentChainId: Digest | undefined, stream: PassThrough) =>
+      unpacker.applyLayer({ chainId, parentChainId, diffId: parent, mediaType: MediaType.OciLayer, stream });
+
+    // The parent's bytes are corrupt: the waiting child fails with it, without any bytes of its own.
+    const badParent = new PassThrough();
+    const childStream = new PassThrough();
+    const results = Promise.allSettled([layer(parent, undefined, badParent), layer(child, parent, childStream)]);
+    badParent.end(Buffer.alloc(1024, 7));
+    const [p, c] = await results;
+    assert.equal(p.status, 'rejected');
+    assert.equal(c.status, 'rejected');
+    assert.match(String((c as PromiseRejectedResult).reason), /parent layer .* failed/);
+    assert.ok(childStream.destroyed);
+
+    // A child whose stream is destroyed stops waiting; its parent still completes.
+    const slowParent = new PassThrough();
+    const gone = new PassThrough();
+    const parentDone = layer(parent, undefined, slowParent);
+    const childDone = layer(child, parent, gone);
+    gone.destroy(new Error('pull aborted'));
+    await assert.rejects(childDone, /pull aborted/);
+    slowParent.end(tar);
+    await parentDone;
+    assert.ok(await snapshots.stat(parent));
+    assert.equal(await snapshots.stat(child), undefined);
+
+    // A parent that is neither applying here nor on disk fails at once.
+    await assert.rejects(layer(child, sha256Digest('missing'), new PassThrough()), { code: 'not-found' });
+    assert.deepEqual(await readdir(join(dir, 'snapshots', 'tmp')), []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
