@@ -5,22 +5,19 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { conflict, invalidArgument, notFound, notImplemented } from '../errdefs/index.js';
+import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
 import { chainIds, sha256Digest, type Digest } from '../oci/digest.js';
 import type { ContainerConfig, Descriptor, ImageConfig, Manifest } from '../oci/image-spec.js';
 import { MediaType } from '../oci/image-spec.js';
 import { familiarString, parseReference, type Reference } from '../oci/reference.js';
 import { applyTar } from './archive/apply.js';
 import { DigestingStream } from './archive/digesting.js';
-import { packDirectory } from './archive/pack.js';
 import { openContentStore, type ContentStore } from './content/index.js';
-import { saveImages } from './export/save.js';
 import { gcImages, type GcOptions, type GcReport } from './gc.js';
-import { applyChanges } from './import/changes.js';
-import { loadArchive, type LoadedImage } from './import/load.js';
-import { hostPlatform, importRootfs, writeImage, type ImportOptions } from './import/rootfs.js';
+import type { LoadedImage } from './import/load.js';
+import type { ImportOptions } from './import/rootfs.js';
 import type { PullOptions, PullResult, RegistryConfig } from './pull.js';
-import { overlayChanges, treeChanges, type Change } from './rootfs-changes.js';
+import type { Change } from './rootfs-changes.js';
 import { detectSnapshotter } from './snapshots/detect.js';
 import { mountAt, unmount, type Mount } from './snapshots/mount.js';
 import { Snapshotter } from './snapshots/snapshotter.js';
@@ -175,20 +172,16 @@ export class ImageService {
   // ---- registry ----
 
   async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
-    // Loaded on use: the registry client is most of the image layer's code, and most commands never pull.
+    // pull, push, save, load, import, commit and export are loaded on use: the engine's
+    // container hot path (resolve, prepare, mount) needs none of them.
     const { pullImage } = await import('./pull.js');
     return this.leased(() => pullImage(this.deps, reference, { registryConfig: this.registryConfig, ...opts }));
   }
 
   async push(reference: string, opts: Omit<PullOptions, 'platform'> = {}, target = reference): Promise<{ digest: Digest; size: number }> {
     const { img } = await this.find(reference);
-    // push.ts belongs to the distribution side; loaded when used (it may not exist in every build).
-    const mod = (await import('./push.js' as string).catch((err: unknown) => {
-      throw notImplemented('push is not available in this build', err);
-    })) as {
-      pushImage(deps: { content: ContentStore }, source: { manifest: Descriptor }, target: string, opts?: Omit<PullOptions, 'platform'>): Promise<{ digest: Digest; size: number }>;
-    };
-    return mod.pushImage({ content: this.content }, { manifest: img.manifest }, parseReference(target).toString(), { registryConfig: this.registryConfig, ...opts });
+    const { pushImage } = await import('./push.js');
+    return pushImage({ content: this.content }, { manifest: img.manifest }, parseReference(target).toString(), { registryConfig: this.registryConfig, ...opts });
   }
 
   // ---- local names ----
@@ -299,17 +292,20 @@ export class ImageService {
       if (byName?.tag && !item.names.includes(byName.toString())) item.names.push(byName.toString());
       items.set(img.id, item);
     }
+    const { saveImages } = await import('./export/save.js');
     await saveImages(this.content, [...items.values()], out);
   }
 
   async load(input: Readable): Promise<LoadedImage[]> {
     const staging = join(this.root, 'tmp');
     await mkdir(staging, { recursive: true });
+    const { loadArchive } = await import('./import/load.js');
     return this.leased(() => loadArchive(this.deps, input, staging));
   }
 
   async importRootfs(input: Readable, opts: ImportOptions = {}): Promise<Digest> {
     const reference = opts.reference ? parseReference(opts.reference).toString() : undefined;
+    const { importRootfs } = await import('./import/rootfs.js');
     return this.leased(() => importRootfs(this.deps, input, { ...opts, reference }));
   }
 
@@ -363,6 +359,7 @@ export class ImageService {
     const info = await this.snapshots.mustStat(key);
     const upper = this.snapshots.fsPath(info.id);
     const parents = info.parent === undefined ? [] : await this.snapshots.chain(info.parent);
+    const { overlayChanges, treeChanges } = await import('./rootfs-changes.js');
     if (this.snapshots.name === 'overlayfs') return overlayChanges(upper, parents.map((p) => this.snapshots.fsPath(p.id)));
     return treeChanges(upper, parents[0] && this.snapshots.fsPath(parents[0].id));
   }
@@ -377,6 +374,11 @@ export class ImageService {
     if (this.snapshots.name !== 'overlayfs') throw invalidArgument('commit needs the overlayfs snapshotter');
     const parentImage = info.parent === undefined ? undefined : await this.imageForChain(info.parent);
     const base: ImageConfig = parentImage?.config ?? { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
+    const [{ packDirectory }, { applyChanges }, { hostPlatform, writeImage }] = await Promise.all([
+      import('./archive/pack.js'),
+      import('./import/changes.js'),
+      import('./import/rootfs.js'),
+    ]);
     const tar = packDirectory(this.snapshots.fsPath(info.id), { whiteouts: 'overlay' }) as Readable;
     const digesting = new DigestingStream();
     const blob = await this.content.ingest(`commit-${randomBytes(8).toString('hex')}`);
@@ -427,6 +429,7 @@ export class ImageService {
   /** The container's merged filesystem as a tar stream (docker export). */
   async exportRootfs(key: string): Promise<Readable> {
     const info = await this.snapshots.mustStat(key);
+    const { packDirectory } = await import('./archive/pack.js');
     if (this.snapshots.name !== 'overlayfs' || info.parent === undefined) return packDirectory(this.snapshots.fsPath(info.id));
     // A read-only overlay with the upper as the top lower: allowed while the container has its own mount.
     const lowers = [info.id, ...(await this.snapshots.chain(info.parent)).map((s) => s.id)].map((id) => `${id}/fs`);
