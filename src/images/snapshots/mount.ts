@@ -1,5 +1,7 @@
-// Mounting with util-linux's mount(8): Node has no mount(2). One spawn per mount.
+// Mounting with util-linux's mount(8): Node has no mount(2). One spawn per mount
+// and at most one per unmount.
 import { spawn } from 'node:child_process';
+import { readFile, realpath } from 'node:fs/promises';
 
 export interface Mount {
   type: string;
@@ -28,4 +30,28 @@ export function mountAt(m: Mount, target: string, cwd?: string): Promise<void> {
   return run('mount', ['--no-mtab', ...args], cwd);
 }
 
-export const unmount = (target: string, lazy = false) => run('umount', lazy ? ['-l', target] : [target]);
+/** mountinfo's escaping of a path (space, tab, newline and backslash as octal). */
+const mountinfoPath = (p: string) => p.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+
+/** Whether something is mounted on `target` in this mount namespace (symlinks in its path resolved). */
+export async function isMounted(target: string): Promise<boolean> {
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  const wanted = mountinfoPath(real);
+  // Fields: id parent major:minor root mount-point ...
+  return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === wanted);
+}
+
+/**
+ * Unmounts target with one umount(8) spawn, or none when nothing is mounted there
+ * (a stopped container's rootfs): a stop or remove costs at most one spawn.
+ */
+export async function unmount(target: string, lazy = false): Promise<void> {
+  if (!(await isMounted(target))) return;
+  await run('umount', lazy ? ['-l', target] : [target]);
+}

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { openImageService, type ImageService } from '../../../src/images/service.js';
+import { isMounted } from '../../../src/images/snapshots/mount.js';
 import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
 import { createLayerUnpacker } from '../../../src/images/unpack.js';
 import { sha256Digest, type Digest } from '../../../src/oci/digest.js';
@@ -79,6 +80,7 @@ for (const snapshotter of SNAPSHOTTERS) {
       const mnt = join(dir, 'mnt');
       await mkdir(mnt);
       await svc.mountRootfs('ctr-1', mnt);
+      assert.equal(await isMounted(mnt), true);
       try {
         const tool = await lstat(join(mnt, 'opt/tool'));
         assert.equal(tool.mode & 0o7777, 0o4755);
@@ -106,6 +108,8 @@ for (const snapshotter of SNAPSHOTTERS) {
       } finally {
         await svc.unmountRootfs(mnt);
       }
+      assert.equal(await isMounted(mnt), false);
+      await svc.unmountRootfs(mnt); // nothing mounted: no umount(8) run, no error
       await svc.removeRootfs('ctr-1');
       assert.equal(await svc.snapshots.stat('ctr-1'), undefined);
     }),
