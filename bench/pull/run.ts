@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skopeoCopy, startRegistry } from '../../test/fixtures/registry.js';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
     await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${image}`);
     const gantryCli = join(process.cwd(), 'dist/src/cli/main.js');
 
+    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    const loadBefore = load();
     const times: Record<string, number[]> = { gantry: [], containerd: [], podman: [] };
     for (let i = 0; i < RUNS; i++) {
       const g = join(work, `gantry-${i}`);
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
     const g = median(times.gantry!);
     const c = median(times.containerd!);
     const p = median(times.podman!);
-    console.log(`\nmedian pull+unpack (${RUNS} runs, fresh store each):`);
+    console.log(`\nmedian pull+unpack (${RUNS} runs, fresh store each; load average ${loadBefore} before, ${load()} after):`);
     console.log(`  gantry      ${g.toFixed(0)} ms`);
     console.log(`  containerd  ${c.toFixed(0)} ms   gantry/containerd = ${(g / c).toFixed(2)}x (target <= 0.75x)`);
     console.log(`  podman      ${p.toFixed(0)} ms   gantry/podman     = ${(g / p).toFixed(2)}x`);
