@@ -1,12 +1,12 @@
 // Container lifecycle cost: N sequential create → start → wait → delete cycles
 // of /bin/true through the runtime library (openRuntime), through
-// bin/gantry-runtime, and through runc and crun, on the same bundle. Prints
+// bin/gantry-runtime, and through runc and crun, on the same bundle, taking turns cycle by cycle. Prints
 // each median, the ratios library/crun and cli/runc, and the resident memory
 // of the process that waits in a created container (the native helper for
 // Gantry) before start.
 // Usage: npm run build && node dist/bench/runtime/run.js [cycles=50] [only=library,cli,runc,crun]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openRuntime } from '../../src/runtime/index.js';
@@ -61,58 +61,72 @@ interface Result {
   rssKb: number;
 }
 
+/** One way to run a cycle; runners take turns cycle by cycle, so a change in the machine's load hits all alike. */
+interface Runner {
+  name: string;
+  /** One create → (RSS on the first) → start → wait → delete; its duration in ms. */
+  cycle(i: number): Promise<number>;
+  cleanup(): Promise<void>;
+  times: number[];
+  rssKb: number;
+}
+
 /** A runc-style CLI: create → (RSS) → start → wait → delete. */
-async function benchCli(name: string, binary: string, bundle: string): Promise<Result> {
+function cliRunner(name: string, binary: string, bundle: string): Runner {
   const root = mkdtempSync(join(tmpdir(), `bench-${name}-`));
   const errFile = join(root, 'stderr');
-  const times: number[] = [];
-  let rssKb = NaN;
-  try {
-    for (let i = 0; i < CYCLES; i++) {
+  const r: Runner = {
+    name,
+    times: [],
+    rssKb: NaN,
+    async cycle(i) {
       const id = `bench-${i}`;
       const pidFile = join(root, `${id}.pid`);
       const t0 = process.hrtime.bigint();
       await cli(binary, ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], errFile);
       const pid = Number(readFileSync(pidFile, 'utf8'));
-      if (i === 0) rssKb = vmRssKb(pid);
+      if (i === 0) r.rssKb = vmRssKb(pid);
       await cli(binary, ['--root', root, 'start', id], errFile);
       await waitExit(pid);
       await cli(binary, ['--root', root, 'delete', id], errFile);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  } finally {
-    spawnSync(binary, ['--root', root, 'list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .stdout?.split('\n')
-      .filter(Boolean)
-      .forEach((id) => spawnSync(binary, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' }));
-    rmSync(root, { recursive: true, force: true });
-  }
-  return { name, medianMs: median(times), rssKb };
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    },
+    async cleanup() {
+      spawnSync(binary, ['--root', root, 'list', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .stdout?.split('\n')
+        .filter(Boolean)
+        .forEach((id) => spawnSync(binary, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' }));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return r;
 }
 
-async function benchLibrary(bundle: string): Promise<Result> {
+function libraryRunner(bundle: string): Runner {
   const root = mkdtempSync(join(tmpdir(), 'bench-library-'));
   const rt = openRuntime({ root });
   const devNull = openSync('/dev/null', 'r+');
-  const times: number[] = [];
-  let rssKb = NaN;
-  try {
-    for (let i = 0; i < CYCLES; i++) {
+  const r: Runner = {
+    name: 'gantry library',
+    times: [],
+    rssKb: NaN,
+    async cycle(i) {
       const id = `bench-${i}`;
       const t0 = process.hrtime.bigint();
       const { pid } = await rt.create({ id, bundle, stdio: [devNull, devNull, devNull] });
-      if (i === 0) rssKb = vmRssKb(pid);
+      if (i === 0) r.rssKb = vmRssKb(pid);
       await rt.start(id);
       await waitExit(pid);
       await rt.delete(id);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  } finally {
-    for (const s of await rt.list().catch(() => [])) await rt.delete(s.id, { force: true }).catch(() => undefined);
-    closeSync(devNull);
-    rmSync(root, { recursive: true, force: true });
-  }
-  return { name: 'gantry library', medianMs: median(times), rssKb };
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    },
+    async cleanup() {
+      for (const s of await rt.list().catch(() => [])) await rt.delete(s.id, { force: true }).catch(() => undefined);
+      closeSync(devNull);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return r;
 }
 
 /**
@@ -146,32 +160,46 @@ const have = (bin: string) => spawnSync('which', [bin]).status === 0;
 
 async function main(): Promise<void> {
   const bundle = makeBundle();
+  const runners: Runner[] = [];
+  if (wanted('library')) runners.push(libraryRunner(bundle));
+  if (wanted('cli')) runners.push(cliRunner('gantry-runtime', GANTRY_RUNTIME, bundle));
+  if (wanted('runc') && have('runc')) runners.push(cliRunner('runc', 'runc', bundle));
+  if (wanted('crun') && have('crun')) {
+    prepareCrun();
+    runners.push(cliRunner('crun', 'crun', bundle));
+  }
+  const failed = new Map<string, string>();
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
-    const results: Result[] = [];
-    const attempt = async (label: string, fn: () => Promise<Result>) => {
-      try {
-        const r = await fn();
-        results.push(r);
-        console.log(`${r.name.padEnd(16)} median ${r.medianMs.toFixed(1).padStart(7)} ms/cycle   created-state RSS ${r.rssKb} kB`);
-      } catch (err) {
-        console.log(`${label.padEnd(16)} failed: ${(err as Error).message.trim().split('\n').at(-1)}`);
+    console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true, runners interleaved (load average ${load()})`);
+    for (let i = 0; i < CYCLES; i++) {
+      for (const r of runners) {
+        if (failed.has(r.name)) continue;
+        try {
+          r.times.push(await r.cycle(i));
+        } catch (err) {
+          failed.set(r.name, (err as Error).message.trim().split('\n').at(-1) ?? '');
+        }
       }
-    };
-    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`${CYCLES} sequential create/start/wait/delete cycles of /bin/true (load average ${load()})`);
-    if (wanted('library')) await attempt('gantry library', () => benchLibrary(bundle));
-    if (wanted('cli')) await attempt('gantry-runtime', () => benchCli('gantry-runtime', GANTRY_RUNTIME, bundle));
-    if (wanted('runc') && have('runc')) await attempt('runc', () => benchCli('runc', 'runc', bundle));
-    if (wanted('crun') && have('crun')) {
-      prepareCrun();
-      await attempt('crun', () => benchCli('crun', 'crun', bundle));
     }
-    const by = (n: string) => results.find((r) => r.name === n)?.medianMs;
-    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
-    console.log(`library/crun ${ratio(by('gantry library'), by('crun'))}   cli/runc ${ratio(by('gantry-runtime'), by('runc'))}   (load average ${load()})`);
   } finally {
+    for (const r of runners) await r.cleanup();
     rmSync(bundle, { recursive: true, force: true });
   }
+  const results: Result[] = runners.filter((r) => !failed.has(r.name)).map((r) => ({ name: r.name, medianMs: median(r.times), rssKb: r.rssKb }));
+  for (const r of runners) {
+    const res = results.find((x) => x.name === r.name);
+    if (res) console.log(`${r.name.padEnd(16)} median ${res.medianMs.toFixed(1).padStart(7)} ms/cycle   created-state RSS ${res.rssKb} kB`);
+    else console.log(`${r.name.padEnd(16)} failed: ${failed.get(r.name)}`);
+  }
+  if (wanted('cli')) {
+    // bin/gantry-runtime falls back to the modules when a later tsc made them newer than the bundle
+    const mtime = (f: string) => statSync(join(REPO, 'dist/src/runtime/cli', f), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+    if (mtime('gantry-runtime.cjs') < mtime('main.js')) console.log('  (gantry-runtime ran the modules, not the bundle: `npm run build` first)');
+  }
+  const by = (n: string) => results.find((r) => r.name === n)?.medianMs;
+  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+  console.log(`library/crun ${ratio(by('gantry library'), by('crun'))}   cli/runc ${ratio(by('gantry-runtime'), by('runc'))}   (load average ${load()})`);
 }
 
 await main();
