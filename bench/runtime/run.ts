@@ -80,7 +80,7 @@ function cliRunner(name: string, binary: string, bundle: string): Runner {
     times: [],
     rssKb: NaN,
     async cycle(i) {
-      const id = `bench-${process.pid}-${i}`;
+      const id = `${name}-${process.pid}-${i}`;
       const pidFile = join(root, `${id}.pid`);
       const t0 = process.hrtime.bigint();
       await cli(binary, ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id], errFile);
@@ -111,7 +111,7 @@ function libraryRunner(bundle: string): Runner {
     times: [],
     rssKb: NaN,
     async cycle(i) {
-      const id = `bench-${process.pid}-${i}`;
+      const id = `library-${process.pid}-${i}`;
       const t0 = process.hrtime.bigint();
       const { pid } = await rt.create({ id, bundle, stdio: [devNull, devNull, devNull] });
       if (i === 0) r.rssKb = vmRssKb(pid);
