@@ -4,7 +4,7 @@
 #define GANTRY_PLAN_PROTOCOL_H
 
 #define PLAN_MAGIC 0x59544e47u /* "GNTY" little-endian */
-#define PLAN_VERSION 2u
+#define PLAN_VERSION 3u
 
 /* fds the helper is started with */
 #define PLAN_FD 3 /* TS -> helper: the plan, then one-byte replies */
@@ -44,6 +44,8 @@ enum plan_tag {
   T_SESSION_KEYRING = 30, /* str: join a new session keyring with this name */
   T_PID_FILE = 31,     /* str: the parent writes the process's pid here once it is set up */
   T_LOOPBACK_UP = 32,  /* int: bring "lo" up in the new network namespace */
+  T_IO_PRIORITY = 33,  /* int: ioprio_set(IOPRIO_WHO_PROCESS, 0, value) */
+  T_PERSONALITY = 34,  /* int: personality(value) */
   T_END = 0xffff
 };
 

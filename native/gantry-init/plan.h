@@ -17,7 +17,8 @@ struct hook { int64_t timeout; char *path; char **args; char **env; };
 struct plan {
   int64_t mode, clone_flags, setgroups_deny, no_new_privs, uid, gid, umask;
   int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols, loopback_up;
-  int has_oom, has_caps, has_seccomp;
+  int has_oom, has_caps, has_seccomp, has_ioprio, has_personality;
+  int64_t ioprio, persona;
   uint64_t caps[5]; /* bounding effective inheritable permitted ambient */
   int64_t seccomp_flags;
   char *seccomp_prog; size_t seccomp_len;

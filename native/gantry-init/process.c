@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -239,6 +240,12 @@ int process_finish(struct plan *p, struct process_fds *fds) {
   if (p->has_seccomp && !p->no_new_privs && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   if ((e = set_identity(p, sync_fd))) return e;
   if ((e = apply_rlimits(p, sync_fd))) return e;
+  if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)p->ioprio) < 0) {
+    e = errno; report_error(sync_fd, -1, "ioprio_set", e, "process.ioPriority"); return e;
+  }
+  if (p->has_personality && personality((unsigned long)p->persona) < 0) {
+    e = errno; report_error(sync_fd, -1, "personality", e, "linux.personality"); return e;
+  }
   report_line(sync_fd, "ready");
   if (write(fds->ready, "1", 1) != 1) { e = errno; report_error(sync_fd, -1, "report ready", e, ""); return e; }
   close(fds->ready);

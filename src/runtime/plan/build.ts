@@ -233,8 +233,30 @@ function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
   const why = (enabled: boolean | undefined, lsm: string) => (enabled ? `this runtime does not apply ${lsm} labels` : `${lsm} is not enabled on this host`);
   if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: ${why(opts.apparmor, 'AppArmor')}`);
   if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: ${why(opts.selinux, 'SELinux')}`);
-  for (const field of ['ioPriority', 'scheduler', 'execCPUAffinity'] as const)
+  for (const field of ['scheduler', 'execCPUAffinity'] as const)
     if (p[field] !== undefined) opts.warn?.(`process.${field} ignored: not supported by this runtime`);
+}
+
+const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+
+/** process.ioPriority as ioprio_set(2) takes it. */
+export function planIoPriority(p: Process): number | undefined {
+  if (!p.ioPriority) return undefined;
+  const cls = IOPRIO_CLASS[p.ioPriority.class];
+  if (cls === undefined) throw invalidArgument(`config.json: process.ioPriority.class: unknown class "${p.ioPriority.class}"`);
+  const prio = p.ioPriority.priority;
+  if (!Number.isInteger(prio) || prio < 0 || prio > 7) throw invalidArgument(`config.json: process.ioPriority.priority: ${prio} is not in [0, 7]`);
+  return (cls << 13) | prio;
+}
+
+/** linux.personality as personality(2) takes it (runc knows the two domains and no flags). */
+export function planPersonality(spec: Spec, warn?: (msg: string) => void): number | undefined {
+  const persona = spec.linux?.personality;
+  if (!persona) return undefined;
+  const domain = { LINUX: 0x0000, LINUX32: 0x0008 }[persona.domain];
+  if (domain === undefined) throw invalidArgument(`config.json: linux.personality.domain: unknown domain "${persona.domain}"`);
+  if (persona.flags?.length) warn?.(`linux.personality.flags ignored: ${persona.flags.join(', ')}`);
+  return domain;
 }
 
 /** The process part shared by create and exec. */
@@ -264,6 +286,7 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
     wait: opts.wait ?? false,
     preserveFds: opts.preserveFds ?? 0,
     pidFile: opts.pidFile,
+    ioPriority: planIoPriority(p),
   };
 }
 
@@ -280,7 +303,6 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     throw invalidArgument('config.json: linux.uidMappings: required with a new user namespace');
   if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
   if (spec.linux?.mountLabel) opts.warn?.(`linux.mountLabel ignored: ${opts.selinux ? 'this runtime does not apply SELinux labels' : 'SELinux is not enabled on this host'}`);
-  if (spec.linux?.personality) opts.warn?.('linux.personality ignored: not supported by this runtime');
   if (spec.linux?.timeOffsets) opts.warn?.('linux.timeOffsets ignored: this runtime cannot create time namespaces');
   for (const m of spec.mounts ?? [])
     if (m.uidMappings?.length || m.gidMappings?.length) throw notImplemented(`config.json: mounts: ${m.destination}: id-mapped mounts are not supported by this runtime`);
@@ -321,6 +343,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     fifo: opts.fifo,
     sessionKeyring: opts.sessionKeyring,
     loopbackUp: (cloneFlags & CLONE.network) !== 0,
+    personality: planPersonality(spec, opts.warn),
     ...planProcess(spec.process, opts),
   };
 }

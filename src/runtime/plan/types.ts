@@ -2,7 +2,7 @@
 // Numbers mirror native/common/plan-protocol.h; docs/helper-protocol.md describes both.
 
 export const PLAN_MAGIC = 0x59544e47; // "GNTY"
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 export const enum Mode {
   Create = 1,
@@ -137,6 +137,10 @@ export interface LaunchPlan {
   sessionKeyring?: string;
   /** Bring "lo" up in the network namespace the plan creates, as runc does. */
   loopbackUp?: boolean;
+  /** ioprio_set(2) value for the process: class << 13 | priority. */
+  ioPriority?: number;
+  /** personality(2) persona (linux.personality; create only). */
+  personality?: number;
 }
 
 /** Linux clone(2) namespace flags. */

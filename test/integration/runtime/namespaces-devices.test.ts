@@ -82,6 +82,15 @@ describe('runtime namespaces, devices and process details', { skip }, () => {
     assert.deepEqual(r.out.trim().split('\n'), ['crw-------', 'prw-r--r--', '500', '0077']);
   });
 
+  it('applies process.ioPriority and linux.personality', async () => {
+    const r = await runCapture(env, ['sh', '-c', 'ionice -p $$; uname -m'], (s) => {
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      s.linux!.personality = { domain: 'LINUX32' };
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(r.out.trim().split('\n'), ['best-effort: prio 6', 'i686']);
+  });
+
   it('names the failing step of an exec', async () => {
     const b = bundle(env, ['sleep', '1000']);
     const id = newId(env);

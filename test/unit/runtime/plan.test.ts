@@ -125,6 +125,21 @@ describe('buildExecPlan', () => {
   });
 });
 
+describe('ioPriority and personality', () => {
+  it('encodes ioprio_set values and personality domains, and rejects unknown ones', () => {
+    const s = spec();
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 };
+    s.linux!.personality = { domain: 'LINUX32' };
+    const p = buildLaunchPlan(s, '/b');
+    assert.equal(p.ioPriority, (3 << 13) | 7);
+    assert.equal(p.personality, 8);
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_NOPE', priority: 0 };
+    assert.throws(() => buildLaunchPlan(s, '/b'), /process.ioPriority.class: unknown class "IOPRIO_CLASS_NOPE"/);
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 9 };
+    assert.throws(() => buildLaunchPlan(s, '/b'), /process.ioPriority.priority: 9 is not in \[0, 7\]/);
+  });
+});
+
 describe('loopback', () => {
   it('brings lo up only in a network namespace the plan creates', () => {
     assert.equal(buildLaunchPlan(spec(), '/b').loopbackUp, true);
