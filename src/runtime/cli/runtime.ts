@@ -1,11 +1,12 @@
 // The one place the CLI opens the runtime library (dynamically imported so
-// that spec, features and --version never pay for loading it).
+// that spec, features and --version never pay for loading it). The class
+// itself rather than index.ts, which also re-exports the plan builders.
 import type { Runtime, RuntimeOptions } from '../api.js';
 import type { GlobalOptions } from './context.js';
 import type { Logger } from './log.js';
 
 export async function openCliRuntime(globals: GlobalOptions, logger: Logger): Promise<Runtime> {
-  const { openRuntime } = await import('../index.js');
+  const { GantryRuntime } = await import('../container/runtime.js');
   const log: RuntimeOptions['log'] = (level, msg) => logger.log(level, msg);
-  return openRuntime({ root: globals.root, systemdCgroup: globals.systemdCgroup, log });
+  return new GantryRuntime({ root: globals.root, systemdCgroup: globals.systemdCgroup, log });
 }

@@ -5,11 +5,9 @@ import { resolve, join } from 'node:path';
 import type { LinuxResources, Spec, State } from '../../oci/runtime-spec.js';
 import { OCI_VERSION } from '../../oci/runtime-spec.js';
 import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
-import { validateProcess, validateSpec } from '../../oci/runtime-spec-validate.js';
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
 import type { CgroupManager } from '../cgroups/index.js';
-import { buildExecPlan, buildLaunchPlan, cgroupResources } from '../plan/build.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
 import { lockContainer } from './lock.js';
@@ -17,6 +15,10 @@ import { baseStatus, initAlive, listIds, procStat, StateDir, validateId } from '
 import type { StoredState } from './state.js';
 
 const SIGKILL = 9;
+
+// Loaded by create and exec only: state, start, kill and delete read the validated config from state.json.
+const validation = () => import('../../oci/runtime-spec-validate.js');
+const planning = () => import('../plan/build.js');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -117,7 +119,7 @@ export class GantryRuntime implements Runtime {
     } catch (err) {
       throw invalidArgument(`config.json: ${(err as Error).message}`);
     }
-    return validateSpec(json);
+    return (await validation()).validateSpec(json);
   }
 
   async create(opts: CreateOptions): Promise<ContainerState> {
@@ -127,7 +129,7 @@ export class GantryRuntime implements Runtime {
   private async createInit(opts: CreateOptions, wait: boolean): Promise<{ state: ContainerState; run: HelperRun }> {
     const dir = this.dir(opts.id);
     const bundle = resolve(opts.bundle);
-    const spec = opts.spec ? validateSpec(opts.spec) : await this.readSpec(bundle);
+    const spec = opts.spec ? (await validation()).validateSpec(opts.spec) : await this.readSpec(bundle);
     const seccomp = await this.seccomp(spec);
     let claimed: boolean;
     try {
@@ -157,6 +159,7 @@ export class GantryRuntime implements Runtime {
     };
     try {
       await cg.create();
+      const { buildLaunchPlan, cgroupResources } = await planning();
       await cg.apply(cgroupResources(spec));
       const plan = buildLaunchPlan(spec, bundle, {
         rootfs,
@@ -380,7 +383,8 @@ export class GantryRuntime implements Runtime {
     const { stored, cg, status } = await this.load(id);
     if (status === 'stopped') throw failedPrecondition('cannot exec in a stopped container: container not running');
     if (status === 'paused' && !opts.ignorePaused) throw failedPrecondition('cannot exec in a paused container, use --ignore-paused to override');
-    const process = validateProcess(opts.process, 'process');
+    const process = (await validation()).validateProcess(opts.process, 'process');
+    const { buildExecPlan } = await planning();
     const seccomp = await this.seccomp(stored.config);
     const plan = buildExecPlan(stored.config, process, stored.pid, {
       consoleSocket: opts.consoleSocket,
