@@ -227,6 +227,11 @@ int main(int argc, char **argv) {
     report_error(sync_fd, -1, "open pid file directory", errno, plan.pid_file);
     return 125;
   }
+  /* before the process joins the container's cgroup (it inherits our mask) */
+  if (plan.affinity[1] && (e = set_affinity(plan.affinity[1], plan.affinity_len[1]))) {
+    report_error(sync_fd, -1, "sched_setaffinity", e, "process.execCPUAffinity.initial");
+    return 125;
+  }
   /* opened before setns: the cgroup files are host paths */
   int procs_fds[plan.nprocs + 1];
   for (size_t i = 0; i < plan.nprocs; i++) {

@@ -122,6 +122,13 @@ static int decode_record(struct plan *p, uint32_t tag, struct cursor *c) {
   case T_LOOPBACK_UP: p->loopback_up = get_int(c); break;
   case T_IO_PRIORITY: p->has_ioprio = 1; p->ioprio = get_int(c); break;
   case T_PERSONALITY: p->has_personality = 1; p->persona = get_int(c); break;
+  case T_SCHEDULER: p->has_sched = 1; for (int i = 0; i < 7; i++) p->sched[i] = get_int(c); break;
+  case T_CPU_AFFINITY: {
+    int64_t stage = get_int(c);
+    if (stage < 1 || stage > 2) return -EPROTO;
+    p->affinity[stage] = get_str_len(c, &p->affinity_len[stage]);
+    break;
+  }
   default: return -EPROTO; /* an unknown tag means TS and C disagree on the version */
   }
   return c->bad ? -EPROTO : 0;

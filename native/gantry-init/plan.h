@@ -19,6 +19,8 @@ struct plan {
   int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols, loopback_up;
   int has_oom, has_caps, has_seccomp, has_ioprio, has_personality;
   int64_t ioprio, persona;
+  int has_sched; int64_t sched[7]; /* policy flags nice priority runtime deadline period */
+  char *affinity[3]; size_t affinity_len[3]; /* [1] initial, [2] final: cpu_set_t bytes */
   uint64_t caps[5]; /* bounding effective inheritable permitted ambient */
   int64_t seccomp_flags;
   char *seccomp_prog; size_t seccomp_len;

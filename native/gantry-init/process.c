@@ -7,7 +7,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +224,31 @@ static int wait_for_start(int fifo_fd) {
   return e;
 }
 
+/* The kernel's struct sched_attr (sched_setattr(2)); glibc 2.36 has no wrapper. */
+struct sched_attr_v1 {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static int set_scheduler(const struct plan *p) {
+  struct sched_attr_v1 a = {
+    .size = sizeof a, .sched_policy = (uint32_t)p->sched[0], .sched_flags = (uint64_t)p->sched[1],
+    .sched_nice = (int32_t)p->sched[2], .sched_priority = (uint32_t)p->sched[3],
+    .sched_runtime = (uint64_t)p->sched[4], .sched_deadline = (uint64_t)p->sched[5], .sched_period = (uint64_t)p->sched[6],
+  };
+  return syscall(SYS_sched_setattr, 0, &a, 0) < 0 ? errno : 0;
+}
+
+int set_affinity(const char *mask, size_t len) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  memcpy(&set, mask, len < sizeof set ? len : sizeof set);
+  return sched_setaffinity(0, sizeof set, &set) < 0 ? errno : 0;
+}
+
 int process_finish(struct plan *p, struct process_fds *fds) {
   int e, sync_fd = fds->sync, fifo_fd = fds->fifo, console_fd = fds->console;
   const char *step = "";
@@ -245,6 +272,10 @@ int process_finish(struct plan *p, struct process_fds *fds) {
   }
   if (p->has_personality && personality((unsigned long)p->persona) < 0) {
     e = errno; report_error(sync_fd, -1, "personality", e, "linux.personality"); return e;
+  }
+  if (p->has_sched && (e = set_scheduler(p))) { report_error(sync_fd, -1, "sched_setattr", e, "process.scheduler"); return e; }
+  if (p->affinity[2] && (e = set_affinity(p->affinity[2], p->affinity_len[2]))) {
+    report_error(sync_fd, -1, "sched_setaffinity", e, "process.execCPUAffinity.final"); return e;
   }
   report_line(sync_fd, "ready");
   if (write(fds->ready, "1", 1) != 1) { e = errno; report_error(sync_fd, -1, "report ready", e, ""); return e; }

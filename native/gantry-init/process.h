@@ -13,6 +13,9 @@ struct process_fds {
  * Returns only on failure (already reported on the sync fd). */
 int process_finish(struct plan *p, struct process_fds *fds);
 
+/* sched_setaffinity(0) from cpu_set_t bytes; returns 0 or errno. */
+int set_affinity(const char *mask, size_t len);
+
 /* Applies oom_score_adj; returns 0 or errno (reported by the caller). */
 int process_oom_score_adj(const struct plan *p);
 

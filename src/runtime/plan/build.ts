@@ -6,7 +6,7 @@ import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import { capabilityMask } from '../capabilities.js';
 import { parseMountOptions, PROPAGATION } from './mount-options.js';
 import { CLONE, MS, Mode, NS_FILE, OpFlag } from './types.js';
-import type { LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, PlanRlimit } from './types.js';
+import type { LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, PlanRlimit, PlanScheduler } from './types.js';
 
 export interface ProcessPlanOptions {
   consoleSocket?: string;
@@ -233,8 +233,6 @@ function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
   const why = (enabled: boolean | undefined, lsm: string) => (enabled ? `this runtime does not apply ${lsm} labels` : `${lsm} is not enabled on this host`);
   if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: ${why(opts.apparmor, 'AppArmor')}`);
   if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: ${why(opts.selinux, 'SELinux')}`);
-  for (const field of ['scheduler', 'execCPUAffinity'] as const)
-    if (p[field] !== undefined) opts.warn?.(`process.${field} ignored: not supported by this runtime`);
 }
 
 const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
@@ -257,6 +255,62 @@ export function planPersonality(spec: Spec, warn?: (msg: string) => void): numbe
   if (domain === undefined) throw invalidArgument(`config.json: linux.personality.domain: unknown domain "${persona.domain}"`);
   if (persona.flags?.length) warn?.(`linux.personality.flags ignored: ${persona.flags.join(', ')}`);
   return domain;
+}
+
+const SCHED_POLICY: Record<string, number> = { SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6 };
+const SCHED_FLAG: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01,
+  SCHED_FLAG_RECLAIM: 0x02,
+  SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+/** process.scheduler as sched_setattr(2) takes it (the config type leaves it open: checked here). */
+export function planScheduler(p: Process): PlanScheduler | undefined {
+  const s = p.scheduler;
+  if (!s) return undefined;
+  const field = `config.json: process.scheduler`;
+  const policy = SCHED_POLICY[String(s['policy'])];
+  if (policy === undefined) throw invalidArgument(`${field}.policy: unknown policy ${JSON.stringify(s['policy'])}`);
+  const int = (name: string, min: number, max: number) => {
+    const v = s[name] ?? 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidArgument(`${field}.${name}: expected an integer in [${min}, ${max}]`);
+    return v;
+  };
+  const flagNames = s['flags'] ?? [];
+  if (!Array.isArray(flagNames)) throw invalidArgument(`${field}.flags: expected an array`);
+  let flags = 0;
+  for (const f of flagNames) {
+    const bit = SCHED_FLAG[String(f)];
+    if (bit === undefined) throw invalidArgument(`${field}.flags: unknown flag ${JSON.stringify(f)}`);
+    flags |= bit;
+  }
+  return { policy, flags, nice: int('nice', -20, 19), priority: int('priority', 0, 99), runtime: int('runtime', 0, Number.MAX_SAFE_INTEGER), deadline: int('deadline', 0, Number.MAX_SAFE_INTEGER), period: int('period', 0, Number.MAX_SAFE_INTEGER) };
+}
+
+/** "0-3,7" → cpu_set_t bytes (1024 CPUs, as glibc's cpu_set_t). */
+export function cpuMask(list: string, field: string): Buffer {
+  const mask = Buffer.alloc(128);
+  for (const part of list.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (!m || hi < lo || hi >= mask.length * 8) throw invalidArgument(`config.json: ${field}: invalid CPU list "${list}"`);
+    for (let cpu = lo; cpu <= hi; cpu++) mask[cpu >> 3]! |= 1 << (cpu & 7);
+  }
+  return mask;
+}
+
+function planAffinity(p: Process): LaunchPlan['cpuAffinity'] {
+  const a = p.execCPUAffinity;
+  if (!a?.initial && !a?.final) return undefined;
+  return {
+    ...(a.initial ? { initial: cpuMask(a.initial, 'process.execCPUAffinity.initial') } : {}),
+    ...(a.final ? { final: cpuMask(a.final, 'process.execCPUAffinity.final') } : {}),
+  };
 }
 
 /** The process part shared by create and exec. */
@@ -287,6 +341,8 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
     preserveFds: opts.preserveFds ?? 0,
     pidFile: opts.pidFile,
     ioPriority: planIoPriority(p),
+    scheduler: planScheduler(p),
+    cpuAffinity: planAffinity(p),
   };
 }
 

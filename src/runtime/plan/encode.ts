@@ -6,7 +6,7 @@ const T = {
   MODE: 1, CLONE_FLAGS: 2, NS_JOIN: 3, UID_MAP: 4, GID_MAP: 5, SETGROUPS_DENY: 6, ROOTFS: 7, OP: 8, RLIMIT: 9,
   CAPS: 10, SECCOMP: 11, NO_NEW_PRIVS: 12, UID: 13, GID: 14, ADDITIONAL_GID: 15, UMASK: 16, CWD: 17, ENV: 18,
   ARG: 19, OOM_SCORE_ADJ: 20, CONSOLE_SOCKET: 21, CONSOLE_SIZE: 22, CGROUP_PROCS: 23, FIFO: 24, HOOK: 25,
-  STATE_JSON: 26, WAIT: 27, PRESERVE_FDS: 28, TERMINAL: 29, SESSION_KEYRING: 30, PID_FILE: 31, LOOPBACK_UP: 32, IO_PRIORITY: 33, PERSONALITY: 34,
+  STATE_JSON: 26, WAIT: 27, PRESERVE_FDS: 28, TERMINAL: 29, SESSION_KEYRING: 30, PID_FILE: 31, LOOPBACK_UP: 32, IO_PRIORITY: 33, PERSONALITY: 34, SCHEDULER: 35, CPU_AFFINITY: 36,
 } as const;
 
 type Field = number | bigint | string | Buffer;
@@ -71,6 +71,10 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (plan.loopbackUp) rec(T.LOOPBACK_UP, 1);
   if (plan.ioPriority !== undefined) rec(T.IO_PRIORITY, plan.ioPriority);
   if (plan.personality !== undefined) rec(T.PERSONALITY, plan.personality);
+  const sc = plan.scheduler;
+  if (sc) rec(T.SCHEDULER, sc.policy, sc.flags, sc.nice, sc.priority, sc.runtime, sc.deadline, sc.period);
+  if (plan.cpuAffinity?.initial) rec(T.CPU_AFFINITY, 1, plan.cpuAffinity.initial);
+  if (plan.cpuAffinity?.final) rec(T.CPU_AFFINITY, 2, plan.cpuAffinity.final);
   const body = Buffer.concat(records);
   const header = Buffer.alloc(12);
   header.writeUInt32LE(PLAN_MAGIC, 0);

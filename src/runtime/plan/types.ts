@@ -2,7 +2,7 @@
 // Numbers mirror native/common/plan-protocol.h; docs/helper-protocol.md describes both.
 
 export const PLAN_MAGIC = 0x59544e47; // "GNTY"
-export const PLAN_VERSION = 3;
+export const PLAN_VERSION = 4;
 
 export const enum Mode {
   Create = 1,
@@ -141,6 +141,20 @@ export interface LaunchPlan {
   ioPriority?: number;
   /** personality(2) persona (linux.personality; create only). */
   personality?: number;
+  /** sched_setattr(2) for the process (process.scheduler). */
+  scheduler?: PlanScheduler;
+  /** CPU masks (cpu_set_t bytes): initial for the helper before the cgroup join, final before execve. */
+  cpuAffinity?: { initial?: Buffer; final?: Buffer };
+}
+
+export interface PlanScheduler {
+  policy: number;
+  flags: number;
+  nice: number;
+  priority: number;
+  runtime: number;
+  deadline: number;
+  period: number;
 }
 
 /** Linux clone(2) namespace flags. */

@@ -91,6 +91,20 @@ describe('runtime namespaces, devices and process details', { skip }, () => {
     assert.deepEqual(r.out.trim().split('\n'), ['best-effort: prio 6', 'i686']);
   });
 
+  it('applies process.scheduler and execCPUAffinity', async () => {
+    const r = await runCapture(env, ['sh', '-c', 'cat /proc/self/stat; grep Cpus_allowed_list /proc/self/status'], (s) => {
+      s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+      s.process!.execCPUAffinity = { initial: '0-1', final: '0' };
+    });
+    assert.equal(r.code, 0, r.out);
+    const [stat = '', cpus] = r.out.trim().split('\n');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(fields[16], '5', 'nice'); // stat field 19
+    assert.equal(fields[38], '3', 'policy SCHED_BATCH'); // stat field 41
+    assert.match(cpus!, /Cpus_allowed_list:\s+0$/);
+    await assert.rejects(runCapture(env, ['true'], (s) => (s.process!.scheduler = { policy: 'SCHED_NOPE' })), /process.scheduler.policy: unknown policy "SCHED_NOPE"/);
+  });
+
   it('names the failing step of an exec', async () => {
     const b = bundle(env, ['sleep', '1000']);
     const id = newId(env);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, planCapabilities, withDefaultMounts, encodePlan, MS, PLAN_VERSION, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
+import { buildExecPlan, buildLaunchPlan, cgroupResources, CLONE, cpuMask, planCapabilities, withDefaultMounts, encodePlan, MS, PLAN_VERSION, OpFlag, parseMountOptions, planMount } from '../../../src/runtime/plan/index.js';
 import type { PlanOp } from '../../../src/runtime/plan/index.js';
 import { defaultSpec } from '../../fixtures/bundle.js';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
@@ -137,6 +137,17 @@ describe('ioPriority and personality', () => {
     assert.throws(() => buildLaunchPlan(s, '/b'), /process.ioPriority.class: unknown class "IOPRIO_CLASS_NOPE"/);
     s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 9 };
     assert.throws(() => buildLaunchPlan(s, '/b'), /process.ioPriority.priority: 9 is not in \[0, 7\]/);
+  });
+});
+
+describe('cpuMask', () => {
+  it('turns a CPU list into cpu_set_t bytes and refuses bad lists', () => {
+    const m = cpuMask('0-2,9', 'x');
+    assert.equal(m.length, 128);
+    assert.equal(m[0], 0b111);
+    assert.equal(m[1], 0b10);
+    assert.throws(() => cpuMask('3-1', 'process.execCPUAffinity.final'), /process.execCPUAffinity.final: invalid CPU list "3-1"/);
+    assert.throws(() => cpuMask('a', 'x'), /invalid CPU list/);
   });
 });
 
