@@ -133,19 +133,8 @@ export class Containers {
     if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
     const id = newContainerId();
-    let name = req.name?.replace(/^\//, '');
-    if (name) await this.store.reserveName(name, id);
-    else {
-      for (let attempt = 0; ; attempt++) {
-        name = generateName(attempt);
-        try {
-          await this.store.reserveName(name, id);
-          break;
-        } catch (err) {
-          if (!(err instanceof GantryError && err.code === 'conflict') || attempt > 20) throw err;
-        }
-      }
-    }
+    const requested = req.name?.replace(/^\//, '');
+    let name = requested ?? generateName(0);
     const dir = this.store.dir(id);
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
@@ -174,8 +163,20 @@ export class Containers {
       Gantry: { creator: process.pid, rootfsKey: id, imageRef: req.config.Image },
     };
     try {
+      // The record (naming its live creator) exists before its name is reserved, so
+      // a name whose holder has no record is always a crash's leftover (see repair).
       await mkdir(dir, { recursive: true });
       await this.store.write(rec);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.store.reserveName(name, id);
+          break;
+        } catch (err) {
+          if (requested !== undefined || !(err instanceof GantryError && err.code === 'conflict') || attempt > 20) throw err;
+          name = generateName(attempt);
+          rec.Name = `/${name}`;
+        }
+      }
       rec.Mounts = await this.prepareMounts(rec);
       await this.images.prepareRootfs(image.id, rec.Gantry.rootfsKey);
       const hostname = config.Hostname || id.slice(0, 12);
@@ -286,6 +287,7 @@ export class Containers {
       const rec = await this.view(stored);
       if (rec.State.Running || rec.State.Restarting || stored.Gantry.creator !== undefined || this.lockHeld(rec.Id)) live.add(rec.Id);
     }
+    await this.store.sweepOrphanNames();
     await this.networking.gc(live).catch(() => undefined);
   }
 

@@ -137,6 +137,19 @@ export class ContainerStore {
     }
   }
 
+  /**
+   * Removes names whose container is gone: a crash between removing a record and
+   * releasing its name. Records are written before their names are reserved, so
+   * a holder without a record or directory is never one still being created.
+   */
+  async sweepOrphanNames(): Promise<void> {
+    for (const name of await readdir(this.namesDir).catch(() => [] as string[])) {
+      const path = join(this.namesDir, name);
+      const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+      if (holder && (await this.read(holder)) === undefined && !(await this.dirExists(holder))) await unlink(path).catch(() => undefined);
+    }
+  }
+
   async releaseName(name: string, id: string): Promise<void> {
     const path = join(this.namesDir, name.replace(/^\//, ''));
     const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
