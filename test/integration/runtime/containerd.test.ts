@@ -4,7 +4,7 @@
 // --log <bundle>/log.json --log-format json, create --pid-file, exec --process).
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,6 +108,9 @@ describe('containerd with gantry-runtime as its runc binary', { skip }, () => {
     const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
     for (const m of mounts.filter((m) => m.startsWith(dir)).reverse()) spawnSync('umount', ['-l', m]);
     rmSync(`/run/containerd/runc/${ns}`, { recursive: true, force: true });
+    // containerd puts each task's cgroup under /<namespace>: the runtime removes the
+    // task's, the namespace's parent is left to us.
+    for (const h of readdirSync('/sys/fs/cgroup')) rmdirQuietly(`/sys/fs/cgroup/${h}/${ns}`);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -137,3 +140,11 @@ describe('containerd with gantry-runtime as its runc binary', { skip }, () => {
     assert.ok(!existsSync(log) || readFileSync(log, 'utf8').split('\n').every((l) => l === '' || JSON.parse(l).level));
   });
 });
+
+function rmdirQuietly(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // not there (or not a cgroup hierarchy)
+  }
+}
