@@ -134,21 +134,9 @@ export interface MountPoint {
   Propagation: string;
 }
 
-export interface EndpointSettings {
-  IPAMConfig: unknown;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
+/** docker's per-network endpoint shape, as the network layer produces it. */
+import type { EndpointSettings } from '../network/types.js';
+export type { EndpointSettings };
 
 export interface NetworkSettingsJSON {
   Bridge: string;

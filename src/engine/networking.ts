@@ -33,6 +33,7 @@ export function blankEndpoint(o: { aliases?: string[] | null; ip?: string; netwo
     IPv6Gateway: '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
+    DriverOpts: null,
     DNSNames: null,
   };
 }
