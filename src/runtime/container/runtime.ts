@@ -251,8 +251,10 @@ export class GantryRuntime implements Runtime {
       for (let i = 0; ; i++) {
         try {
           if (readSync(fd, buf, 0, 1, null) === 1) return;
-          // EOF: no writer, so the init is not waiting on the fifo
-          if (!initAlive(stored) || i > 220) throw failedPrecondition('cannot start a container that has stopped');
+          // EOF: the init has not opened its end yet (it may wait for a CPU on a busy
+          // host) or is gone. Like runc, wait as long as it lives, within reason.
+          if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
+          if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
           if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
