@@ -75,7 +75,8 @@ export class Gantry {
     // Anything a failed test left mounted under our dirs.
     const mounts = execFileSync('cat', ['/proc/self/mounts']).toString().split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
     for (const m of mounts.reverse()) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-    await rm(this.dir, { recursive: true, force: true });
+    // A monitor's exit command may still be finishing a removal under our root.
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }
 
