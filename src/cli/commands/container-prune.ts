@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from '../command.js';
+import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
 import { pruneContainers } from '../../engine/prune.js';
@@ -17,10 +17,7 @@ export const command: Command = {
   },
   async run(ctx, { flags }) {
     if (!flags.force) {
-      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
-      const answer = await rl.question('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
+      if (!(await confirmPrune(ctx, 'WARNING! This will remove all stopped containers.'))) return;
     }
     const engine = await openCliEngine(ctx);
     const { removed, spaceReclaimed } = await pruneContainers(engine, (flags.filter as string[]) ?? []);

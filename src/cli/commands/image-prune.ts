@@ -1,7 +1,7 @@
 // `gantry image prune [-a] [-f] [--filter]`.
-import { createInterface } from 'node:readline/promises';
 import { invalidArgument } from '../../errdefs/index.js';
 import type { Command } from '../command.js';
+import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
 
 export const command: Command = {
@@ -21,10 +21,7 @@ export const command: Command = {
       const warning = flags.all
         ? 'WARNING! This will remove all images without at least one container associated to them.'
         : 'WARNING! This will remove all dangling images.';
-      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
-      const answer = await rl.question(`${warning}\nAre you sure you want to continue? [y/N] `);
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
+      if (!(await confirmPrune(ctx, warning))) return;
     }
     const keep = filterPredicate(flags.filter as string[]);
     const { openImageService } = await import('../../images/service.js');

@@ -1,6 +1,6 @@
 // `gantry network prune`: removes every user-defined network no container uses.
 import type { Command } from '../command.js';
-import { createInterface } from 'node:readline/promises';
+import { confirmPrune } from '../confirm.js';
 import { openNetworks } from './network-ls.js';
 
 export const command: Command = {
@@ -16,11 +16,7 @@ export const command: Command = {
   },
   async run(ctx, { flags }) {
     if (!flags.force) {
-      ctx.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\n');
-      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
-      const answer = await rl.question('Are you sure you want to continue? [y/N] ');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
+      if (!(await confirmPrune(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return;
     }
     const svc = await openNetworks(ctx);
     const removed = await svc.prune();

@@ -1,6 +1,6 @@
 // `gantry system prune [-a] [-f] [--volumes]`.
-import { createInterface } from 'node:readline/promises';
 import type { Command } from '../command.js';
+import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
 import { systemPrune } from '../../engine/prune.js';
@@ -27,11 +27,7 @@ export const command: Command = {
         flags.all ? 'all images without at least one container associated to them' : 'all dangling images',
         'unused build cache',
       ];
-      ctx.stdout.write(`WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}\n`);
-      const rl = createInterface({ input: ctx.stdin, output: ctx.stdout });
-      const answer = await rl.question('Are you sure you want to continue? [y/N] ');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
+      if (!(await confirmPrune(ctx, `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}`))) return;
     }
     const engine = await openCliEngine(ctx);
     const networks = await import('./network-ls.js').then((m) => m.openNetworks(ctx)).catch(() => undefined);
