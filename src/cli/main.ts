@@ -31,7 +31,8 @@ const GLOBAL_SPEC: CommandSpec = {
  */
 const errorExitCode = (moduleName: string) => (moduleName === 'run' || moduleName === 'create' ? ENGINE_EXIT_CODE : 1);
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one `gantry` command line (without the program name) and returns its exit code. */
+export async function runCli(argv: string[]): Promise<number> {
   const ctx: CliContext = {
     prog: PROG,
     globals: defaultGlobals(),
@@ -108,14 +109,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
-main(argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = ENGINE_EXIT_CODE;
-  },
-);
+/** Runs a command line as this process's work: its exit code becomes the process's. */
+export function runAsProcess(args: string[]): void {
+  runCli(args[0] === '--' ? args.slice(1) : args).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = ENGINE_EXIT_CODE;
+    },
+  );
+}
+
+/** Set by the pre-warmed worker (src/cli/prewarm/worker.ts), which calls runAsProcess itself. */
+export const WORKER_FLAG = Symbol.for('gantry.prewarm-worker');
+
+if (!(WORKER_FLAG in globalThis)) runAsProcess(process.argv.slice(2));
+
+export { warmUp } from './prewarm/warm-up.js';

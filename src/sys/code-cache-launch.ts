@@ -33,27 +33,43 @@ function store(file: string, data: Buffer): void {
   }
 }
 
+const cacheOf = (bundle: string, key?: string) => `${bundle}${key ? `.${key}` : ''}.v8cache`;
+
+function compile(bundle: string, cachedData?: Buffer): Script {
+  return new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8')}\n})`, { filename: bundle, cachedData });
+}
+
+/**
+ * Evaluates `bundle` through the code cache stored under `key` (or the build's one)
+ * and returns its exports. `storeCache` writes the cache of what has been compiled
+ * so far, when the key's own cache was missing or rejected.
+ */
+export function loadBundle(bundle: string, key?: string): { exports: unknown; storeCache: () => void } {
+  const own = key ? read(cacheOf(bundle, key)) : undefined;
+  const script = compile(bundle, own ?? read(cacheOf(bundle)));
+  const mod = { exports: {} };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+  return {
+    exports: mod.exports,
+    storeCache: () => {
+      if (key && (!own || script.cachedDataRejected)) store(cacheOf(bundle, key), script.createCachedData());
+    },
+  };
+}
+
 /**
  * Runs `bundle` with the arguments after argv[1]; `cacheKey` names the command
  * being run (a wrong guess only picks a less useful cache).
  */
 export function launchBundle(bundle: string, cacheKey: (args: readonly string[]) => string | undefined): void {
-  const dir = dirname(bundle);
-  const cacheOf = (key?: string) => `${bundle}${key ? `.${key}` : ''}.v8cache`;
-  const compile = (cachedData?: Buffer) =>
-    new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8')}\n})`, { filename: bundle, cachedData });
-
   if (process.argv[2] === '--write-code-cache') {
+    const dir = dirname(bundle);
     const prefix = `${basename(bundle)}.`;
     for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f.endsWith('.v8cache')) unlinkSync(join(dir, f));
-    store(cacheOf(), compile().createCachedData());
+    store(cacheOf(bundle), compile(bundle).createCachedData());
     return;
   }
-  const key = cacheKey(process.argv.slice(2));
-  const own = key ? read(cacheOf(key)) : undefined;
-  const script = compile(own ?? read(cacheOf()));
-  if (key && (!own || script.cachedDataRejected)) process.once('exit', () => store(cacheOf(key), script.createCachedData()));
-  const mod = { exports: {} };
-  const run = script.runInThisContext() as (...args: unknown[]) => void;
-  run(mod.exports, createRequire(bundle), mod, bundle, dir);
+  const { storeCache } = loadBundle(bundle, cacheKey(process.argv.slice(2)));
+  process.once('exit', storeCache);
 }

@@ -1,0 +1,143 @@
+// A pre-warmed `gantry` process: Node started and the CLI bundle loaded before
+// any command asks, so a command served here skips Node's start-up and module
+// loading (~50 ms of the ~170 ms of `gantry run --rm busybox true`).
+// It serves exactly one command and exits, like any `gantry` process: nothing
+// lives on between commands, so daemonless semantics hold. Taking a command, it
+// first starts its successor. The front end (native/gantry-front) finds it by a
+// socket whose name hashes everything a command inherits from its caller besides
+// what the request carries (credentials, namespaces, cgroup, limits, the build),
+// so a worker only serves callers it is indistinguishable from.
+// Started as: node prewarm-worker.cjs DIR KEY   (socket DIR/KEY.sock, lock DIR/KEY.lock)
+import { closeSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { loadBundle } from '../../sys/code-cache-launch.js';
+import { nativeBinary } from '../../sys/install-paths.js';
+import { ACK, EXIT, SIGNAL, decodeRequest, type PrewarmRequest } from './protocol.js';
+
+interface PrewarmAddon {
+  claim(lockPath: string): number;
+  listen(socketPath: string): number;
+  accept(listenFd: number, timeoutMs: number): { conn: number; fds: number[]; body: Buffer } | null;
+  dup2(from: number, to: number): void;
+}
+
+interface CliBundle {
+  runAsProcess(args: string[]): void;
+  warmUp(): Promise<void>;
+}
+
+/** How long a worker waits for a command before it exits. */
+const IDLE_MS = 10 * 60_000;
+/** How often a waiting worker checks that its socket is still its own. */
+const CHECK_MS = 5_000;
+/** Signals a terminal sends to its whole foreground process group: they go to the worker's group. */
+const GROUP_SIGNALS = new Set([2, 3, 28]); // SIGINT, SIGQUIT, SIGWINCH
+
+const script = process.argv[1]!;
+const [dir, key] = process.argv.slice(2);
+if (!dir || !key) throw new Error('usage: prewarm-worker DIR KEY');
+const socketPath = join(dir, `${key}.sock`);
+const lockPath = join(dir, `${key}.lock`);
+const addon = createRequire(script)(nativeBinary('prewarm.node')) as PrewarmAddon;
+
+const lockFd = addon.claim(lockPath);
+if (lockFd < 0) process.exit(0); // another worker has this key
+const listenFd = addon.listen(socketPath);
+const socketIno = statSync(socketPath).ino;
+
+const ownsSocket = () => statSync(socketPath, { throwIfNoEntry: false })?.ino === socketIno;
+
+function retire(): void {
+  closeSync(listenFd);
+  if (ownsSocket()) unlinkSync(socketPath);
+  closeSync(lockFd);
+}
+
+function startSuccessor(): void {
+  const child = spawn(process.execPath, [script, dir!, key!], { detached: true, stdio: 'ignore', cwd: '/' });
+  child.unref();
+}
+
+function adopt(req: { conn: number; fds: number[] }, r: PrewarmRequest): void {
+  req.fds.forEach((fd, i) => {
+    addon.dup2(fd, i);
+    closeSync(fd);
+  });
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, r.env);
+  process.chdir(r.cwd);
+  process.umask(r.umask);
+  process.argv = [process.execPath, join(dirname(script), 'gantry.cjs'), ...r.args];
+}
+
+/** Signals from the front end are raised here; its end means it was killed. */
+function followFrontEnd(conn: number): void {
+  const link = new Socket({ fd: conn, readable: true, writable: false });
+  link.unref();
+  let pending = Buffer.alloc(0);
+  link.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    for (; pending.length >= 2; pending = pending.subarray(2)) {
+      const signo = pending[1]!;
+      if (pending[0] !== SIGNAL) continue;
+      try {
+        process.kill(GROUP_SIGNALS.has(signo) ? -process.pid : process.pid, signo);
+      } catch {
+        // the group may be gone already
+      }
+    }
+  });
+  link.on('end', () => process.kill(process.pid, 'SIGKILL'));
+  link.on('error', () => process.kill(process.pid, 'SIGKILL'));
+}
+
+async function main(): Promise<void> {
+  (globalThis as Record<symbol, unknown>)[Symbol.for('gantry.prewarm-worker')] = true;
+  const bundle = loadBundle(join(dirname(script), 'gantry.cjs'), 'prewarm');
+  const cli = bundle.exports as CliBundle;
+  await cli.warmUp();
+  bundle.storeCache();
+
+  for (let idle = 0; ; idle += CHECK_MS) {
+    const req = addon.accept(listenFd, CHECK_MS);
+    if (!req) {
+      if (idle >= IDLE_MS || !ownsSocket()) return retire();
+      continue;
+    }
+    let request: PrewarmRequest;
+    try {
+      request = decodeRequest(req.body);
+    } catch {
+      [req.conn, ...req.fds].forEach((fd) => closeSync(fd));
+      continue;
+    }
+    retire();
+    startSuccessor();
+    adopt(req, request);
+    try {
+      writeSync(req.conn, Buffer.from([ACK]));
+    } catch {
+      process.exit(0); // the front end gave up waiting and runs the command itself
+    }
+    process.on('exit', (code) => {
+      try {
+        writeSync(req.conn, Buffer.from([EXIT, code & 0xff]));
+      } catch {
+        // the front end is gone
+      }
+    });
+    followFrontEnd(req.conn);
+    cli.runAsProcess(request.args);
+    return;
+  }
+}
+
+main().catch((err: Error) => {
+  // Before a command was adopted stdio is /dev/null: nobody would see this, but
+  // the exit tells the front end (if one is connected) to run the command itself.
+  process.stderr.write(`gantry prewarm worker: ${err.stack ?? String(err)}\n`);
+  process.exit(1);
+});
