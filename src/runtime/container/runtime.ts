@@ -7,6 +7,7 @@ import { OCI_VERSION } from '../../oci/runtime-spec.js';
 import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
+import { primeCgroupAttach } from '../cgroups/attach-primer.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
@@ -138,6 +139,8 @@ export class GantryRuntime implements Runtime {
       throw wrap('create state directory', err);
     }
     if (!claimed) throw alreadyExists(`container with id exists: ${opts.id}`);
+    // the helper joins the container's cgroups ~10-20 ms from now (see attach-primer.ts)
+    const stopPriming = primeCgroupAttach();
     // held until state.json is complete, so a start or delete racing with this create waits for it
     const unlock = await lockContainer(dir.lockFile, opts.id);
     const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
@@ -181,7 +184,10 @@ export class GantryRuntime implements Runtime {
         stdio: opts.stdio,
         preserveFds: opts.preserveFds,
         wrapper: opts.wrapper,
-        onPid: (p) => (pid = p),
+        onPid: (p) => {
+          pid = p;
+          stopPriming();
+        },
         onHooks: async (p) => {
           const state = this.hookState({ ...stored, pid: p }, 'creating');
           await runHooks('prestart', spec.hooks?.prestart, state);
@@ -197,6 +203,7 @@ export class GantryRuntime implements Runtime {
       await this.discard(dir, cg, pid);
       throw err;
     } finally {
+      stopPriming();
       unlock();
     }
   }
