@@ -3,7 +3,6 @@
  * the CLI already loaded) when one is waiting for a caller exactly like this one,
  * and otherwise runs the CLI in a fresh Node, starting a worker for next time.
  * Protocol: src/cli/prewarm/protocol.ts. GANTRY_PREWARM=0 turns workers off. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,7 +49,7 @@ static int find_install(struct install *in) {
     *slash = 0;
   }
   snprintf(in->cli, sizeof in->cli, "%s/dist/src/cli", exe);
-  char bundle[PATH_MAX + 16], modules[PATH_MAX + 16];
+  char bundle[PATH_MAX + 32], modules[PATH_MAX + 32];
   snprintf(bundle, sizeof bundle, "%s/gantry.cjs", in->cli);
   snprintf(modules, sizeof modules, "%s/main.js", in->cli);
   struct stat b, m;
@@ -244,6 +243,13 @@ static void run_in_worker(const char *dir, const char *key, int argc, char **arg
     return;
   }
   link_fd = fd;
+  const char *debug = getenv("GANTRY_DEBUG");
+  if (debug && !strcmp(debug, "1")) {
+    struct ucred peer = {0};
+    socklen_t len = sizeof peer;
+    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+    fprintf(stderr, "gantry: served by pre-warmed worker %d\n", (int)peer.pid);
+  }
   static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGUSR1, SIGUSR2, SIGALRM};
   struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
   sigemptyset(&sa.sa_mask);
@@ -267,7 +273,7 @@ static void run_in_worker(const char *dir, const char *key, int argc, char **arg
 
 /* Starts a worker for the next call unless one holds the key's lock already. */
 static void start_worker(const struct install *in, const char *dir, const char *key) {
-  char lock[PATH_MAX + 32], script[PATH_MAX + 32];
+  char lock[PATH_MAX + 32], script[PATH_MAX + 48];
   snprintf(lock, sizeof lock, "%s/%s.lock", dir, key);
   int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;

@@ -20,6 +20,7 @@ napi_status napi_get_value_string_utf8(napi_env, napi_value, char *buf, size_t b
 napi_status napi_create_int32(napi_env, int32_t, napi_value *);
 napi_status napi_create_object(napi_env, napi_value *);
 napi_status napi_create_array_with_length(napi_env, size_t, napi_value *);
+napi_status napi_get_element(napi_env, napi_value, uint32_t, napi_value *);
 napi_status napi_set_element(napi_env, napi_value, uint32_t, napi_value);
 napi_status napi_create_buffer_copy(napi_env, size_t, const void *, void **, napi_value *);
 napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);

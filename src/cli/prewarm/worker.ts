@@ -3,13 +3,17 @@
 // loading (~50 ms of the ~170 ms of `gantry run --rm busybox true`).
 // It serves exactly one command and exits, like any `gantry` process: nothing
 // lives on between commands, so daemonless semantics hold. Taking a command, it
-// first starts its successor. The front end (native/gantry-front) finds it by a
-// socket whose name hashes everything a command inherits from its caller besides
-// what the request carries (credentials, namespaces, cgroup, limits, the build),
-// so a worker only serves callers it is indistinguishable from.
-// Started as: node prewarm-worker.cjs DIR KEY   (socket DIR/KEY.sock, lock DIR/KEY.lock)
+// first starts its successor and hands it the listening socket and the lock, so
+// callers arriving meanwhile queue on the socket instead of starting Node.
+// The front end (native/gantry-front) finds a worker by a socket whose name
+// hashes everything a command inherits from its caller besides what the request
+// carries (credentials, namespaces, cgroup, limits, the build), so a worker only
+// serves callers it is indistinguishable from.
+// Started as: node prewarm-worker.cjs DIR KEY [SOCKET_INODE]
+//   (socket DIR/KEY.sock, lock DIR/KEY.lock; with SOCKET_INODE, a predecessor
+//   passed the listening socket as fd 3 and the locked lock file as fd 4)
 import { closeSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -22,6 +26,7 @@ interface PrewarmAddon {
   listen(socketPath: string): number;
   accept(listenFd: number, timeoutMs: number): { conn: number; fds: number[]; body: Buffer } | null;
   dup2(from: number, to: number): void;
+  spawnDetached(file: string, args: string[], fds: number[]): number;
 }
 
 interface CliBundle {
@@ -37,28 +42,30 @@ const CHECK_MS = 5_000;
 const GROUP_SIGNALS = new Set([2, 3, 28]); // SIGINT, SIGQUIT, SIGWINCH
 
 const script = process.argv[1]!;
-const [dir, key] = process.argv.slice(2);
-if (!dir || !key) throw new Error('usage: prewarm-worker DIR KEY');
+const [dir, key, inheritedIno] = process.argv.slice(2);
+if (!dir || !key) throw new Error('usage: prewarm-worker DIR KEY [SOCKET_INODE]');
 const socketPath = join(dir, `${key}.sock`);
-const lockPath = join(dir, `${key}.lock`);
 const addon = createRequire(script)(nativeBinary('prewarm.node')) as PrewarmAddon;
 
-const lockFd = addon.claim(lockPath);
+const lockFd = inheritedIno ? 4 : addon.claim(join(dir, `${key}.lock`));
 if (lockFd < 0) process.exit(0); // another worker has this key
-const listenFd = addon.listen(socketPath);
-const socketIno = statSync(socketPath).ino;
+const listenFd = inheritedIno ? 3 : addon.listen(socketPath);
+const socketIno = inheritedIno ? Number(inheritedIno) : statSync(socketPath).ino;
 
 const ownsSocket = () => statSync(socketPath, { throwIfNoEntry: false })?.ino === socketIno;
 
+/** Idle: the socket goes (callers then start Node themselves, and a new worker). */
 function retire(): void {
   closeSync(listenFd);
   if (ownsSocket()) unlinkSync(socketPath);
   closeSync(lockFd);
 }
 
-function startSuccessor(): void {
-  const child = spawn(process.execPath, [script, dir!, key!], { detached: true, stdio: 'ignore', cwd: '/' });
-  child.unref();
+/** Busy: the successor takes over the socket and the lock. */
+function handOver(): void {
+  addon.spawnDetached(process.execPath, [script, dir!, key!, String(socketIno)], [listenFd, lockFd]);
+  closeSync(listenFd);
+  closeSync(lockFd);
 }
 
 function adopt(req: { conn: number; fds: number[] }, r: PrewarmRequest): void {
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
   const bundle = loadBundle(join(dirname(script), 'gantry.cjs'), 'prewarm');
   const cli = bundle.exports as CliBundle;
   await cli.warmUp();
+  await access('/'); // starts libuv's thread pool
   bundle.storeCache();
 
   for (let idle = 0; ; idle += CHECK_MS) {
@@ -114,8 +122,7 @@ async function main(): Promise<void> {
       [req.conn, ...req.fds].forEach((fd) => closeSync(fd));
       continue;
     }
-    retire();
-    startSuccessor();
+    handOver();
     adopt(req, request);
     try {
       writeSync(req.conn, Buffer.from([ACK]));
