@@ -1,10 +1,14 @@
 #!/bin/bash
-# `gantry run --rm busybox true` end to end (Node start-up included), side by
-# side with podman and `ctr run --rm` (a containerd the script starts with its
-# own root) on the same busybox rootfs; medians and ratios:
+# `gantry run --rm busybox true` end to end (process start to exit), side by
+# side with podman (crun, as issue #4 asks, and runc) and `ctr run --rm` (a
+# containerd the script starts with its own root) on the same busybox rootfs;
+# medians and ratios:
 #   1. no network:      gantry --network none   vs podman --network none   vs ctr (no netns setup)
 #   2. default bridge:  gantry -p 18080:80      vs podman -p 18080:80 (netavark)
-# Then the monitor's RSS per running `sleep` container next to conmon's.
+# gantry is measured as a user meets it (bin/gantry: a pre-warmed worker serves
+# back-to-back commands, see docs/cli.md) and with GANTRY_PREWARM=0 (every
+# command starts Node). Then the monitor's RSS per running `sleep` container
+# next to conmon's.
 # Usage: bench/run/run.sh [RUNS]   (default 30)
 set -eu
 RUNS=${1:-30}
@@ -12,9 +16,8 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/gantry-bench-XXXXXX)
 CTR_PID=
 G="${GANTRY:-bin/gantry} --root $T/g --runroot $T/gr"
-# runc and explicit ulimits: crun refuses this host's hybrid cgroup layout, and
-# root lacks CAP_SYS_RESOURCE for podman's default RLIMIT_NOFILE/NPROC.
-P="podman --root $T/p --runroot $T/pr --runtime runc --cgroup-manager cgroupfs --events-backend none"
+# Explicit ulimits: root lacks CAP_SYS_RESOURCE for podman's default RLIMIT_NOFILE/NPROC.
+P="podman --root $T/p --runroot $T/pr --cgroup-manager cgroupfs --events-backend none"
 PRUN="--ulimit nofile=1024:1024 --ulimit nproc=1000:1000"
 CTR="ctr --address $T/containerd.sock -n gantrybench"
 cleanup() {
@@ -25,6 +28,12 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+# crun refuses this host's hybrid layout (cgroup v1 + an empty cgroup2) until
+# hugetlb has a v1 hierarchy; v1 cannot take it while cgroup2's root enables it.
+if [ ! -e /sys/fs/cgroup/hugetlb/cgroup.procs ]; then
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null && echo -hugetlb >/sys/fs/cgroup/unified/cgroup.subtree_control
+  mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+fi
 scripts/busybox-rootfs.sh "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
 $G import --change 'CMD ["sh"]' "$T/rootfs.tar" busybox:latest >/dev/null
@@ -61,13 +70,17 @@ measure() { # name, command...
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 g=$(measure gantry $G run --rm --network none busybox true)
+gc=$(GANTRY_PREWARM=0 measure gantry-fresh $G run --rm --network none busybox true)
 p=$(measure podman $P run --rm --network none $PRUN busybox true)
+pr=$(measure podman-runc $P --runtime runc run --rm --network none $PRUN busybox true)
 echo "no network ($RUNS runs, medians)"
 echo "  gantry run --rm --network none busybox true:  ${g} ms"
-echo "  podman run --rm --network none (runc):        ${p} ms   gantry/podman = $(ratio "$g" "$p")"
+echo "    with GANTRY_PREWARM=0 (Node per command):   ${gc} ms"
+echo "  podman run --rm --network none (crun):        ${p} ms   gantry/podman = $(ratio "$g" "$p")  (fresh Node: $(ratio "$gc" "$p"))"
+echo "  podman run --rm --network none (runc):        ${pr} ms   gantry/podman-runc = $(ratio "$g" "$pr")"
 if [ $has_ctr = 1 ]; then
   c=$(measure ctr $CTR run --rm docker.io/library/busybox:bench bench$$ true)
-  echo "  ctr run --rm:                                 ${c} ms   gantry/ctr = $(ratio "$g" "$c")"
+  echo "  ctr run --rm:                                 ${c} ms   gantry/ctr = $(ratio "$g" "$c")  (fresh Node: $(ratio "$gc" "$c"))"
 fi
 gb=$(measure gantry-bridge $G run --rm busybox true)
 gp=$(measure gantry-p $G run --rm -p 18080:80 busybox true)

@@ -4,9 +4,14 @@
  *   gantry-monitor --dir D [--log FILE] [--log-max-size N] [--log-max-file N]
  *                  [--pidfile P] [--tty] [--stdin] [--oom-file F]
  *                  [--exit-arg A]... [--health-arg A]... [--health-interval-ms N]
+ *                  [--mount-overlay CWD TARGET OPTIONS]
  *                  -- HELPER ARGV...
  *
- * It becomes a child subreaper, creates the container's stdio (pipes, or a
+ * With --mount-overlay it first mounts the container's overlay rootfs on TARGET
+ * (OPTIONS' layer paths are relative to CWD, to stay under the kernel's
+ * one-page option limit); a failure is reported on the runtime's sync pipe
+ * (fd 4, the helper protocol's "error" line) and nothing is started. It becomes
+ * a child subreaper, creates the container's stdio (pipes, or a
  * console socket D/console.sock that receives the pty master), fork+execs the
  * helper argv with those as fds 0-2 (every other inherited fd is kept for the
  * helper and closed in the monitor), and then:
@@ -15,6 +20,8 @@
  *  - learns the container pid from P once the helper has exited, reaps it and
  *    writes D/exit.json atomically {"exitCode","oomKilled","finishedAt"};
  *  - spawns the health argv every interval while the container runs;
+ *  - unmounts TARGET once the container is gone (before exit.json: whoever sees
+ *    that finds the rootfs released; if it is busy, the engine retries);
  *  - finally execs the exit argv, if any (restart policies, --rm of detached runs).
  * Policy lives in TypeScript; this program only moves bytes and records facts.
  */
@@ -28,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -45,6 +53,7 @@
 
 struct options {
   const char *dir, *log, *pidfile, *oom_file;
+  const char *mount_cwd, *mount_target, *mount_options;
   long long log_max_size;
   int log_max_file, tty, stdin_open;
   long long health_interval_ms;
@@ -101,6 +110,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--log-max-size")) opt.log_max_size = atoll(v), i++;
     else if (!strcmp(a, "--log-max-file")) opt.log_max_file = atoi(v), i++;
     else if (!strcmp(a, "--health-interval-ms")) opt.health_interval_ms = atoll(v), i++;
+    else if (!strcmp(a, "--mount-overlay") && i + 3 < argc) opt.mount_cwd = argv[i + 1], opt.mount_target = argv[i + 2], opt.mount_options = argv[i + 3], i += 3;
     else if (!strcmp(a, "--exit-arg") && opt.exit_argc < MAX_ARGS - 1) opt.exit_argv[opt.exit_argc++] = argv[++i];
     else if (!strcmp(a, "--health-arg") && opt.health_argc < MAX_ARGS - 1) opt.health_argv[opt.health_argc++] = argv[++i];
     else break;
@@ -124,6 +134,22 @@ static int listen_unix(const char *name) {
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind");
   if (listen(fd, 16) < 0) die("listen");
   return fd;
+}
+
+/* The runtime's sync pipe as the helper sees it (docs/helper-protocol.md). */
+#define RUNTIME_SYNC_FD 4
+
+/* Mounts the overlay rootfs; on failure reports it the way the helper reports a failed step. */
+static void mount_rootfs(void) {
+  int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int err = 0;
+  if (here < 0 || chdir(opt.mount_cwd) < 0 || mount("overlay", opt.mount_target, "overlay", 0, opt.mount_options) < 0) err = errno;
+  if (here >= 0 && fchdir(here) < 0 && !err) err = errno;
+  if (here >= 0) close(here);
+  if (!err) return;
+  dprintf(RUNTIME_SYNC_FD, "error -1 %d mount overlay rootfs\t%s\n", err, opt.mount_target);
+  errno = err;
+  die("mount rootfs");
 }
 
 static void write_pidfile(void) {
@@ -333,6 +359,7 @@ static int reap(int *container_status) {
 
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  if (opt.mount_target) mount_rootfs();
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
   collect_inherited();
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl subreaper");
@@ -441,6 +468,7 @@ int main(int argc, char **argv) {
   if (err_r >= 0) pump_output(err_r, STREAM_STDERR);
   if (pty_master >= 0) pump_output(pty_master, STREAM_STDOUT);
   if (opt.log) log_flush(&logw);
+  if (opt.mount_target) umount2(opt.mount_target, 0);
   write_exit(status);
   for (int i = 0; i < MAX_CLIENTS; i++)
     if (clients[i].fd >= 0) close(clients[i].fd);

@@ -218,9 +218,9 @@ static napi_value spawn_detached(napi_env env, napi_callback_info info) {
   char file[4096];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 3 || arg_path(env, argv[0], file, sizeof file) < 0) return throw_errno(env, "spawnDetached: arguments");
-  char *args[8] = {file};
-  char storage[6][4096];
-  for (uint32_t i = 0; i < 6; i++) {
+  char *args[18] = {file};
+  static char storage[16][4096];
+  for (uint32_t i = 0; i < 16; i++) {
     napi_value item;
     if (napi_get_element(env, argv[1], i, &item) != 0 || arg_path(env, item, storage[i], sizeof storage[i]) < 0) break;
     args[i + 1] = storage[i];

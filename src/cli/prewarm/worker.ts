@@ -63,7 +63,7 @@ function retire(): void {
 
 /** Busy: the successor takes over the socket and the lock. */
 function handOver(): void {
-  addon.spawnDetached(process.execPath, [script, dir!, key!, String(socketIno)], [listenFd, lockFd]);
+  addon.spawnDetached(process.execPath, [...process.execArgv, script, dir!, key!, String(socketIno)], [listenFd, lockFd]);
   closeSync(listenFd);
   closeSync(lockFd);
 }
