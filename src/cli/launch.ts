@@ -3,8 +3,6 @@
 // src/sys/code-cache-launch.ts). Built by esbuild as launch.cjs.
 import { dirname, join } from 'node:path';
 import { launchBundle } from '../sys/code-cache-launch.js';
+import { commandName } from './command-name.js';
 
-launchBundle(join(dirname(process.argv[1]!), 'gantry.cjs'), (args) => {
-  const command = args.find((a) => !a.startsWith('-'));
-  return command && /^[a-z][a-z-]{0,30}$/.test(command) ? command : undefined;
-});
+launchBundle(join(dirname(process.argv[1]!), 'gantry.cjs'), commandName);

@@ -110,8 +110,8 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 /** Runs a command line as this process's work: its exit code becomes the process's. */
-export function runAsProcess(args: string[]): void {
-  runCli(args[0] === '--' ? args.slice(1) : args).then(
+export function runAsProcess(args: string[]): Promise<void> {
+  return runCli(args[0] === '--' ? args.slice(1) : args).then(
     (code) => {
       process.exitCode = code;
     },
@@ -125,6 +125,6 @@ export function runAsProcess(args: string[]): void {
 /** Set by the pre-warmed worker (src/cli/prewarm/worker.ts), which calls runAsProcess itself. */
 export const WORKER_FLAG = Symbol.for('gantry.prewarm-worker');
 
-if (!(WORKER_FLAG in globalThis)) runAsProcess(process.argv.slice(2));
+if (!(WORKER_FLAG in globalThis)) void runAsProcess(process.argv.slice(2));
 
 export { warmUp } from './prewarm/warm-up.js';

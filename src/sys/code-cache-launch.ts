@@ -39,12 +39,14 @@ function compile(bundle: string, cachedData?: Buffer): Script {
   return new Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8')}\n})`, { filename: bundle, cachedData });
 }
 
-/**
- * Evaluates `bundle` through the code cache stored under `key` (or the build's one)
- * and returns its exports. `storeCache` writes the cache of what has been compiled
- * so far, when the key's own cache was missing or rejected.
- */
-export function loadBundle(bundle: string, key?: string): { exports: unknown; storeCache: () => void } {
+export interface LoadedBundle {
+  exports: unknown;
+  /** Writes the cache of what has been compiled so far under the key, when its own cache was missing or rejected (or always, with `force`). */
+  storeCache(force?: boolean): void;
+}
+
+/** Evaluates `bundle` through the code cache stored under `key` (or the build's one) and returns its exports. */
+export function loadBundle(bundle: string, key?: string): LoadedBundle {
   const own = key ? read(cacheOf(bundle, key)) : undefined;
   const script = compile(bundle, own ?? read(cacheOf(bundle)));
   const mod = { exports: {} };
@@ -52,8 +54,8 @@ export function loadBundle(bundle: string, key?: string): { exports: unknown; st
   run(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
   return {
     exports: mod.exports,
-    storeCache: () => {
-      if (key && (!own || script.cachedDataRejected)) store(cacheOf(bundle, key), script.createCachedData());
+    storeCache: (force = false) => {
+      if (key && (force || !own || script.cachedDataRejected)) store(cacheOf(bundle, key), script.createCachedData());
     },
   };
 }
@@ -66,10 +68,10 @@ export function launchBundle(bundle: string, cacheKey: (args: readonly string[])
   if (process.argv[2] === '--write-code-cache') {
     const dir = dirname(bundle);
     const prefix = `${basename(bundle)}.`;
-    for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f.endsWith('.v8cache')) unlinkSync(join(dir, f));
+    for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f.includes('.v8cache')) unlinkSync(join(dir, f));
     store(cacheOf(bundle), compile(bundle).createCachedData());
     return;
   }
   const { storeCache } = loadBundle(bundle, cacheKey(process.argv.slice(2)));
-  process.once('exit', storeCache);
+  process.once('exit', () => storeCache());
 }

@@ -12,13 +12,14 @@
 // Started as: node prewarm-worker.cjs DIR KEY [SOCKET_INODE]
 //   (socket DIR/KEY.sock, lock DIR/KEY.lock; with SOCKET_INODE, a predecessor
 //   passed the listening socket as fd 3 and the locked lock file as fd 4)
-import { closeSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { loadBundle } from '../../sys/code-cache-launch.js';
+import { loadBundle, type LoadedBundle } from '../../sys/code-cache-launch.js';
 import { nativeBinary } from '../../sys/install-paths.js';
+import { commandName } from '../command-name.js';
 import { ACK, EXIT, SIGNAL, decodeRequest, type PrewarmRequest } from './protocol.js';
 
 interface PrewarmAddon {
@@ -30,7 +31,7 @@ interface PrewarmAddon {
 }
 
 interface CliBundle {
-  runAsProcess(args: string[]): void;
+  runAsProcess(args: string[]): Promise<void>;
   warmUp(): Promise<void>;
 }
 
@@ -45,19 +46,21 @@ const script = process.argv[1]!;
 const [dir, key, inheritedIno] = process.argv.slice(2);
 if (!dir || !key) throw new Error('usage: prewarm-worker DIR KEY [SOCKET_INODE]');
 const socketPath = join(dir, `${key}.sock`);
+const lockPath = join(dir, `${key}.lock`);
 const addon = createRequire(script)(nativeBinary('prewarm.node')) as PrewarmAddon;
 
-const lockFd = inheritedIno ? 4 : addon.claim(join(dir, `${key}.lock`));
+const lockFd = inheritedIno ? 4 : addon.claim(lockPath);
 if (lockFd < 0) process.exit(0); // another worker has this key
 const listenFd = inheritedIno ? 3 : addon.listen(socketPath);
 const socketIno = inheritedIno ? Number(inheritedIno) : statSync(socketPath).ino;
 
 const ownsSocket = () => statSync(socketPath, { throwIfNoEntry: false })?.ino === socketIno;
 
-/** Idle: the socket goes (callers then start Node themselves, and a new worker). */
+/** Idle: the socket and lock file go (callers then start Node themselves, and a new worker). */
 function retire(): void {
   closeSync(listenFd);
   if (ownsSocket()) unlinkSync(socketPath);
+  if (statSync(lockPath, { throwIfNoEntry: false })?.ino === fstatSync(lockFd).ino) unlinkSync(lockPath);
   closeSync(lockFd);
 }
 
@@ -101,9 +104,35 @@ function followFrontEnd(conn: number): void {
   link.on('error', () => process.kill(process.pid, 'SIGKILL'));
 }
 
+/**
+ * The workers' code cache grows to cover every verb served: after a verb it has
+ * not seen, a worker stores what it compiled, so later workers run that verb's
+ * functions without compiling them first. Called once the command's work is
+ * done: the store runs after every other exit handler (the exit code has gone to
+ * the front end, terminal modes are restored), with the caller's stdio released.
+ */
+function coverVerb(bundle: LoadedBundle, cacheFile: string, args: string[]): void {
+  const verb = commandName(args);
+  const covered = `${cacheFile}.verbs`;
+  let seen: string[] = [];
+  try {
+    seen = readFileSync(covered, 'utf8').split('\n');
+  } catch {
+    // none yet
+  }
+  if (!verb || seen.includes(verb)) return;
+  process.on('exit', () => {
+    const devNull = openSync('/dev/null', 'r+');
+    for (let fd = 0; fd < 3; fd++) addon.dup2(devNull, fd);
+    bundle.storeCache(true);
+    appendFileSync(covered, `${verb}\n`);
+  });
+}
+
 async function main(): Promise<void> {
   (globalThis as Record<symbol, unknown>)[Symbol.for('gantry.prewarm-worker')] = true;
-  const bundle = loadBundle(join(dirname(script), 'gantry.cjs'), 'prewarm');
+  const bundlePath = join(dirname(script), 'gantry.cjs');
+  const bundle = loadBundle(bundlePath, 'prewarm');
   const cli = bundle.exports as CliBundle;
   await cli.warmUp();
   await access('/'); // starts libuv's thread pool
@@ -137,7 +166,8 @@ async function main(): Promise<void> {
       }
     });
     followFrontEnd(req.conn);
-    cli.runAsProcess(request.args);
+    await cli.runAsProcess(request.args);
+    coverVerb(bundle, `${bundlePath}.prewarm.v8cache`, request.args);
     return;
   }
 }
