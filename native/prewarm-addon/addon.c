@@ -250,6 +250,17 @@ static napi_value spawn_detached(napi_env env, napi_callback_info info) {
   return int_value(env, pid);
 }
 
+/* setCloexec(fd): fds a predecessor handed over must not reach this worker's children. */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = argc < 1 ? -1 : arg_int(env, argv[0]);
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return throw_errno(env, "setCloexec");
+  return NULL;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, (size_t)-1, cb, NULL, &fn);
@@ -262,5 +273,6 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "accept", accept_request);
   export_fn(env, exports, "dup2", dup_to);
   export_fn(env, exports, "spawnDetached", spawn_detached);
+  export_fn(env, exports, "setCloexec", set_cloexec);
   return exports;
 }

@@ -28,6 +28,7 @@ interface PrewarmAddon {
   accept(listenFd: number, timeoutMs: number): { conn: number; fds: number[]; body: Buffer } | null;
   dup2(from: number, to: number): void;
   spawnDetached(file: string, args: string[], fds: number[]): number;
+  setCloexec(fd: number): void;
 }
 
 interface CliBundle {
@@ -49,6 +50,7 @@ const socketPath = join(dir, `${key}.sock`);
 const lockPath = join(dir, `${key}.lock`);
 const addon = createRequire(script)(nativeBinary('prewarm.node')) as PrewarmAddon;
 
+if (inheritedIno) [3, 4].forEach((fd) => addon.setCloexec(fd));
 const lockFd = inheritedIno ? 4 : addon.claim(lockPath);
 if (lockFd < 0) process.exit(0); // another worker has this key
 const listenFd = inheritedIno ? 3 : addon.listen(socketPath);
