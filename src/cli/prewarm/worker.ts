@@ -74,13 +74,17 @@ function handOver(): void {
 }
 
 function adopt(req: { conn: number; fds: number[] }, r: PrewarmRequest): void {
+  try {
+    process.chdir(r.cwd);
+  } catch {
+    process.exit(0); // gone meanwhile: without an acknowledgement the front end runs the command itself
+  }
   req.fds.forEach((fd, i) => {
     addon.dup2(fd, i);
     closeSync(fd);
   });
   for (const name of Object.keys(process.env)) delete process.env[name];
   Object.assign(process.env, r.env);
-  process.chdir(r.cwd);
   process.umask(r.umask);
   process.argv = [process.execPath, join(dirname(script), 'gantry.cjs'), ...r.args];
 }
