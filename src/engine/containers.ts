@@ -15,7 +15,8 @@ import { emitEvent } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { VolumeStore } from './volumes.js';
 import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
-import { resolveUserInRootfs } from './spec/user.js';
+import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
+import { requireImageService } from './image-service.js';
 import { connectAttach, waitForExit } from './attach.js';
 import { blankEndpoint, idleNetworkSettings, parseNetworkMode, type EngineNetworking } from './networking.js';
 
@@ -312,7 +313,7 @@ export class Containers {
     });
   }
 
-  private monitorArgs(rec: ContainerRecord, foregroundRm: boolean): string[] {
+  private monitorArgs(rec: ContainerRecord, foregroundRm: boolean, rootfsMount: string[]): string[] {
     const hc = rec.HostConfig;
     const runDir = this.store.runPath(rec.Id);
     const args = [nativeBinary('gantry-monitor'), '--dir', runDir, '--pidfile', join(runDir, 'pid'), '--oom-file', `/sys/fs/cgroup/memory/gantry/${rec.Id}/memory.oom_control`];
@@ -331,7 +332,7 @@ export class Containers {
       args.push('--health-interval-ms', String(interval));
       for (const a of [...gantry, 'healthcheck-run', rec.Id]) args.push('--health-arg', a);
     }
-    args.push('--');
+    args.push(...rootfsMount, '--');
     return args;
   }
 
@@ -345,11 +346,8 @@ export class Containers {
     let created = false;
     try {
       if (rec.HostConfig.Init && !existsSync(nativeBinary('gantry-tini'))) throw invalidArgument(`--init: ${nativeBinary('gantry-tini')} is not built (run make -C native)`);
-      // The network (netns, veth, ports) is wired while the rootfs is mounted.
-      const [net, user] = await bothSettled(
-        this.joinNetwork(rec),
-        this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs).then(() => resolveUserInRootfs(rec.Config.User, rootfs)),
-      );
+      // The network (netns, veth, ports) is wired while the user is resolved.
+      const [net, { user, monitorMount }] = await bothSettled(this.joinNetwork(rec), this.prepareRootfs(rec, rootfs));
       const spec = buildSpec(
         {
           id,
@@ -375,7 +373,7 @@ export class Containers {
         spec,
         pidFile: join(runDir, 'pid'),
         ...(rec.Config.Tty ? { consoleSocket: join(runDir, 'console.sock') } : {}),
-        wrapper: this.monitorArgs(rec, foregroundRm),
+        wrapper: this.monitorArgs(rec, foregroundRm, monitorMount),
       });
       created = true;
       if (beforeStart) await beforeStart(id);
@@ -395,6 +393,23 @@ export class Containers {
       await this.store.write(rec).catch(() => undefined);
       throw err instanceof GantryError ? err : wrap('start container', err);
     }
+  }
+
+  /**
+   * Resolves the container's user from its snapshot's layers and leaves mounting
+   * the rootfs to the monitor (no mount(8) spawn; the monitor also unmounts when
+   * the container exits). Mounts here, as before, when the snapshot is not an
+   * overlay or its layers cannot tell the user files without a mount.
+   */
+  private async prepareRootfs(rec: ContainerRecord, rootfs: string): Promise<{ user: ResolvedUser; monitorMount: string[] }> {
+    const snapshots = requireImageService(this.images, 'start').snapshots;
+    const view = await snapshots.view(rec.Gantry.rootfsKey);
+    if (view.mount.type === 'overlay') {
+      const user = resolveUserInLayers(rec.Config.User, view.layers);
+      if (user) return { user, monitorMount: ['--mount-overlay', snapshots.root, rootfs, view.mount.options.join(',')] };
+    }
+    await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
+    return { user: await resolveUserInRootfs(rec.Config.User, rootfs), monitorMount: [] };
   }
 
   /**

@@ -1,9 +1,10 @@
 // Resolves docker's -u forms (name, uid, name:group, uid:gid) against the
-// image's /etc/passwd and /etc/group, read inside the rootfs without following
-// symlinks out of it.
+// image's /etc/passwd and /etc/group, read inside the rootfs (or its snapshot's
+// layers) without following symlinks out of it.
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../../errdefs/index.js';
+import { readFileInLayers, UNDECIDED } from '../../images/snapshots/layered-read.js';
 
 export interface ResolvedUser {
   uid: number;
@@ -89,5 +90,21 @@ async function readInRoot(rootfs: string, rel: string): Promise<string | undefin
 
 export async function resolveUserInRootfs(spec: string, rootfs: string): Promise<ResolvedUser> {
   const [passwd, group] = await Promise.all([readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group')]);
+  return resolveUser(spec, passwd, group);
+}
+
+/**
+ * Resolves against the files as the union of a snapshot's layers (top first)
+ * shows them, without mounting; undefined when only a mounted rootfs can tell.
+ */
+export function resolveUserInLayers(spec: string, layers: string[]): ResolvedUser | undefined {
+  let passwd, group;
+  try {
+    passwd = readFileInLayers(layers, 'etc/passwd');
+    group = readFileInLayers(layers, 'etc/group');
+  } catch {
+    return undefined;
+  }
+  if (passwd === UNDECIDED || group === UNDECIDED) return undefined;
   return resolveUser(spec, passwd, group);
 }

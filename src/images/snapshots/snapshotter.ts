@@ -30,6 +30,13 @@ export interface SnapshotInfo {
   size?: number;
 }
 
+/** A snapshot as a mount and as the directories it unites. */
+export interface SnapshotView {
+  mount: Mount;
+  /** Top first: the snapshot's own fs/, then its parents' (one directory for native and bind views). */
+  layers: string[];
+}
+
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 function linkName(key: string): string {
@@ -215,25 +222,33 @@ export class Snapshotter {
    * to this.root (pass it as the mount's cwd) to stay under the option-length limit.
    */
   async mounts(key: string, relative = false): Promise<Mount[]> {
+    return [(await this.view(key, relative)).mount];
+  }
+
+  /**
+   * How snapshot `key` is seen: its mount (overlay layer paths relative to this.root
+   * unless `relative` is false) and the directories whose union it is, top first.
+   */
+  async view(key: string, relative = true): Promise<SnapshotView> {
     const info = await this.mustStat(key);
     const base = relative ? '' : this.root + '/';
+    const own = this.fsPath(info.id);
     if (this.name === 'native' || info.parent === undefined) {
-      return [{ type: 'bind', source: this.fsPath(info.id), options: ['rbind', info.kind === 'active' ? 'rw' : 'ro'] }];
+      return { mount: { type: 'bind', source: own, options: ['rbind', info.kind === 'active' ? 'rw' : 'ro'] }, layers: [own] };
     }
-    const lowers = (await this.chain(info.parent)).map((s) => `${base}${s.id}/fs`);
+    const parents = await this.chain(info.parent);
+    const layers = [own, ...parents.map((p) => this.fsPath(p.id))];
+    const lowers = parents.map((s) => `${base}${s.id}/fs`);
     if (info.kind === 'committed') {
       lowers.unshift(`${base}${info.id}/fs`);
       // A single lower cannot be an overlay without an upper: bind it read-only.
-      if (lowers.length === 1) return [{ type: 'bind', source: this.fsPath(info.id), options: ['rbind', 'ro'] }];
-      return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }];
+      if (lowers.length === 1) return { mount: { type: 'bind', source: own, options: ['rbind', 'ro'] }, layers };
+      return { mount: { type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }, layers };
     }
-    return [
-      {
-        type: 'overlay',
-        source: 'overlay',
-        options: [`lowerdir=${lowers.join(':')}`, `upperdir=${base}${info.id}/fs`, `workdir=${base}${info.id}/work`],
-      },
-    ];
+    return {
+      mount: { type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`, `upperdir=${base}${info.id}/fs`, `workdir=${base}${info.id}/work`] },
+      layers,
+    };
   }
 
   /** Unlinks the key first (atomic), then deletes the files. */
