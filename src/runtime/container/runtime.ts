@@ -139,8 +139,7 @@ export class GantryRuntime implements Runtime {
       throw wrap('create state directory', err);
     }
     if (!claimed) throw alreadyExists(`container with id exists: ${opts.id}`);
-    // the helper joins the container's cgroups ~10-20 ms from now (see attach-primer.ts)
-    const stopPriming = primeCgroupAttach();
+    let stopPriming = () => {};
     // held until state.json is complete, so a start or delete racing with this create waits for it
     const unlock = await lockContainer(dir.lockFile, opts.id);
     const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
@@ -180,6 +179,10 @@ export class GantryRuntime implements Runtime {
         ...HOST_LSM,
       });
       const { startHelper } = await import('./helper.js');
+      // The helper joins the cgroups a few ms from now (see attach-primer.ts). Not
+      // earlier: a priming write holds cgroup_mutex while it waits, so it would
+      // delay creating the cgroups instead.
+      stopPriming = primeCgroupAttach();
       const run = await startHelper(plan, {
         stdio: opts.stdio,
         preserveFds: opts.preserveFds,
