@@ -2,7 +2,7 @@
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
 import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
@@ -267,7 +267,8 @@ export class Containers {
     await Promise.all([this.runtime.delete(id, { force: true }).catch(() => undefined), this.networking.teardown(id).catch(() => undefined), unmounted]);
     if (!(await unmounted)) await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
     await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
-    await rm(this.store.runPath(id), { recursive: true, force: true });
+    // Synchronous: a few small files, each async call would be a thread-pool round trip.
+    rmSync(this.store.runPath(id), { recursive: true, force: true });
     if (opts.volumes) for (const v of rec.Gantry.anonymousVolumes ?? []) await this.volumes.remove(v, []).catch(() => undefined);
     await this.store.removeDir(id);
     await this.store.releaseName(rec.Name, id);

@@ -3,6 +3,7 @@
 // per-container locks. The run directory <runroot>/containers/<id>/ holds what a
 // reboot loses: bundle, rootfs mountpoint, monitor sockets, exit status.
 import { mkdir, open, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
@@ -175,7 +176,8 @@ export class ContainerStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    await rm(trash, { recursive: true, force: true });
+    // A handful of files: synchronous calls spare a thread-pool round trip each.
+    rmSync(trash, { recursive: true, force: true });
   }
 
   /** Deletes what removeDir left when its process died before finishing. */

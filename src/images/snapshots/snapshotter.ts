@@ -12,6 +12,7 @@
 // the key symlink: two processes creating one key both succeed, one copy stays.
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { WhiteoutMode } from '../archive/apply.js';
@@ -251,11 +252,15 @@ export class Snapshotter {
     };
   }
 
-  /** Unlinks the key first (atomic), then deletes the files. */
+  /**
+   * Unlinks the key first (atomic), then deletes the files, with synchronous calls:
+   * a container's snapshot is a handful of entries, and each async call would cost
+   * a thread-pool round trip on the path of every `run --rm`.
+   */
   async remove(key: string): Promise<void> {
     const info = await this.stat(key);
-    await rm(this.keyPath(key), { force: true });
-    if (info) await rm(join(this.root, info.id), { recursive: true, force: true });
+    rmSync(this.keyPath(key), { force: true });
+    if (info) rmSync(join(this.root, info.id), { recursive: true, force: true });
   }
 
   /** Bytes used on disk by a snapshot's own files (du-style, hardlinks counted once). */
