@@ -10,8 +10,10 @@ import { closeSync, openSync, readFileSync, write } from 'node:fs';
 
 /**
  * The cgroup.procs file of the cgroup this process is in, found from
- * /proc/self/cgroup and the cgroup mounts that show a hierarchy's root; undefined
- * when no mount shows it (e.g. a cgroup namespace hides the paths).
+ * /proc/self/cgroup and the cgroup mounts that show a hierarchy's root (so the
+ * path is right by construction: writing a wrong cgroup would move this
+ * process); undefined when no mount shows it (e.g. a cgroup namespace's mount
+ * seen from outside it).
  */
 export function ownCgroupProcsFile(procSelfCgroup: string, mountinfo: string): string | undefined {
   const own = new Map<string, string>();
@@ -34,6 +36,9 @@ export function ownCgroupProcsFile(procSelfCgroup: string, mountinfo: string): s
   return undefined;
 }
 
+/** Found once per process (a daemon primes for every container); null: none usable. */
+let ownProcsFile: string | null | undefined;
+
 /** How often the no-op migration is repeated: well inside a grace period, so the fast state never lapses. */
 const REPEAT_MS = 4;
 /** Priming stops by itself after this, should the caller never stop it. */
@@ -46,10 +51,9 @@ const MAX_MS = 2000;
 export function primeCgroupAttach(): () => void {
   let fd: number;
   try {
-    const file = ownCgroupProcsFile(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'));
-    // Only ever rewrite a cgroup we are in: a wrong guess would move this process.
-    if (file === undefined || !readFileSync(file, 'utf8').split('\n').includes(String(process.pid))) return () => {};
-    fd = openSync(file, 'w');
+    ownProcsFile ??= ownCgroupProcsFile(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8')) ?? null;
+    if (ownProcsFile === null) return () => {};
+    fd = openSync(ownProcsFile, 'w');
   } catch {
     return () => {};
   }

@@ -161,6 +161,9 @@ export class GantryRuntime implements Runtime {
     };
     try {
       await cg.create();
+      // The helper joins the cgroups ~10 ms from now (see attach-primer.ts). Not
+      // before the mkdirs: a priming write holds cgroup_mutex while it waits.
+      stopPriming = primeCgroupAttach();
       const { buildLaunchPlan, cgroupResources } = await planning();
       await cg.apply(cgroupResources(spec));
       const plan = buildLaunchPlan(spec, bundle, {
@@ -179,10 +182,6 @@ export class GantryRuntime implements Runtime {
         ...HOST_LSM,
       });
       const { startHelper } = await import('./helper.js');
-      // The helper joins the cgroups a few ms from now (see attach-primer.ts). Not
-      // earlier: a priming write holds cgroup_mutex while it waits, so it would
-      // delay creating the cgroups instead.
-      stopPriming = primeCgroupAttach();
       const run = await startHelper(plan, {
         stdio: opts.stdio,
         preserveFds: opts.preserveFds,
