@@ -10,9 +10,12 @@
 //
 // Creation stages in tmp/, renames to <n> atomically and publishes by creating
 // the key symlink: two processes creating one key both succeed, one copy stays.
+// Metadata (key links, info.json, staging dirs) is handled with synchronous
+// calls: each is one small syscall, cheaper than a thread-pool round trip, and
+// a container's create and remove make a dozen of them.
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { WhiteoutMode } from '../archive/apply.js';
@@ -83,14 +86,14 @@ export class Snapshotter {
   async stat(key: string): Promise<SnapshotInfo | undefined> {
     let id: string;
     try {
-      id = await readlink(this.keyPath(key));
+      id = readlinkSync(this.keyPath(key));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
     id = id.replace(/^\.\.\//, '');
     try {
-      return JSON.parse(await readFile(join(this.root, id, 'info.json'), 'utf8')) as SnapshotInfo;
+      return JSON.parse(readFileSync(join(this.root, id, 'info.json'), 'utf8')) as SnapshotInfo;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // being removed
       throw err;
@@ -167,13 +170,13 @@ export class Snapshotter {
 
   /** Renames staging to a fresh <n> and links the key; if another process won the key, keeps theirs. */
   private async publish(staging: string, info: Omit<SnapshotInfo, 'id'>): Promise<SnapshotInfo> {
-    let n = await this.nextId();
+    let n = this.nextId();
     let id: string;
     for (;;) {
       id = String(n);
-      await writeFile(join(staging, 'info.json'), JSON.stringify({ ...info, id }));
+      writeFileSync(join(staging, 'info.json'), JSON.stringify({ ...info, id }));
       try {
-        await rename(staging, join(this.root, id));
+        renameSync(staging, join(this.root, id));
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -182,9 +185,9 @@ export class Snapshotter {
       }
     }
     try {
-      await symlink(`../${id}`, this.keyPath(info.key));
+      symlinkSync(`../${id}`, this.keyPath(info.key));
     } catch (err) {
-      await rm(join(this.root, id), { recursive: true, force: true });
+      rmSync(join(this.root, id), { recursive: true, force: true });
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const theirs = await this.stat(info.key);
       if (!theirs || theirs.kind !== info.kind) throw alreadyExists(`snapshot ${info.key} already exists`);
@@ -193,28 +196,28 @@ export class Snapshotter {
     return { ...info, id };
   }
 
-  private async nextId(): Promise<number> {
+  private nextId(): number {
     let max = 0;
-    for (const name of await readdir(this.root)) if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
+    for (const name of readdirSync(this.root)) if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
     return max + 1;
   }
 
   /** Creates an active (writable) snapshot for a container over committed `parent`. */
   async prepare(key: string, parent: string | undefined): Promise<SnapshotInfo> {
     if (await this.stat(key)) throw alreadyExists(`snapshot ${key} already exists`);
-    const staging = await mkdtemp(join(this.root, 'tmp', 'new-'));
+    const staging = mkdtempSync(join(this.root, 'tmp', 'new-'));
     try {
       const fsDir = join(staging, 'fs');
       if (this.name === 'native' && parent !== undefined) {
         await cp(['-a', '--reflink=auto', this.fsPath((await this.mustStat(parent)).id), fsDir]);
       } else {
         if (parent !== undefined) await this.mustStat(parent);
-        await mkdir(fsDir, 0o755);
+        mkdirSync(fsDir, 0o755);
       }
-      if (this.name === 'overlayfs') await mkdir(join(staging, 'work'), 0o700);
+      if (this.name === 'overlayfs') mkdirSync(join(staging, 'work'), 0o700);
       return await this.publish(staging, { key, kind: 'active', parent, created: new Date().toISOString() });
     } finally {
-      await rm(staging, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
     }
   }
 
