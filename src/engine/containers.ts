@@ -2,7 +2,7 @@
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
 import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
@@ -181,10 +181,12 @@ export class Containers {
       rec.Mounts = await this.prepareMounts(rec);
       await this.images.prepareRootfs(image.id, rec.Gantry.rootfsKey);
       const hostname = config.Hostname || id.slice(0, 12);
-      await Promise.all([
-        writeFile(rec.HostnamePath, `${hostname}\n`),
-        ...(ownFiles(hostConfig) ? [writeFile(rec.HostsPath, hostsFile(hostname, hostConfig)), resolvConf(hostConfig).then((t) => writeFile(rec.ResolvConfPath, t))] : []),
-      ]);
+      // Synchronous: three small files, where async writes cost four thread-pool round trips each.
+      writeFileSync(rec.HostnamePath, `${hostname}\n`);
+      if (ownFiles(hostConfig)) {
+        writeFileSync(rec.HostsPath, hostsFile(hostname, hostConfig));
+        writeFileSync(rec.ResolvConfPath, resolvConf(hostConfig));
+      }
       delete rec.Gantry.creator;
       await this.store.write(rec);
     } catch (err) {
@@ -788,8 +790,13 @@ function hostsFile(hostname: string, hc: HostConfig): string {
   return lines.join('\n') + '\n';
 }
 
-async function resolvConf(hc: HostConfig): Promise<string> {
-  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+function resolvConf(hc: HostConfig): string {
+  let host = '';
+  try {
+    host = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no host resolver configuration: the defaults below
+  }
   const hostServers = host.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s127\./.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
   const servers = hc.Dns.length ? hc.Dns : hostServers.length ? hostServers : ['8.8.8.8', '8.8.4.4'];
   const search = hc.DnsSearch.length ? hc.DnsSearch : host.split('\n').filter((l) => /^search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));

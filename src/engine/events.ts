@@ -1,6 +1,6 @@
 // The event log: one JSON line per state change in <root>/events.log, rotated
 // to events.log.1 past a bound so it never grows without limit.
-import { appendFile, rename, stat } from 'node:fs/promises';
+import { appendFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface EngineEvent {
@@ -27,8 +27,15 @@ export async function emitEvent(root: string, type: EngineEvent['Type'], action:
     timeNano: Number(nowNs),
   };
   const path = eventsPath(root);
-  const st = await stat(path).catch(() => undefined);
-  if (st && st.size > MAX_EVENTS_BYTES) await rename(path, `${path}.1`).catch(() => undefined);
+  // Synchronous: three small syscalls, where async calls cost a thread-pool round trip each (a run emits three events).
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && st.size > MAX_EVENTS_BYTES) {
+    try {
+      renameSync(path, `${path}.1`);
+    } catch {
+      // another writer rotated it
+    }
+  }
   // One append(2) of a line under PIPE_BUF-ish size: concurrent writers don't interleave.
-  await appendFile(path, JSON.stringify(ev) + '\n');
+  appendFileSync(path, JSON.stringify(ev) + '\n');
 }

@@ -2,7 +2,8 @@
 // manifest, tags (normalized references) and repo digests, in one JSON document
 // changed only under a lock and written atomically. An image whose last tag moves
 // elsewhere stays as a dangling image until pruned or removed.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../oci/digest.js';
 import type { Descriptor } from '../../oci/image-spec.js';
@@ -44,7 +45,8 @@ export class ImageStore implements ImageStoreWriter {
 
   private async read(): Promise<Document> {
     try {
-      return JSON.parse(await readFile(this.file, 'utf8')) as Document;
+      // Synchronous: one small file read on every image lookup; async would be four thread-pool round trips.
+      return JSON.parse(readFileSync(this.file, 'utf8')) as Document;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, images: {} };
       throw new Error(`read image metadata ${this.file}: ${(err as Error).message}`, { cause: err });
