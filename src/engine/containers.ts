@@ -381,7 +381,12 @@ export class Containers {
       created = true;
       if (beforeStart) await beforeStart(id);
       await this.runtime.start(id);
-      const pid = Number(await readFile(join(runDir, 'pid'), 'utf8').catch(() => '0'));
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(join(runDir, 'pid'), 'utf8'));
+      } catch {
+        // the runtime wrote none: inspect shows 0
+      }
       rec.State = { ...rec.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: rec.State.FinishedAt };
       rec.Gantry.stoppedByUser = false;
       await this.store.write(rec);

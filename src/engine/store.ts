@@ -2,8 +2,8 @@
 // atomically), names reserved by exclusive create of <root>/names/<name>, and
 // per-container locks. The run directory <runroot>/containers/<id>/ holds what a
 // reboot loses: bundle, rootfs mountpoint, monitor sockets, exit status.
-import { mkdir, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { closeSync, fsync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
@@ -53,7 +53,7 @@ export class ContainerStore {
   }
 
   async init(): Promise<void> {
-    await Promise.all([mkdir(this.containersDir, { recursive: true }), mkdir(this.namesDir, { recursive: true }), mkdir(this.runDir, { recursive: true })]);
+    for (const dir of [this.containersDir, this.namesDir, this.runDir]) mkdirSync(dir, { recursive: true });
   }
 
   dir = (id: string) => join(this.containersDir, id);

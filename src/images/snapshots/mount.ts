@@ -1,7 +1,7 @@
 // Mounting with util-linux's mount(8): Node has no mount(2). One spawn per mount
 // and at most one per unmount.
 import { spawn } from 'node:child_process';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
 
 export interface Mount {
   type: string;
@@ -37,14 +37,15 @@ const mountinfoPath = (p: string) => p.replace(/[ \t\n\\]/g, (c) => '\\' + c.cha
 export async function isMounted(target: string): Promise<boolean> {
   let real: string;
   try {
-    real = await realpath(target);
+    // Synchronous: this runs on every stop and remove, mostly to find nothing mounted.
+    real = realpathSync(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
   const wanted = mountinfoPath(real);
   // Fields: id parent major:minor root mount-point ...
-  return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === wanted);
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === wanted);
 }
 
 /**

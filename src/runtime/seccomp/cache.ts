@@ -1,7 +1,8 @@
 // Compiled filters cached by the hash of the canonical profile, so starting many
 // containers with the same profile compiles it once.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxSeccomp } from '../../oci/runtime-spec.js';
 import { compileSeccomp, type CompiledSeccomp } from './compile.js';
@@ -21,7 +22,8 @@ export async function compileSeccompCached(profile: LinuxSeccomp, cacheDir: stri
   const key = createHash('sha256').update(canonicalJson({ profile, arch: opts?.arch ?? process.arch, format: 1 })).digest('hex');
   const path = join(cacheDir, `${key}.bpf`);
   try {
-    const data = await readFile(path);
+    // Synchronous: a ~14 KB read on every create, where async is four thread-pool round trips.
+    const data = readFileSync(path);
     if (data.length >= 12 && (data.length - 4) % 8 === 0) return { flags: data.readUInt32LE(0), program: data.subarray(4) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
