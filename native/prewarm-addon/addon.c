@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +264,68 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The link to the front end, watched by a thread of its own so that neither a
+ * busy event loop nor synchronous work delays it: 'S' + signal number raises
+ * that signal (SIGINT, SIGQUIT and SIGWINCH on the worker's process group, as a
+ * terminal sends them; others on the worker), and the end of the link, unless
+ * the worker is reporting its exit, means the front end was killed: the worker
+ * dies at once, as a command killed with its process would. */
+static atomic_int link_armed;
+
+static void *follow_link(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  unsigned char buf[64];
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + have, sizeof buf - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (atomic_load(&link_armed)) kill(getpid(), SIGKILL);
+      return NULL;
+    }
+    have += (size_t)n;
+    size_t i = 0;
+    for (; i + 1 < have; i += 2) {
+      int signo = buf[i + 1];
+      if (buf[i] != 'S' || signo <= 0 || signo >= NSIG) continue;
+      int group = signo == SIGINT || signo == SIGQUIT || signo == SIGWINCH;
+      kill(group ? -getpid() : getpid(), signo);
+    }
+    memmove(buf, buf + i, have - i);
+    have -= i;
+  }
+}
+
+/* followFrontEnd(conn): starts the thread above. */
+static napi_value follow_front_end(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  pthread_t thread;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay with Node's threads */
+  atomic_store(&link_armed, 1);
+  int rc = pthread_create(&thread, &attr, follow_link, (void *)(intptr_t)(argc < 1 ? -1 : arg_int(env, argv[0])));
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    errno = rc;
+    return throw_errno(env, "followFrontEnd");
+  }
+  return NULL;
+}
+
+/* releaseFrontEnd(): the worker is exiting on its own: the link's end is expected. */
+static napi_value release_front_end(napi_env env, napi_callback_info info) {
+  atomic_store(&link_armed, 0);
+  return NULL;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, (size_t)-1, cb, NULL, &fn);
@@ -274,5 +339,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   export_fn(env, exports, "dup2", dup_to);
   export_fn(env, exports, "spawnDetached", spawn_detached);
   export_fn(env, exports, "setCloexec", set_cloexec);
+  export_fn(env, exports, "followFrontEnd", follow_front_end);
+  export_fn(env, exports, "releaseFrontEnd", release_front_end);
   return exports;
 }

@@ -9,7 +9,8 @@
 // exit code (0-255) when the command ends.
 // Front end → worker: 'S' + a signal number for every signal the front end gets;
 // the end of the connection means the front end is gone (the worker then dies
-// with SIGKILL, as a command killed with its process would).
+// with SIGKILL, as a command killed with its process would). A thread of the
+// addon reads these (native/prewarm-addon), so a busy event loop cannot delay them.
 export interface PrewarmRequest {
   cwd: string;
   umask: number;
@@ -19,7 +20,6 @@ export interface PrewarmRequest {
 
 export const ACK = 0x41; // 'A'
 export const EXIT = 0x45; // 'E'
-export const SIGNAL = 0x53; // 'S'
 
 export function decodeRequest(body: Buffer): PrewarmRequest {
   const fields = body.toString('utf8').split('\0');

@@ -15,12 +15,11 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadBundle, type LoadedBundle } from '../../sys/code-cache-launch.js';
 import { nativeBinary } from '../../sys/install-paths.js';
 import { commandName } from '../command-name.js';
-import { ACK, EXIT, SIGNAL, decodeRequest, type PrewarmRequest } from './protocol.js';
+import { ACK, EXIT, decodeRequest, type PrewarmRequest } from './protocol.js';
 
 interface PrewarmAddon {
   claim(lockPath: string): number;
@@ -29,6 +28,8 @@ interface PrewarmAddon {
   dup2(from: number, to: number): void;
   spawnDetached(file: string, args: string[], fds: number[]): number;
   setCloexec(fd: number): void;
+  followFrontEnd(conn: number): void;
+  releaseFrontEnd(): void;
 }
 
 interface CliBundle {
@@ -40,8 +41,6 @@ interface CliBundle {
 const IDLE_MS = 10 * 60_000;
 /** How often a waiting worker checks that its socket is still its own. */
 const CHECK_MS = 5_000;
-/** Signals a terminal sends to its whole foreground process group: they go to the worker's group. */
-const GROUP_SIGNALS = new Set([2, 3, 28]); // SIGINT, SIGQUIT, SIGWINCH
 
 const script = process.argv[1]!;
 const [dir, key, inheritedIno] = process.argv.slice(2);
@@ -89,25 +88,32 @@ function adopt(req: { conn: number; fds: number[] }, r: PrewarmRequest): void {
   process.argv = [process.execPath, join(dirname(script), 'gantry.cjs'), ...r.args];
 }
 
-/** Signals from the front end are raised here; its end means it was killed. */
-function followFrontEnd(conn: number): void {
-  const link = new Socket({ fd: conn, readable: true, writable: false });
-  link.unref();
-  let pending = Buffer.alloc(0);
-  link.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    for (; pending.length >= 2; pending = pending.subarray(2)) {
-      const signo = pending[1]!;
-      if (pending[0] !== SIGNAL) continue;
-      try {
-        process.kill(GROUP_SIGNALS.has(signo) ? -process.pid : process.pid, signo);
-      } catch {
-        // the group may be gone already
-      }
+/**
+ * Sends the exit code; the front end exits with it (and the shell may print its
+ * prompt), so it goes after the command's own exit handlers, such as the one
+ * that restores the terminal: from a handler registered once the command's work
+ * is done, or, when the command exits before that, from the first one.
+ */
+function reportExit(conn: number, done: Promise<void>): void {
+  let sent = false;
+  const send = (code: number) => {
+    if (sent) return;
+    sent = true;
+    addon.releaseFrontEnd();
+    try {
+      writeSync(conn, Buffer.from([EXIT, code & 0xff]));
+    } catch {
+      // the front end is gone
     }
+  };
+  let late = false;
+  process.on('exit', (code) => {
+    if (!late) send(code);
   });
-  link.on('end', () => process.kill(process.pid, 'SIGKILL'));
-  link.on('error', () => process.kill(process.pid, 'SIGKILL'));
+  void done.then(() => {
+    late = true;
+    process.on('exit', send);
+  });
 }
 
 /**
@@ -164,15 +170,10 @@ async function main(): Promise<void> {
     } catch {
       process.exit(0); // the front end gave up waiting and runs the command itself
     }
-    process.on('exit', (code) => {
-      try {
-        writeSync(req.conn, Buffer.from([EXIT, code & 0xff]));
-      } catch {
-        // the front end is gone
-      }
-    });
-    followFrontEnd(req.conn);
-    await cli.runAsProcess(request.args);
+    addon.followFrontEnd(req.conn);
+    const done = cli.runAsProcess(request.args);
+    reportExit(req.conn, done);
+    await done;
     coverVerb(bundle, `${bundlePath}.prewarm.v8cache`, request.args);
     return;
   }

@@ -59,6 +59,8 @@ export class Gantry {
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
+      // A command that never reads stdin may be gone before this write: EPIPE is no failure.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(input ?? '');
       child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
     });

@@ -38,6 +38,7 @@ function runSh(command: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv; i
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
     child.on('close', (code, signal) => res({ code: code ?? -1, stdout, stderr, signal }));
   });
