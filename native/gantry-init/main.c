@@ -104,53 +104,17 @@ static int loopback_up(void) {
   return e;
 }
 
-/* The parent's messages on the go pipe: our host pid ("N\n"), then JOINED once
- * the process is in its cgroups. Without a user namespace the pid comes right
- * after clone, so the plan's operations run while the parent's cgroup join waits
- * out its RCU grace period (docs/helper-protocol.md); anything that must happen
- * inside the cgroups waits for JOINED first. */
-#define JOINED 'J'
-
-struct go_reader {
-  int fd;
-  int joined;
-};
-
-/* Reads the host pid; returns -1 if the parent failed (and reported) instead. */
-static long read_go_pid(struct go_reader *g) {
-  char buf[32];
-  size_t len = 0;
-  while (len < sizeof buf - 1 && !memchr(buf, '\n', len)) {
-    ssize_t r = read(g->fd, buf + len, sizeof buf - 1 - len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -1;
-    len += (size_t)r;
-  }
-  buf[len] = 0;
-  char *nl = strchr(buf, '\n');
-  if (!nl) return -1;
-  g->joined = nl[1] == JOINED;
-  return strtol(buf, NULL, 10);
-}
-
-/* Waits until the parent has put us in the container's cgroups; nonzero if it failed. */
-static int await_joined(struct go_reader *g) {
-  while (!g->joined) {
-    char c;
-    ssize_t r = read(g->fd, &c, 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r != 1 || c != JOINED) return 1;
-    g->joined = 1;
-  }
-  return 0;
-}
-
 /* The container process: waits for the parent's go, then runs the plan. */
 static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
   int plan_fd = fds->plan, sync_fd = fds->sync;
-  struct go_reader go = { .fd = go_fd };
-  p->host_pid = read_go_pid(&go);
-  if (p->host_pid < 0) return 1; /* the parent failed and reported */
+  char go[32];
+  ssize_t r;
+  do r = read(go_fd, go, sizeof go - 1); /* one small write: our host pid */
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) return 1; /* the parent failed and reported */
+  go[r] = 0;
+  p->host_pid = strtol(go, NULL, 10);
+  close(go_fd);
   int e;
   if (p->clone_flags & CLONE_NEWUSER) {
     /* become root of the new user namespace now that the maps exist */
@@ -160,8 +124,7 @@ static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
   if (p->keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->keyring) < 0 && errno != ENOSYS) {
     e = errno; report_error(sync_fd, -1, "join session keyring", e, p->keyring); return 1;
   }
-  /* only inside the container's cgroup, so that it becomes the namespace's root */
-  if ((p->clone_flags & CLONE_NEWCGROUP) && await_joined(&go)) return 1;
+  /* only now, inside the container's cgroup, so that it becomes the namespace's root */
   if ((p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
     e = errno; report_error(sync_fd, -1, "unshare cgroup namespace", e, "linux.namespaces"); return 1;
   }
@@ -174,8 +137,6 @@ static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
   }
   for (size_t i = 0; i < p->nops; i++) {
     const struct op *o = &p->ops[i];
-    /* createRuntime/createContainer hooks see the container in its cgroups */
-    if (o->kind == OP_HOOKS && await_joined(&go)) return 1;
     if ((o->opflags & OPF_IN_ROOT) && ctx.root_fd < 0) { report_error(sync_fd, (long)i, op_name(o->kind), EINVAL, "no rootfs"); return 1; }
     if ((e = op_run(&ctx, o))) {
       if (e == ENOENT && (o->opflags & OPF_OPTIONAL)) continue;
@@ -190,9 +151,6 @@ static int run_child(struct plan *p, int go_fd, struct process_fds *fds) {
     }
   }
   if (ctx.root_fd >= 0) close(ctx.root_fd);
-  /* nothing of the process runs before it is in its cgroups */
-  if (await_joined(&go)) return 1;
-  close(go_fd);
   process_finish(p, fds);
   return 127;
 }
@@ -295,12 +253,6 @@ int main(int argc, char **argv) {
   }
   close(go[0]);
   close(ready[1]);
-  char pidbuf[32];
-  int pidlen = snprintf(pidbuf, sizeof pidbuf, "%d\n", pid);
-  /* Without a user namespace (whose id maps must exist first) the child may start
-   * its operations now, while the cgroup join below waits for the kernel. */
-  int early = !(plan.clone_flags & CLONE_NEWUSER);
-  if (early && write(go[1], pidbuf, (size_t)pidlen) != pidlen) { kill(pid, SIGKILL); return 125; }
   for (size_t i = 0; i < plan.nprocs; i++) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%d", pid);
@@ -317,9 +269,9 @@ int main(int argc, char **argv) {
     return 125;
   }
   report_line(sync_fd, "pid %d", pid);
-  if (!early && write(go[1], pidbuf, (size_t)pidlen) != pidlen) { kill(pid, SIGKILL); return 125; }
-  char joined = JOINED;
-  if (write(go[1], &joined, 1) != 1) { kill(pid, SIGKILL); return 125; }
+  char pidbuf[32];
+  int pidlen = snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+  if (write(go[1], pidbuf, (size_t)pidlen) != pidlen) { kill(pid, SIGKILL); return 125; }
   close(go[1]);
   close(plan_fd);
   if (console_fd >= 0) close(console_fd);
