@@ -3,6 +3,7 @@
 import { open, rename, readFile, readdir, unlink, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../sys/process-alive.js';
 
 export async function writeFileAtomic(path: string, data: string, opts: { fsync?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -34,20 +35,12 @@ export async function removeIfExists(path: string): Promise<void> {
   }
 }
 
-const pidAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** Deletes temp files left by writeFileAtomic in processes that died mid-write. */
 export async function removeStaleTempFiles(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const n of names) {
     const m = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(n);
-    if (m && !pidAlive(Number(m[1]))) await removeIfExists(join(dir, n));
+    if (m && !processAlive(Number(m[1]))) await removeIfExists(join(dir, n));
   }
 }

@@ -4,28 +4,11 @@
 // across pid reuse, and its lock taken over, so a crash never wedges anything.
 import { open, readFile, unlink, rename, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { processStartTime } from './process-alive.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unavailable } from '../errdefs/index.js';
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or undefined if no such process. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive as pidAlive } from './process-alive.js';
 
 const SELF = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
 

@@ -3,17 +3,10 @@
 // that process is gone), so two pulls of one blob share a single download.
 import { open, readFile, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../../sys/process-alive.js';
 
 const POLL_MS = 50;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class IngestLocks {
   private readonly held = new Map<string, Promise<void>>();

@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { processAlive } from '../../sys/process-alive.js';
 
 interface Lease {
   pid: number;
@@ -11,14 +12,6 @@ interface Lease {
   started: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function withLease<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dir, { recursive: true });
@@ -43,7 +36,7 @@ export async function oldestLease(dir: string): Promise<number | undefined> {
     } catch {
       continue; // being written or removed
     }
-    if (!alive(lease.pid)) {
+    if (!processAlive(lease.pid)) {
       await rm(path, { force: true });
       continue;
     }
