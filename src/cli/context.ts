@@ -18,7 +18,7 @@ export interface CliContext {
   prog: string;
   globals: GlobalOptions;
   stdin: Readable & { isTTY?: boolean; fd?: number };
-  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stdout: Writable & { isTTY?: boolean; columns?: number; rows?: number };
   stderr: Writable;
 }
 

@@ -77,6 +77,8 @@ export interface HostConfig {
   SecurityOpt: string[] | null;
   Tmpfs?: Record<string, string>;
   ShmSize: number;
+  /** [height, width] of the terminal a -t container starts with. */
+  ConsoleSize?: [number, number];
   Sysctls?: Record<string, string>;
   Runtime: string;
   CpuShares: number;

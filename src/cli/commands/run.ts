@@ -347,8 +347,15 @@ export async function streamToTerminal(
   return code;
 }
 
+/** As docker's CLI: a -t container on a terminal starts with that terminal's size (no 0x0 until the first resize). */
+export function withConsoleSize(req: CreateRequest, ctx: CliContext): CreateRequest {
+  const out = ctx.stdout;
+  if (req.config.Tty && out.isTTY && out.rows && out.columns) req.hostConfig = { ...req.hostConfig, ConsoleSize: [out.rows, out.columns] };
+  return req;
+}
+
 export async function runContainer(ctx: CliContext, parsed: ParsedFlags): Promise<number> {
-  const req = buildCreateRequest(parsed);
+  const req = withConsoleSize(buildCreateRequest(parsed), ctx);
   const detach = Boolean(parsed.flags.detach);
   const engine = await openCliEngine(ctx);
   req.onPull = (line) => ctx.stderr.write(line);

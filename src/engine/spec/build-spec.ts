@@ -236,6 +236,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
     ociVersion: OCI_VERSION,
     process: {
       terminal: config.Tty,
+      ...(config.Tty && hc.ConsoleSize?.[0] && hc.ConsoleSize[1] ? { consoleSize: { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } } : {}),
       user: { uid: inp.user.uid, gid: inp.user.gid, ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}) },
       args: initArgs,
       env: containerEnv(config, hostname),

@@ -64,11 +64,12 @@ test('logs -f follows across rotations and nothing is lost while nobody is attac
   assert.equal(all.at(-1), '20000');
 });
 
-test('run -it gets a real tty (under script) and its exit code', () => {
-  const r = spawnSync('script', ['-eqc', gantryCmd(`run -it --rm busybox sh -c 'tty; test -t 0 && echo stdin-tty; exit 3'`), '/dev/null'], { env: g.env, input: '' });
+test('run -it gets a real tty (under script) of the terminal\'s size, and its exit code', () => {
+  const r = spawnSync('script', ['-eqc', `stty rows 33 cols 101; ${gantryCmd(`run -it --rm busybox sh -c 'tty; test -t 0 && echo stdin-tty; stty size; exit 3'`)}`, '/dev/null'], { env: g.env, input: '' });
   assert.equal(r.status, 3, r.stdout.toString());
   assert.match(r.stdout.toString(), /\/dev\/pts\/\d+/);
   assert.match(r.stdout.toString(), /stdin-tty/);
+  assert.match(r.stdout.toString(), /^33 101\r?$/m, 'the size it started with');
 });
 
 test('attach: ctrl-p ctrl-q detaches and leaves the container running', async () => {
