@@ -65,9 +65,18 @@ function retire(): void {
   closeSync(lockFd);
 }
 
-/** Busy: the successor takes over the socket and the lock. */
+/** A worker sharing this one's socket and lock. */
+const startPeer = () => addon.spawnDetached(process.execPath, [...process.execArgv, script, dir!, key!, String(socketIno)], [listenFd, lockFd]);
+
+// Workers waiting on the socket together: a caller arriving while the successor
+// of the last one boots (~50 ms) finds another ready. The first worker of a key
+// fills the pool; every worker taking a command starts one successor.
+const POOL = 2;
+if (!inheritedIno) for (let i = 1; i < POOL; i++) startPeer();
+
+/** Busy: a successor takes this worker's place on the socket. */
 function handOver(): void {
-  addon.spawnDetached(process.execPath, [...process.execArgv, script, dir!, key!, String(socketIno)], [listenFd, lockFd]);
+  startPeer();
   closeSync(listenFd);
   closeSync(lockFd);
 }
