@@ -265,8 +265,10 @@ export class GantryRuntime implements Runtime {
           if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
           if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         } catch (err) {
+          // EAGAIN: a writer holds the fifo and has not written yet. Only the init opens
+          // it for writing, so it is alive and about to write: keep reading.
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-          if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
+          if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         }
         // the init runs as soon as its open returns: yield briefly before sleeping
         await (i < 20 ? new Promise<void>((r) => setImmediate(r)) : sleep(i < 120 ? 1 : 10));

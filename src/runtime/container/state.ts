@@ -106,7 +106,8 @@ export function procStat(pid: number): { state: string; startTime: string } | un
 export function initAlive(s: Pick<StoredState, 'pid' | 'initStartTime'>): boolean {
   if (!s.pid) return false;
   const st = procStat(s.pid);
-  return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === s.initStartTime;
+  // An unknown start time (its read failed at create) cannot tell pid reuse: trust the pid.
+  return !!st && st.state !== 'Z' && st.state !== 'X' && (s.initStartTime === '' || st.startTime === s.initStartTime);
 }
 
 export function baseStatus(s: StoredState, fifo: string): ContainerStatus {
