@@ -262,7 +262,11 @@ export class GantryRuntime implements Runtime {
           if (readSync(fd, buf, 0, 1, null) === 1) return;
           // EOF: the init has not opened its end yet (it may wait for a CPU on a busy
           // host) or is gone. Like runc, wait as long as it lives, within reason.
-          if (!initAlive(stored)) throw failedPrecondition('cannot start a container that has stopped');
+          if (!initAlive(stored)) {
+            // It may have written, exec'd and exited since the read: then the byte waits.
+            if (readSync(fd, buf, 0, 1, null) === 1) return;
+            throw failedPrecondition('cannot start a container that has stopped');
+          }
           if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         } catch (err) {
           // EAGAIN: a writer holds the fifo and has not written yet. Only the init opens
