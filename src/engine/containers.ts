@@ -166,8 +166,7 @@ export class Containers {
     try {
       // The record (naming its live creator) exists before its name is reserved, so
       // a name whose holder has no record is always a crash's leftover (see repair).
-      await mkdir(dir, { recursive: true });
-      await this.store.write(rec);
+      await this.store.create(rec);
       for (let attempt = 1; ; attempt++) {
         try {
           await this.store.reserveName(name, id);

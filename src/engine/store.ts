@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
 import type { ContainerInspect } from './docker-types.js';
 import { withLock } from '../sys/lockfile.js';
+import { processAlive } from '../sys/process-alive.js';
 
 /** What Gantry keeps beside docker's fields. */
 export interface GantryState {
@@ -36,6 +37,8 @@ export type ContainerRecord = Omit<ContainerInspect, 'NetworkSettings' | 'ExecID
 export const newContainerId = () => randomBytes(32).toString('hex');
 
 const TRASH_PREFIX = '.removing-';
+/** A container directory being made: `<prefix><id>-<pid of its creator>`. */
+const CREATING_PREFIX = '.creating-';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -73,8 +76,28 @@ export class ContainerStore {
     }
   }
 
-  async write(rec: ContainerRecord): Promise<void> {
-    const path = this.recordPath(rec.Id);
+  /**
+   * Makes a container's directory holding its first record: staged under a name
+   * outside the id namespace, then renamed in, so a crash never leaves an id
+   * directory without a record (sweepTrash removes a dead creator's staging).
+   */
+  async create(rec: ContainerRecord): Promise<void> {
+    const staging = join(this.containersDir, `${CREATING_PREFIX}${rec.Id}-${process.pid}`);
+    mkdirSync(staging);
+    try {
+      await this.writeRecord(join(staging, 'config.v2.json'), rec);
+      renameSync(staging, this.dir(rec.Id));
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  write(rec: ContainerRecord): Promise<void> {
+    return this.writeRecord(this.recordPath(rec.Id), rec);
+  }
+
+  private async writeRecord(path: string, rec: ContainerRecord): Promise<void> {
     const tmp = `${path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
@@ -184,9 +207,10 @@ export class ContainerStore {
     rmSync(trash, { recursive: true, force: true });
   }
 
-  /** Deletes what removeDir left when its process died before finishing. */
+  /** Deletes what removeDir or create left when their process died before finishing. */
   async sweepTrash(): Promise<number> {
-    const names = (await readdir(this.containersDir).catch(() => [] as string[])).filter((n) => n.startsWith(TRASH_PREFIX));
+    const abandoned = (n: string) => n.startsWith(CREATING_PREFIX) && !processAlive(Number(n.slice(n.lastIndexOf('-') + 1)));
+    const names = (await readdir(this.containersDir).catch(() => [] as string[])).filter((n) => n.startsWith(TRASH_PREFIX) || abandoned(n));
     await Promise.all(names.map((n) => rm(join(this.containersDir, n), { recursive: true, force: true })));
     return names.length;
   }
