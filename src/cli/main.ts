@@ -5,6 +5,7 @@ import { parseFlags, checkArgCount, formatHelp, UsageError, type CommandSpec } f
 import { defaultGlobals, type CliContext } from './context.js';
 import type { Command } from './command.js';
 import { resolveCommand, isGroup } from './resolve.js';
+import { WORKER_FLAG } from './prewarm/protocol.js';
 
 const PROG = 'gantry';
 
@@ -121,9 +122,6 @@ export function runAsProcess(args: string[]): Promise<void> {
     },
   );
 }
-
-/** Set by the pre-warmed worker (src/cli/prewarm/worker.ts), which calls runAsProcess itself. */
-export const WORKER_FLAG = Symbol.for('gantry.prewarm-worker');
 
 if (!(WORKER_FLAG in globalThis)) void runAsProcess(process.argv.slice(2));
 

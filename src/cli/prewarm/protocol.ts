@@ -18,6 +18,9 @@ export interface PrewarmRequest {
   env: Record<string, string>;
 }
 
+/** Set on globalThis by a worker before it loads the CLI bundle: the bundle then leaves running a command to the worker. */
+export const WORKER_FLAG = Symbol.for('gantry.prewarm-worker');
+
 export const ACK = 0x41; // 'A'
 export const EXIT = 0x45; // 'E'
 

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { loadBundle, type LoadedBundle } from '../../sys/code-cache-launch.js';
 import { nativeBinary } from '../../sys/install-paths.js';
 import { commandName } from '../command-name.js';
-import { ACK, EXIT, decodeRequest, type PrewarmRequest } from './protocol.js';
+import { ACK, EXIT, WORKER_FLAG, decodeRequest, type PrewarmRequest } from './protocol.js';
 
 interface PrewarmAddon {
   claim(lockPath: string): number;
@@ -151,7 +151,7 @@ function coverVerb(bundle: LoadedBundle, cacheFile: string, args: string[]): voi
 }
 
 async function main(): Promise<void> {
-  (globalThis as Record<symbol, unknown>)[Symbol.for('gantry.prewarm-worker')] = true;
+  (globalThis as Record<symbol, unknown>)[WORKER_FLAG] = true;
   const bundlePath = join(dirname(script), 'gantry.cjs');
   const bundle = loadBundle(bundlePath, 'prewarm');
   const cli = bundle.exports as CliBundle;

@@ -31,8 +31,11 @@ export function parseV1Hierarchies(mountinfo: string): V1Hierarchy[] {
   return out;
 }
 
+/** Read once per process: every cgroup a command opens (create, start, delete...) would parse the same mounts again. */
+let hostHierarchies: V1Hierarchy[] | undefined;
+
 export function hostV1Hierarchies(): V1Hierarchy[] {
-  return parseV1Hierarchies(readFileSync('/proc/self/mountinfo', 'utf8'));
+  return (hostHierarchies ??= parseV1Hierarchies(readFileSync('/proc/self/mountinfo', 'utf8')));
 }
 
 /** With an explicit root (tests, chroots) each subdirectory named after its controllers is a hierarchy. */

@@ -4,7 +4,7 @@
 // and its file is moved aside by whoever finds it.
 import { linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { notFound, unavailable } from '../../errdefs/index.js';
-import { procStat } from './state.js';
+import { processStartTime } from '../../sys/process-alive.js';
 
 /** How long an operation waits for another one on the same container (hooks may run meanwhile). */
 const WAIT_MS = 120_000;
@@ -12,7 +12,7 @@ const WAIT_MS = 120_000;
 let self: string | undefined;
 let taken = 0;
 /** "pid starttime n": n tells this process's acquisitions apart, so a release removes only its own file. */
-const holderId = () => `${(self ??= `${process.pid} ${procStat(process.pid)?.startTime ?? ''}`)} ${++taken}`;
+const holderId = () => `${(self ??= `${process.pid} ${processStartTime(process.pid) ?? ''}`)} ${++taken}`;
 
 function readHolder(file: string): string | undefined {
   try {
@@ -26,8 +26,7 @@ function holderAlive(file: string, holder: string): boolean {
   // an empty file is a holder between its create and its write, unless that was long ago
   if (holder === '') return Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 1000;
   const [pid, startTime] = holder.split(' ');
-  const st = procStat(Number(pid));
-  return !!st && st.state !== 'Z' && st.startTime === startTime;
+  return processStartTime(Number(pid)) === startTime;
 }
 
 /** Moves a dead holder's file away, unless another process replaced it meanwhile (then it is put back). */

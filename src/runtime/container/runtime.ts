@@ -12,7 +12,8 @@ import type { CgroupManager } from '../cgroups/index.js';
 import type { HelperRun } from './helper.js';
 import { runHooks } from './hooks.js';
 import { lockContainer } from './lock.js';
-import { baseStatus, initAlive, listIds, procStat, StateDir, validateId } from './state.js';
+import { baseStatus, initAlive, listIds, StateDir, validateId } from './state.js';
+import { processStartTime } from '../../sys/process-alive.js';
 import type { StoredState } from './state.js';
 
 const SIGKILL = 9;
@@ -41,8 +42,8 @@ function rfc3339Nano(): string {
 /** Waits until the process is gone or a zombie (killed inits may be reaped by anyone). */
 async function waitGone(pid: number, startTime?: string): Promise<void> {
   for (let i = 0; i < 2000; i++) {
-    const st = procStat(pid);
-    if (!st || st.state === 'Z' || (startTime !== undefined && st.startTime !== startTime)) return;
+    const live = processStartTime(pid);
+    if (live === undefined || (startTime !== undefined && live !== startTime)) return;
     await sleep(i < 50 ? 2 : 10);
   }
 }
@@ -198,7 +199,7 @@ export class GantryRuntime implements Runtime {
         },
       });
       stored.pid = await run.ready;
-      stored.initStartTime = procStat(stored.pid)?.startTime ?? '';
+      stored.initStartTime = processStartTime(stored.pid) ?? '';
       await dir.write(stored);
       return { state: this.publicState(stored, 'created'), run };
     } catch (err) {

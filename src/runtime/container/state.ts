@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
 import { GantryError, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { ContainerState } from '../api.js';
+import { processStartTime } from '../../sys/process-alive.js';
 
 /** What state.json holds: the public state plus what later verbs need. */
 export interface StoredState extends Omit<ContainerState, 'status'> {
@@ -91,23 +92,12 @@ export async function listIds(root: string): Promise<string[]> {
   }
 }
 
-/** [state letter, starttime] of a process, or undefined when it is gone. */
-export function procStat(pid: number): { state: string; startTime: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The init still runs (not a zombie, not a recycled pid). */
 export function initAlive(s: Pick<StoredState, 'pid' | 'initStartTime'>): boolean {
   if (!s.pid) return false;
-  const st = procStat(s.pid);
+  const startTime = processStartTime(s.pid);
   // An unknown start time (its read failed at create) cannot tell pid reuse: trust the pid.
-  return !!st && st.state !== 'Z' && st.state !== 'X' && (s.initStartTime === '' || st.startTime === s.initStartTime);
+  return startTime !== undefined && (s.initStartTime === '' || startTime === s.initStartTime);
 }
 
 export function baseStatus(s: StoredState, fifo: string): ContainerStatus {
