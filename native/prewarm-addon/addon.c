@@ -87,7 +87,9 @@ static napi_value listen_at(napi_env env, napi_callback_info info) {
     errno = ENAMETOOLONG;
     return throw_errno(env, "listen: bad socket path");
   }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* Non-blocking: the workers sharing it all wake for one caller and one wins the
+   * accept; a blocking accept would leave the others stuck in it past their idle time. */
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return throw_errno(env, "listen: socket");
   unlink(addr.sun_path);
   mode_t old = umask(0077);
