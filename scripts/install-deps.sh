@@ -2,7 +2,7 @@
 # Installs every Debian package Gantry and its tests need on a bare Debian 12 machine.
 set -eu
 PKGS="busybox-static attr gcc libc6-dev make file iproute2 iptables zstd util-linux procps \
-  containernetworking-plugins docker-registry apache2-utils openssl \
+  containernetworking-plugins nftables docker-registry apache2-utils openssl \
   runc crun containerd podman skopeo umoci python3-docker hyperfine"
 missing=""
 for p in $PKGS; do
