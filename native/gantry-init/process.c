@@ -145,24 +145,40 @@ static int install_seccomp(const struct plan *p) {
   return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)p->seccomp_flags, &prog) < 0 ? errno : 0;
 }
 
-/* Switches to the process user while keeping the planned capabilities. */
+/* Adds cap to the effective set, keeping the permitted and inheritable ones. */
+static int raise_effective(int cap) {
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) < 0) return -1;
+  d[cap / 32].effective |= 1U << (cap % 32);
+  return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Switches to the process user while keeping the planned capabilities.
+ * Loading a filter without no_new_privs takes CAP_SYS_ADMIN, and the filter goes in
+ * just before execve: until then the capability stays effective and permitted. That
+ * changes nothing after execve, whose capabilities come from the bounding, inheritable
+ * and ambient sets and the file, never from the old effective or permitted set. */
 static int set_identity(const struct plan *p, int sync_fd) {
   int e;
+  const uint64_t keep = p->has_seccomp && !p->no_new_privs ? 1ULL << CAP_SYS_ADMIN : 0;
+  const int keep_uncapped = keep && !p->has_caps && p->uid != 0; /* setuid would clear it */
 #define FAIL(step, detail) do { e = errno; report_error(sync_fd, -1, step, e, detail); return e; } while (0)
   if (p->has_caps) {
     for (int cap = 0; cap <= 63; cap++) {
       if (p->caps[0] & (1ULL << cap)) continue;
       if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) FAIL("drop bounding capability", "process.capabilities.bounding");
     }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) FAIL("prctl keepcaps", "");
   }
+  if ((p->has_caps || keep_uncapped) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) FAIL("prctl keepcaps", "");
   gid_t gids[p->ngids + 1];
   for (size_t i = 0; i < p->ngids; i++) gids[i] = (gid_t)p->gids[i];
   if (setgroups(p->ngids, gids) < 0 && !(errno == EPERM && p->setgroups_deny)) FAIL("setgroups", "process.user.additionalGids");
   if (setresgid((gid_t)p->gid, (gid_t)p->gid, (gid_t)p->gid) < 0) FAIL("setgid", "process.user.gid");
   if (setresuid((uid_t)p->uid, (uid_t)p->uid, (uid_t)p->uid) < 0) FAIL("setuid", "process.user.uid");
+  if (keep_uncapped && raise_effective(CAP_SYS_ADMIN) < 0) FAIL("capset", "linux.seccomp needs CAP_SYS_ADMIN without process.noNewPrivileges");
   if (p->has_caps) {
-    if (capset_sets(p->caps[1], p->caps[3], p->caps[2]) < 0) FAIL("capset", "process.capabilities");
+    if (capset_sets(p->caps[1] | keep, p->caps[3] | keep, p->caps[2]) < 0) FAIL("capset", "process.capabilities");
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) FAIL("clear ambient capabilities", "");
     for (int cap = 0; cap <= 63; cap++)
       if ((p->caps[4] & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
@@ -264,7 +280,6 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     report_error(sync_fd, -1, "exec", e, p->argv[0] ? p->argv[0] : "");
     return e;
   }
-  if (p->has_seccomp && !p->no_new_privs && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   if ((e = set_identity(p, sync_fd))) return e;
   if ((e = apply_rlimits(p, sync_fd))) return e;
   if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)p->ioprio) < 0) {
@@ -289,8 +304,6 @@ int process_finish(struct plan *p, struct process_fds *fds) {
   if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
   for (size_t i = 0; i < p->nhooks; i++)
     if ((e = run_hook(p, &p->hooks[i]))) { report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path); return e; }
-  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "no_new_privs", e, ""); return e; }
-  if (p->has_seccomp && p->no_new_privs && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   /* preserved fds arrive at PRESERVED_FD_BASE.. and become 3.. ; nothing else survives execve */
   for (int i = 0; i < p->preserve_fds; i++)
     if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) { e = errno; report_error(sync_fd, -1, "preserve fds", e, ""); return e; }
@@ -298,6 +311,9 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     e = errno; report_error(sync_fd, -1, "close_range", e, ""); return e;
   }
   signal(SIGPIPE, SIG_DFL);
+  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "no_new_privs", e, ""); return e; }
+  /* Last, like runc: the profile need allow nothing of ours but execve. */
+  if (p->has_seccomp && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   execve(exe, p->argv, p->env);
   e = errno;
   report_error(sync_fd, -1, "exec", e, exe);
