@@ -189,12 +189,14 @@ static int set_identity(const struct plan *p, int sync_fd) {
   return 0;
 }
 
-/* Runs one startContainer hook with the state on stdin, killing it at its timeout. */
-static int run_hook(const struct plan *p, const struct hook *h) {
+/* Runs one startContainer hook with the state on stdin, killing it at its timeout.
+ * On failure, why says what happened, in the runtime's words for the other hooks. */
+static int run_hook(const struct plan *p, const struct hook *h, char *why, size_t n) {
   int in[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return errno;
+  int e;
+  if (pipe2(in, O_CLOEXEC) < 0) { e = errno; snprintf(why, n, "hook %s: pipe: %s", h->path, strerror(e)); return e; }
   pid_t pid = fork();
-  if (pid < 0) return errno;
+  if (pid < 0) { e = errno; snprintf(why, n, "hook %s: fork: %s", h->path, strerror(e)); close(in[0]); close(in[1]); return e; }
   if (pid == 0) {
     dup2(in[0], 0);
     char *empty[] = { h->path, NULL };
@@ -203,9 +205,9 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
   close(in[0]);
   char state[16384];
-  int n = snprintf(state, sizeof state, "%s%ld%s", p->state_before ? p->state_before : "{\"pid\":", p->host_pid, p->state_after ? p->state_after : "}");
-  if (n > 0) {
-    ssize_t w = write(in[1], state, (size_t)n < sizeof state ? (size_t)n : sizeof state - 1);
+  int len = snprintf(state, sizeof state, "%s%ld%s", p->state_before ? p->state_before : "{\"pid\":", p->host_pid, p->state_after ? p->state_after : "}");
+  if (len > 0) {
+    ssize_t w = write(in[1], state, (size_t)len < sizeof state ? (size_t)len : sizeof state - 1);
     (void)w;
   }
   close(in[1]);
@@ -214,13 +216,19 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   for (;;) {
     int status;
     pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
-    if (r < 0 && errno != EINTR) return errno;
+    if (r == pid) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+      if (WIFEXITED(status)) snprintf(why, n, "hook %s: exit status %d", h->path, WEXITSTATUS(status));
+      else snprintf(why, n, "hook %s: killed by signal %d", h->path, WTERMSIG(status));
+      return ECHILD;
+    }
+    if (r < 0 && errno != EINTR) { e = errno; snprintf(why, n, "hook %s: wait: %s", h->path, strerror(e)); return e; }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (h->timeout > 0 && now.tv_sec - start.tv_sec >= h->timeout) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
+      snprintf(why, n, "hook %s timed out after %llds", h->path, (long long)h->timeout);
       return ETIMEDOUT;
     }
     struct timespec tick = { 0, 5 * 1000 * 1000 };
@@ -228,15 +236,21 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
 }
 
-/* Blocks until `start` opens the fifo for reading. */
+/* Blocks until `start` opens the fifo for reading; returns our write end or -errno. */
 static int wait_for_start(int fifo_fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int e = write(fd, "0", 1) != 1 ? errno : 0;
-  close(fd);
+  int e = errno;
   close(fifo_fd);
+  return fd < 0 ? -e : fd;
+}
+
+/* One write (atomic below PIPE_BUF): "0" lets `start` return, anything else is its error. */
+static int answer_start(int start_fd, const char *msg) {
+  size_t n = strlen(msg);
+  int e = write(start_fd, msg, n) != (ssize_t)n ? errno : 0;
+  close(start_fd);
   return e;
 }
 
@@ -301,9 +315,18 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     close(fds->plan);
     sync_fd = -1;
   } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
-  if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
-  for (size_t i = 0; i < p->nhooks; i++)
-    if ((e = run_hook(p, &p->hooks[i]))) { report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path); return e; }
+  int start_fd = -1;
+  if (fifo_fd >= 0 && (start_fd = wait_for_start(fifo_fd)) < 0) { e = -start_fd; report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
+  /* `start` waits for these: a failing one fails it, with this text */
+  for (size_t i = 0; i < p->nhooks; i++) {
+    char why[1024], msg[1100];
+    if (!(e = run_hook(p, &p->hooks[i], why, sizeof why))) continue;
+    snprintf(msg, sizeof msg, "error running startContainer hook #%zu: %s", i, why);
+    if (start_fd >= 0) answer_start(start_fd, msg);
+    else report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path);
+    return e;
+  }
+  if (start_fd >= 0 && (e = answer_start(start_fd, "0"))) { report_error(sync_fd, -1, "write exec fifo", e, p->fifo); return e; }
   /* preserved fds arrive at PRESERVED_FD_BASE.. and become 3.. ; nothing else survives execve */
   for (int i = 0; i < p->preserve_fds; i++)
     if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) { e = errno; report_error(sync_fd, -1, "preserve fds", e, ""); return e; }
