@@ -24,10 +24,19 @@ const planning = () => import('../plan/build.js');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Whether AppArmor (as runc decides it) and SELinux (a mounted selinuxfs) are enabled. */
 const HOST_LSM = {
-  apparmor: existsSync('/sys/kernel/security/apparmor'),
+  apparmor: existsSync('/sys/kernel/security/apparmor') && readFirstByte('/sys/module/apparmor/parameters/enabled') === 'Y',
   selinux: existsSync('/sys/fs/selinux/enforce'),
 };
+
+function readFirstByte(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')[0];
+  } catch {
+    return undefined;
+  }
+}
 
 // Wall clock with nanoseconds: Date has milliseconds, hrtime the monotonic nanoseconds since then.
 const WALL_NS_AT_LOAD = BigInt(Date.now()) * 1_000_000n;
