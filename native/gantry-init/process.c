@@ -254,6 +254,15 @@ static int answer_start(int start_fd, const char *msg) {
   return e;
 }
 
+/* A failure between `start` and execve: start's error (msg, or "step: error"), or an error line (exec). */
+static int fail_start(int start_fd, int sync_fd, const char *step, int e, const char *msg) {
+  if (start_fd < 0) { report_error(sync_fd, -1, step, e, ""); return e; }
+  char text[256];
+  if (!msg) snprintf(text, sizeof text, "%s: %s", step, strerror(e));
+  answer_start(start_fd, msg ? msg : text);
+  return e;
+}
+
 /* The kernel's struct sched_attr (sched_setattr(2)); glibc 2.36 has no wrapper. */
 struct sched_attr_v1 {
   uint32_t size, sched_policy;
@@ -317,24 +326,20 @@ int process_finish(struct plan *p, struct process_fds *fds) {
   } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
   int start_fd = -1;
   if (fifo_fd >= 0 && (start_fd = wait_for_start(fifo_fd)) < 0) { e = -start_fd; report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
-  /* `start` waits for these: a failing one fails it, with this text */
+  /* `start` waits for the answer: from here a failure fails it */
   for (size_t i = 0; i < p->nhooks; i++) {
     char why[1024], msg[1100];
     if (!(e = run_hook(p, &p->hooks[i], why, sizeof why))) continue;
     snprintf(msg, sizeof msg, "error running startContainer hook #%zu: %s", i, why);
-    if (start_fd >= 0) answer_start(start_fd, msg);
-    else report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path);
-    return e;
+    return fail_start(start_fd, sync_fd, "startContainer hook", e, msg);
   }
-  if (start_fd >= 0 && (e = answer_start(start_fd, "0"))) { report_error(sync_fd, -1, "write exec fifo", e, p->fifo); return e; }
   /* preserved fds arrive at PRESERVED_FD_BASE.. and become 3.. ; nothing else survives execve */
   for (int i = 0; i < p->preserve_fds; i++)
-    if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) { e = errno; report_error(sync_fd, -1, "preserve fds", e, ""); return e; }
-  if (syscall(SYS_close_range, 3 + (unsigned)p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    e = errno; report_error(sync_fd, -1, "close_range", e, ""); return e;
-  }
+    if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) return fail_start(start_fd, sync_fd, "preserve fds", errno, NULL);
+  if (syscall(SYS_close_range, 3 + (unsigned)p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return fail_start(start_fd, sync_fd, "close_range", errno, NULL);
+  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail_start(start_fd, sync_fd, "no_new_privs", errno, NULL);
+  if (start_fd >= 0 && (e = answer_start(start_fd, "0"))) { report_error(sync_fd, -1, "write exec fifo", e, p->fifo); return e; }
   signal(SIGPIPE, SIG_DFL);
-  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "no_new_privs", e, ""); return e; }
   /* Last, like runc: the profile need allow nothing of ours but execve. */
   if (p->has_seccomp && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   execve(exe, p->argv, p->env);
