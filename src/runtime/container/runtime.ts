@@ -241,16 +241,16 @@ export class GantryRuntime implements Runtime {
       const { dir, stored, status } = await this.load(id);
       if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
       if (status !== 'created') throw failedPrecondition('cannot start an already running container');
-      const hookFailure = await this.releaseInit(dir, stored);
+      const failure = await this.releaseInit(dir, stored);
       try {
         unlinkSync(dir.fifo);
       } catch {
         // a concurrent start removed it
       }
-      if (hookFailure) {
+      if (failure) {
         // the init exits instead of running the program: the container is stopped when start fails
         await waitGone(stored.pid, stored.initStartTime);
-        throw internal(hookFailure);
+        throw internal(failure);
       }
       return stored;
     });
@@ -259,7 +259,7 @@ export class GantryRuntime implements Runtime {
 
   /**
    * Opens exec.fifo for reading: the init's blocked open returns, it runs the startContainer
-   * hooks and answers "0" before it execs, or the failing hook's error, which this returns.
+   * hooks and answers "0" before it execs, or the error of the step that failed, which this returns.
    */
   private async releaseInit(dir: StateDir, stored: StoredState): Promise<string | undefined> {
     let fd: number;
