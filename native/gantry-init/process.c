@@ -145,24 +145,40 @@ static int install_seccomp(const struct plan *p) {
   return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)p->seccomp_flags, &prog) < 0 ? errno : 0;
 }
 
-/* Switches to the process user while keeping the planned capabilities. */
+/* Adds cap to the effective set, keeping the permitted and inheritable ones. */
+static int raise_effective(int cap) {
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) < 0) return -1;
+  d[cap / 32].effective |= 1U << (cap % 32);
+  return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Switches to the process user while keeping the planned capabilities.
+ * Loading a filter without no_new_privs takes CAP_SYS_ADMIN, and the filter goes in
+ * just before execve: until then the capability stays effective and permitted. That
+ * changes nothing after execve, whose capabilities come from the bounding, inheritable
+ * and ambient sets and the file, never from the old effective or permitted set. */
 static int set_identity(const struct plan *p, int sync_fd) {
   int e;
+  const uint64_t keep = p->has_seccomp && !p->no_new_privs ? 1ULL << CAP_SYS_ADMIN : 0;
+  const int keep_uncapped = keep && !p->has_caps && p->uid != 0; /* setuid would clear it */
 #define FAIL(step, detail) do { e = errno; report_error(sync_fd, -1, step, e, detail); return e; } while (0)
   if (p->has_caps) {
     for (int cap = 0; cap <= 63; cap++) {
       if (p->caps[0] & (1ULL << cap)) continue;
       if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) FAIL("drop bounding capability", "process.capabilities.bounding");
     }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) FAIL("prctl keepcaps", "");
   }
+  if ((p->has_caps || keep_uncapped) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) FAIL("prctl keepcaps", "");
   gid_t gids[p->ngids + 1];
   for (size_t i = 0; i < p->ngids; i++) gids[i] = (gid_t)p->gids[i];
   if (setgroups(p->ngids, gids) < 0 && !(errno == EPERM && p->setgroups_deny)) FAIL("setgroups", "process.user.additionalGids");
   if (setresgid((gid_t)p->gid, (gid_t)p->gid, (gid_t)p->gid) < 0) FAIL("setgid", "process.user.gid");
   if (setresuid((uid_t)p->uid, (uid_t)p->uid, (uid_t)p->uid) < 0) FAIL("setuid", "process.user.uid");
+  if (keep_uncapped && raise_effective(CAP_SYS_ADMIN) < 0) FAIL("capset", "linux.seccomp needs CAP_SYS_ADMIN without process.noNewPrivileges");
   if (p->has_caps) {
-    if (capset_sets(p->caps[1], p->caps[3], p->caps[2]) < 0) FAIL("capset", "process.capabilities");
+    if (capset_sets(p->caps[1] | keep, p->caps[3] | keep, p->caps[2]) < 0) FAIL("capset", "process.capabilities");
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) FAIL("clear ambient capabilities", "");
     for (int cap = 0; cap <= 63; cap++)
       if ((p->caps[4] & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
@@ -173,12 +189,14 @@ static int set_identity(const struct plan *p, int sync_fd) {
   return 0;
 }
 
-/* Runs one startContainer hook with the state on stdin, killing it at its timeout. */
-static int run_hook(const struct plan *p, const struct hook *h) {
+/* Runs one startContainer hook with the state on stdin, killing it at its timeout.
+ * On failure, why says what happened, in the runtime's words for the other hooks. */
+static int run_hook(const struct plan *p, const struct hook *h, char *why, size_t n) {
   int in[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return errno;
+  int e;
+  if (pipe2(in, O_CLOEXEC) < 0) { e = errno; snprintf(why, n, "hook %s: pipe: %s", h->path, strerror(e)); return e; }
   pid_t pid = fork();
-  if (pid < 0) return errno;
+  if (pid < 0) { e = errno; snprintf(why, n, "hook %s: fork: %s", h->path, strerror(e)); close(in[0]); close(in[1]); return e; }
   if (pid == 0) {
     dup2(in[0], 0);
     char *empty[] = { h->path, NULL };
@@ -187,9 +205,9 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
   close(in[0]);
   char state[16384];
-  int n = snprintf(state, sizeof state, "%s%ld%s", p->state_before ? p->state_before : "{\"pid\":", p->host_pid, p->state_after ? p->state_after : "}");
-  if (n > 0) {
-    ssize_t w = write(in[1], state, (size_t)n < sizeof state ? (size_t)n : sizeof state - 1);
+  int len = snprintf(state, sizeof state, "%s%ld%s", p->state_before ? p->state_before : "{\"pid\":", p->host_pid, p->state_after ? p->state_after : "}");
+  if (len > 0) {
+    ssize_t w = write(in[1], state, (size_t)len < sizeof state ? (size_t)len : sizeof state - 1);
     (void)w;
   }
   close(in[1]);
@@ -198,13 +216,19 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   for (;;) {
     int status;
     pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
-    if (r < 0 && errno != EINTR) return errno;
+    if (r == pid) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+      if (WIFEXITED(status)) snprintf(why, n, "hook %s: exit status %d", h->path, WEXITSTATUS(status));
+      else snprintf(why, n, "hook %s: killed by signal %d", h->path, WTERMSIG(status));
+      return ECHILD;
+    }
+    if (r < 0 && errno != EINTR) { e = errno; snprintf(why, n, "hook %s: wait: %s", h->path, strerror(e)); return e; }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (h->timeout > 0 && now.tv_sec - start.tv_sec >= h->timeout) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
+      snprintf(why, n, "hook %s timed out after %llds", h->path, (long long)h->timeout);
       return ETIMEDOUT;
     }
     struct timespec tick = { 0, 5 * 1000 * 1000 };
@@ -212,15 +236,30 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
 }
 
-/* Blocks until `start` opens the fifo for reading. */
+/* Blocks until `start` opens the fifo for reading; returns our write end or -errno. */
 static int wait_for_start(int fifo_fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int e = write(fd, "0", 1) != 1 ? errno : 0;
-  close(fd);
+  int e = errno;
   close(fifo_fd);
+  return fd < 0 ? -e : fd;
+}
+
+/* One write (atomic below PIPE_BUF): "0" lets `start` return, anything else is its error. */
+static int answer_start(int start_fd, const char *msg) {
+  size_t n = strlen(msg);
+  int e = write(start_fd, msg, n) != (ssize_t)n ? errno : 0;
+  close(start_fd);
+  return e;
+}
+
+/* A failure between `start` and execve: start's error (msg, or "step: error"), or an error line (exec). */
+static int fail_start(int start_fd, int sync_fd, const char *step, int e, const char *msg) {
+  if (start_fd < 0) { report_error(sync_fd, -1, step, e, ""); return e; }
+  char text[256];
+  if (!msg) snprintf(text, sizeof text, "%s: %s", step, strerror(e));
+  answer_start(start_fd, msg ? msg : text);
   return e;
 }
 
@@ -264,7 +303,6 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     report_error(sync_fd, -1, "exec", e, p->argv[0] ? p->argv[0] : "");
     return e;
   }
-  if (p->has_seccomp && !p->no_new_privs && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   if ((e = set_identity(p, sync_fd))) return e;
   if ((e = apply_rlimits(p, sync_fd))) return e;
   if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)p->ioprio) < 0) {
@@ -286,18 +324,24 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     close(fds->plan);
     sync_fd = -1;
   } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
-  if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
-  for (size_t i = 0; i < p->nhooks; i++)
-    if ((e = run_hook(p, &p->hooks[i]))) { report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path); return e; }
-  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "no_new_privs", e, ""); return e; }
-  if (p->has_seccomp && p->no_new_privs && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
+  int start_fd = -1;
+  if (fifo_fd >= 0 && (start_fd = wait_for_start(fifo_fd)) < 0) { e = -start_fd; report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
+  /* `start` waits for the answer: from here a failure fails it */
+  for (size_t i = 0; i < p->nhooks; i++) {
+    char why[1024], msg[1100];
+    if (!(e = run_hook(p, &p->hooks[i], why, sizeof why))) continue;
+    snprintf(msg, sizeof msg, "error running startContainer hook #%zu: %s", i, why);
+    return fail_start(start_fd, sync_fd, "startContainer hook", e, msg);
+  }
   /* preserved fds arrive at PRESERVED_FD_BASE.. and become 3.. ; nothing else survives execve */
   for (int i = 0; i < p->preserve_fds; i++)
-    if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) { e = errno; report_error(sync_fd, -1, "preserve fds", e, ""); return e; }
-  if (syscall(SYS_close_range, 3 + (unsigned)p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    e = errno; report_error(sync_fd, -1, "close_range", e, ""); return e;
-  }
+    if (dup2(PRESERVED_FD_BASE + i, 3 + i) < 0) return fail_start(start_fd, sync_fd, "preserve fds", errno, NULL);
+  if (syscall(SYS_close_range, 3 + (unsigned)p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return fail_start(start_fd, sync_fd, "close_range", errno, NULL);
+  if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail_start(start_fd, sync_fd, "no_new_privs", errno, NULL);
+  if (start_fd >= 0 && (e = answer_start(start_fd, "0"))) { report_error(sync_fd, -1, "write exec fifo", e, p->fifo); return e; }
   signal(SIGPIPE, SIG_DFL);
+  /* Last, like runc: the profile need allow nothing of ours but execve. */
+  if (p->has_seccomp && (e = install_seccomp(p))) { report_error(sync_fd, -1, "seccomp", e, "linux.seccomp"); return e; }
   execve(exe, p->argv, p->env);
   e = errno;
   report_error(sync_fd, -1, "exec", e, exe);

@@ -25,13 +25,31 @@ export async function runHook(hook: Hook, state: State): Promise<void> {
   if (code !== 0) throw internal(`hook ${hook.path}: exit status ${code ?? signal}${stderr ? `, stderr: ${stderr.trim()}` : ''}`);
 }
 
-/** Runs the named hooks in order; the first failure stops them. */
+const hookError = (kind: HookName, index: number, err: unknown) =>
+  // runc's text: "error running createRuntime hook #1: ..."
+  new GantryError(err instanceof GantryError ? err.code : 'internal', `error running ${kind} hook #${index}: ${(err as Error).message}`, { cause: err });
+
+/** Runs the named hooks in order; the first failure stops them and fails the operation. */
 export async function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State): Promise<void> {
-  for (const hook of hooks ?? []) {
+  for (const [i, hook] of (hooks ?? []).entries()) {
     try {
       await runHook(hook, state);
     } catch (err) {
-      throw new GantryError(err instanceof GantryError ? err.code : 'internal', `error running ${kind} hook: ${(err as Error).message}`, { cause: err });
+      throw hookError(kind, i, err);
+    }
+  }
+}
+
+/**
+ * Runs every hook of a kind whose failure must not change the lifecycle (poststart,
+ * poststop): the spec has the runtime log a warning and go on as if it had succeeded.
+ */
+export async function runHooksWarning(kind: HookName, hooks: Hook[] | undefined, state: State, warn: (msg: string) => void): Promise<void> {
+  for (const [i, hook] of (hooks ?? []).entries()) {
+    try {
+      await runHook(hook, state);
+    } catch (err) {
+      warn(hookError(kind, i, err).message);
     }
   }
 }

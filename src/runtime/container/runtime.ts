@@ -4,13 +4,13 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, constants as f
 import { resolve, join } from 'node:path';
 import type { LinuxResources, Spec, State } from '../../oci/runtime-spec.js';
 import { OCI_VERSION } from '../../oci/runtime-spec.js';
-import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
+import { alreadyExists, failedPrecondition, internal, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
 import { primeCgroupAttach } from '../cgroups/attach-primer.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import type { HelperRun } from './helper.js';
-import { runHooks } from './hooks.js';
+import { runHooks, runHooksWarning } from './hooks.js';
 import { lockContainer } from './lock.js';
 import { baseStatus, initAlive, listIds, StateDir, validateId } from './state.js';
 import { processStartTime } from '../../sys/process-alive.js';
@@ -24,10 +24,19 @@ const planning = () => import('../plan/build.js');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Whether AppArmor (as runc decides it) and SELinux (a mounted selinuxfs) are enabled. */
 const HOST_LSM = {
-  apparmor: existsSync('/sys/kernel/security/apparmor'),
+  apparmor: existsSync('/sys/kernel/security/apparmor') && readFirstByte('/sys/module/apparmor/parameters/enabled') === 'Y',
   selinux: existsSync('/sys/fs/selinux/enforce'),
 };
+
+function readFirstByte(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')[0];
+  } catch {
+    return undefined;
+  }
+}
 
 // Wall clock with nanoseconds: Date has milliseconds, hrtime the monotonic nanoseconds since then.
 const WALL_NS_AT_LOAD = BigInt(Date.now()) * 1_000_000n;
@@ -178,7 +187,8 @@ export class GantryRuntime implements Runtime {
         seccomp,
         noPivot: opts.noPivot,
         sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
-        state: this.hookStateBase(stored, 'running'),
+        // the process has not yet run the user's program (runc says "created" too)
+        state: this.hookStateBase(stored, 'created'),
         warn: this.warn,
         ...HOST_LSM,
       });
@@ -192,7 +202,8 @@ export class GantryRuntime implements Runtime {
           stopPriming();
         },
         onHooks: async (p) => {
-          const state = this.hookState({ ...stored, pid: p }, 'creating');
+          // "created", as crun and runtime-tools have it: the spec runs these hooks after the create step (runc says "creating")
+          const state = this.hookState({ ...stored, pid: p }, 'created');
           await runHooks('prestart', spec.hooks?.prestart, state);
           await runHooks('createRuntime', spec.hooks?.createRuntime, state);
           await runHooks('createContainer', spec.hooks?.createContainer, state);
@@ -230,23 +241,27 @@ export class GantryRuntime implements Runtime {
       const { dir, stored, status } = await this.load(id);
       if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
       if (status !== 'created') throw failedPrecondition('cannot start an already running container');
-      await this.releaseInit(dir, stored);
+      const failure = await this.releaseInit(dir, stored);
       try {
         unlinkSync(dir.fifo);
       } catch {
         // a concurrent start removed it
       }
+      if (failure) {
+        // the init exits instead of running the program: the container is stopped when start fails
+        await waitGone(stored.pid, stored.initStartTime);
+        throw internal(failure);
+      }
       return stored;
     });
-    try {
-      await runHooks('poststart', stored.config.hooks?.poststart, this.hookState(stored, 'running'));
-    } catch (err) {
-      this.warn((err as Error).message);
-    }
+    await runHooksWarning('poststart', stored.config.hooks?.poststart, this.hookState(stored, 'running'), this.warn);
   }
 
-  /** Opens exec.fifo for reading: the init's blocked open returns and it execs. */
-  private async releaseInit(dir: StateDir, stored: StoredState): Promise<void> {
+  /**
+   * Opens exec.fifo for reading: the init's blocked open returns, it runs the startContainer
+   * hooks and answers "0" before it execs, or the error of the step that failed, which this returns.
+   */
+  private async releaseInit(dir: StateDir, stored: StoredState): Promise<string | undefined> {
     let fd: number;
     try {
       fd = openSync(dir.fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -256,24 +271,29 @@ export class GantryRuntime implements Runtime {
         throw failedPrecondition(initAlive(stored) ? 'cannot start an already running container' : 'cannot start a container that has stopped');
       throw wrap('open exec fifo', err);
     }
+    // the init writes its answer at once (below PIPE_BUF), so one read has all of it
+    const buf = Buffer.alloc(4096);
+    const answer = (n: number) => (n === 1 && buf[0] === 0x30 ? undefined : buf.toString('utf8', 0, n));
+    const hooksRunning = !!stored.config.hooks?.startContainer?.length;
     try {
-      const buf = Buffer.alloc(1);
       for (let i = 0; ; i++) {
         try {
-          if (readSync(fd, buf, 0, 1, null) === 1) return;
+          let n = readSync(fd, buf, 0, buf.length, null);
+          if (n > 0) return answer(n);
           // EOF: the init has not opened its end yet (it may wait for a CPU on a busy
           // host) or is gone. Like runc, wait as long as it lives, within reason.
           if (!initAlive(stored)) {
-            // It may have written, exec'd and exited since the read: then the byte waits.
-            if (readSync(fd, buf, 0, 1, null) === 1) return;
+            // It may have written, exec'd and exited since the read: then the answer waits.
+            if ((n = readSync(fd, buf, 0, buf.length, null)) > 0) return answer(n);
             throw failedPrecondition('cannot start a container that has stopped');
           }
           if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         } catch (err) {
           // EAGAIN: a writer holds the fifo and has not written yet. Only the init opens
-          // it for writing, so it is alive and about to write: keep reading.
+          // it for writing, so it is alive and about to write (after its startContainer
+          // hooks, which their own timeouts bound): keep reading.
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-          if (i > 3000) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
+          if (i > 3000 && !hooksRunning) throw failedPrecondition('exec fifo: the container init did not signal execve readiness within 30s');
         }
         // the init runs as soon as its open returns: yield briefly before sleeping
         await (i < 20 ? new Promise<void>((r) => setImmediate(r)) : sleep(i < 120 ? 1 : 10));
@@ -346,11 +366,7 @@ export class GantryRuntime implements Runtime {
       unlock?.();
     }
     if (!stored) return;
-    try {
-      await runHooks('poststop', stored.config.hooks?.poststop, this.hookState(stored, 'stopped'));
-    } catch (err) {
-      this.warn((err as Error).message);
-    }
+    await runHooksWarning('poststop', stored.config.hooks?.poststop, this.hookState(stored, 'stopped'), this.warn);
   }
 
   /** Kills what is left, removes the cgroup and the state; the state it removed, if there was one. */

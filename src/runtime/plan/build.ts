@@ -229,10 +229,16 @@ export function planCapabilities(p: Process, warn?: (msg: string) => void): Plan
   return caps;
 }
 
-function warnUnsupported(p: Process, opts: ProcessPlanOptions): void {
-  const why = (enabled: boolean | undefined, lsm: string) => (enabled ? `this runtime does not apply ${lsm} labels` : `${lsm} is not enabled on this host`);
-  if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: ${why(opts.apparmor, 'AppArmor')}`);
-  if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: ${why(opts.selinux, 'SELinux')}`);
+/**
+ * A profile or label for an LSM the host lacks is an error, where runc fails too (its
+ * apparmor exec write fails; its SELinux check has the text below). With the LSM
+ * enabled the runtime cannot apply either yet: a warning, not to break podman/containerd there.
+ */
+function checkSecurityLabels(p: Process, opts: ProcessPlanOptions): void {
+  if (p.apparmorProfile && !opts.apparmor) throw invalidArgument(`unable to apply apparmor profile "${p.apparmorProfile}": AppArmor is not enabled on this host`);
+  if (p.selinuxLabel && !opts.selinux) throw invalidArgument('selinux label is specified in config, but selinux is disabled or not supported');
+  if (p.apparmorProfile) opts.warn?.(`process.apparmorProfile "${p.apparmorProfile}" ignored: this runtime does not apply AppArmor profiles`);
+  if (p.selinuxLabel) opts.warn?.(`process.selinuxLabel "${p.selinuxLabel}" ignored: this runtime does not apply SELinux labels`);
 }
 
 const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
@@ -319,7 +325,7 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
   if (args.length === 0) throw invalidArgument('config.json: process.args: expected at least one argument');
   if (p.terminal && !opts.consoleSocket) throw invalidArgument('cannot allocate tty if runc will detach without setting console socket');
   if (!p.terminal && opts.consoleSocket) throw invalidArgument('cannot use console socket if runc will not detach or allocate tty');
-  warnUnsupported(p, opts);
+  checkSecurityLabels(p, opts);
   return {
     rlimits: planRlimits(p.rlimits),
     capabilities: planCapabilities(p, opts.warn),
@@ -358,6 +364,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   if ((cloneFlags & CLONE.user) && !spec.linux?.uidMappings?.length)
     throw invalidArgument('config.json: linux.uidMappings: required with a new user namespace');
   if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
+  // without SELinux there is nothing to label: runc and crun mount without it too
   if (spec.linux?.mountLabel) opts.warn?.(`linux.mountLabel ignored: ${opts.selinux ? 'this runtime does not apply SELinux labels' : 'SELinux is not enabled on this host'}`);
   if (spec.linux?.timeOffsets) opts.warn?.('linux.timeOffsets ignored: this runtime cannot create time namespaces');
   for (const m of spec.mounts ?? [])

@@ -102,6 +102,16 @@ test('invalid values are rejected before reaching the kernel', { skip }, async (
   await assert.rejects(cg.apply({ cpu: { cpus: '99999' } }), (e: Error) => errorCode(e) === 'invalid-argument' && /cpuset\.cpus/.test(e.message) && /99999/.test(e.message));
 });
 
+test('kernelTCP sets the kernel TCP buffer limit', { skip: skip || (!existsSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes') && 'needs memory.kmem.tcp.limit_in_bytes') }, async () => {
+  const cg = cgroup('kmem-tcp');
+  await cg.create();
+  await cg.apply({ memory: { kernelTCP: 16 * 1024 * 1024 } });
+  const file = `/sys/fs/cgroup/memory${cg.path}/memory.kmem.tcp.limit_in_bytes`;
+  assert.equal(readFileSync(file, 'utf8').trim(), String(16 * 1024 * 1024));
+  await cg.apply({ memory: { kernelTCP: -1 } });
+  assert.equal(readFileSync(file, 'utf8').trim(), readFileSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes', 'utf8').trim());
+});
+
 test('pids limit makes fork fail', { skip }, async () => {
   const cg = cgroup('pids');
   await cg.create();

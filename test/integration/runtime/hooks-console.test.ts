@@ -4,8 +4,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openCgroup } from '../../../src/runtime/cgroups/index.js';
-import { bundle, makeEnv, newId, runCapture, skip } from './harness.js';
+import { bundle, makeEnv, newId, runCapture, skip, waitFor } from './harness.js';
 import type { Env } from './harness.js';
+import type { Hook } from '../../../src/oci/runtime-spec.js';
+
+const isAlive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
 
 const RECVTTY = new URL('../../../../native/build/recvtty', import.meta.url).pathname;
 
@@ -41,21 +44,78 @@ describe('runtime hooks, console, user namespaces and cleanup', { skip }, () => 
     const pids = new Set(readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]));
     assert.equal(pids.size, 1, 'every hook sees the same init pid');
     assert.match([...pids][0]!, /^"pid":[1-9]\d*$/);
-    assert.match(readFileSync(log, 'utf8'), /^prestart "status":"creating"/);
-    assert.match(readFileSync(log, 'utf8'), /\nstartContainer "status":"running"/);
+    // the spec's states: the create step is done before prestart, the program runs from poststart on
+    const statuses = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '));
+    assert.deepEqual(statuses, ['prestart "status":"created"', 'createRuntime "status":"created"', 'createContainer "status":"created"',
+      'startContainer "status":"created"', 'poststart "status":"running"', 'poststop "status":"stopped"']);
   });
 
-  it('fails create on a failing createRuntime hook and cleans up', async () => {
+  it('fails create on a failing prestart, createRuntime or createContainer hook and cleans up', async () => {
+    const b = bundle(env, ['touch', '/ran']);
+    for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) {
+      b.spec.hooks = { [kind]: [{ path: '/bin/true' }, { path: '/bin/false' }] };
+      b.write();
+      const id = newId(env);
+      await assert.rejects(env.rt.create({ id, bundle: b.dir }), new RegExp(`^GantryError: error running ${kind} hook #1: hook /bin/false: exit status 1$`));
+      await assertNothingLeft(env, id, b.dir);
+    }
+    assert.ok(!existsSync(join(b.rootfs, 'ran')), 'the program never ran');
+  });
+
+  it('kills a hook at its timeout and fails create', async () => {
     const b = bundle(env, ['true']);
-    b.spec.hooks = { createRuntime: [{ path: '/bin/false' }] };
+    const pidFile = join(b.dir, 'hook.pid');
+    b.spec.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 100`], timeout: 1 }] };
     b.write();
     const id = newId(env);
-    await assert.rejects(env.rt.create({ id, bundle: b.dir }), /error running createRuntime hook: hook \/bin\/false: exit status 1/);
+    await assert.rejects(env.rt.create({ id, bundle: b.dir }), /error running prestart hook #0: hook \/bin\/sh timed out after 1s/);
     await assertNothingLeft(env, id, b.dir);
-    b.spec.hooks = { prestart: [{ path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 }] };
+    assert.ok(!isAlive(Number(readFileSync(pidFile, 'utf8'))), 'the hook was killed');
+  });
+
+  it('fails start on a failing startContainer hook: the program does not run and the container is stopped', async () => {
+    // no pid namespace: the hook's pid is a host pid, and only the timeout can have killed it
+    const b = bundle(env, ['touch', '/ran'], (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'pid')));
+    const pidFile = join(b.rootfs, 'hook.pid');
+    const cases: [Hook, RegExp][] = [
+      [{ path: '/bin/false' }, /^GantryError: error running startContainer hook #1: hook \/bin\/false: exit status 1$/],
+      [{ path: '/bin/sh', args: ['sh', '-c', 'echo $$ > /hook.pid; exec sleep 100'], timeout: 1 }, /^GantryError: error running startContainer hook #1: hook \/bin\/sh timed out after 1s$/],
+    ];
+    for (const [hook, error] of cases) {
+      b.spec.hooks = { startContainer: [{ path: '/bin/true' }, hook] };
+      b.write();
+      const id = newId(env);
+      await env.rt.create({ id, bundle: b.dir });
+      await assert.rejects(env.rt.start(id), error);
+      assert.equal((await env.rt.state(id)).status, 'stopped');
+      if (hook.timeout) assert.ok(!isAlive(Number(readFileSync(pidFile, 'utf8'))), 'the timed-out hook was killed');
+      await env.rt.delete(id);
+      await assertNothingLeft(env, id, b.dir);
+    }
+    assert.ok(!existsSync(join(b.rootfs, 'ran')), 'the program never ran');
+  });
+
+  it('warns about a failing poststart or poststop hook and goes on with the rest', async () => {
+    const b = bundle(env, ['true']);
+    const log = join(b.dir, 'hooks.log');
+    const ok = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `echo ${name} >> ${log}`] });
+    const slow = { path: '/bin/sleep', args: ['sleep', '100'], timeout: 1 };
+    b.spec.hooks = { poststart: [{ path: '/bin/false' }, slow, ok('poststart')], poststop: [slow, { path: '/bin/false' }, ok('poststop')] };
     b.write();
-    await assert.rejects(env.rt.create({ id, bundle: b.dir }), /timed out/);
+    const id = newId(env);
+    env.warnings.length = 0;
+    await env.rt.create({ id, bundle: b.dir });
+    await env.rt.start(id);
+    await waitFor(async () => (await env.rt.state(id)).status === 'stopped', 'the container to exit');
+    await env.rt.delete(id);
     await assertNothingLeft(env, id, b.dir);
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n'), ['poststart', 'poststop', '']);
+    assert.deepEqual(env.warnings, [
+      'error running poststart hook #0: hook /bin/false: exit status 1',
+      'error running poststart hook #1: hook /bin/sleep timed out after 1s',
+      'error running poststop hook #0: hook /bin/sleep timed out after 1s',
+      'error running poststop hook #1: hook /bin/false: exit status 1',
+    ]);
   });
 
   it('cleans up after a missing executable or a bad mount', async () => {

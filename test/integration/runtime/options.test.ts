@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundle, makeEnv, newId, skip, waitFor } from './harness.js';
 import type { Env } from './harness.js';
+import { openCgroup } from '../../../src/runtime/cgroups/index.js';
+import type { Spec } from '../../../src/oci/runtime-spec.js';
 
 const root = { uid: 0, gid: 0 };
 const MONITOR = new URL('../../../../native/build/gantry-monitor', import.meta.url).pathname;
@@ -26,6 +28,25 @@ describe('runtime launch options', { skip }, () => {
       closeSync(fd);
     }
   }
+
+  const lsmSkip = existsSync('/sys/kernel/security/apparmor') || existsSync('/sys/fs/selinux/enforce') ? 'this host has AppArmor or SELinux' : false;
+  it('refuses an AppArmor profile or SELinux label on a host without them and leaves nothing; a mount label runs', { skip: lsmSkip }, async () => {
+    const cases: [(s: Spec) => void, RegExp][] = [
+      [(s) => (s.process!.apparmorProfile = 'acme_secure_profile'), /^unable to apply apparmor profile "acme_secure_profile": AppArmor is not enabled on this host$/],
+      [(s) => (s.process!.selinuxLabel = 'system_u:system_r:svirt_lxc_net_t:s0:c124,c675'), /^selinux label is specified in config, but selinux is disabled or not supported$/],
+    ];
+    for (const [tweak, error] of cases) {
+      const b = bundle(env, ['touch', '/ran'], tweak);
+      const id = newId(env);
+      await assert.rejects(env.rt.create({ id, bundle: b.dir }), (e: Error) => error.test(e.message));
+      await assert.rejects(env.rt.state(id), /does not exist/);
+      assert.equal(await openCgroup({ id }).exists(), false);
+      assert.ok(!existsSync(join(b.rootfs, 'ran')));
+    }
+    const [code, out] = await run(['echo', 'labelled'], { tweak: (s) => (s.linux!.mountLabel = 'system_u:object_r:svirt_sandbox_file_t:s0:c715,c811') });
+    assert.equal(code, 0, out);
+    assert.equal(out, 'labelled\n');
+  });
 
   it('chroots instead of pivoting with noPivot', async () => {
     const [code, out] = await run(['sh', '-c', 'ls /bin/busybox && cat /proc/self/mountinfo | wc -l'], { noPivot: true });

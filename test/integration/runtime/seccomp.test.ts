@@ -1,5 +1,5 @@
 // Compiled filters installed on the real kernel with native/seccomp-load.
-import { test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileSeccomp } from '../../../src/runtime/seccomp/index.js';
 import type { LinuxSeccomp, LinuxSyscall } from '../../../src/oci/runtime-spec.js';
+import { makeEnv, runCapture, skip as runtimeSkip } from './harness.js';
+import type { Env } from './harness.js';
 
 const loader = fileURLToPath(new URL('../../../../native/build/seccomp-load', import.meta.url));
 const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
@@ -69,4 +71,62 @@ test("podman's default allow-list runs a shell, and still denies what it leaves 
   // chroot is denied to containers without CAP_SYS_CHROOT.
   const chroot = await runUnder(profile, ['chroot', '$DIR', '/bin/true']);
   assert.match(chroot.stderr, /Operation not permitted/);
+});
+
+// What busybox `echo` needs once it runs; none of the helper's own setup calls (close_range,
+// dup2, rt_sigaction, setresuid, capset, setgroups, NO_NEW_PRIVS) are allowed.
+const BUSYBOX_ECHO_ONLY: LinuxSeccomp = {
+  defaultAction: 'SCMP_ACT_ERRNO',
+  syscalls: [
+    {
+      names: ['execve', 'brk', 'mmap', 'munmap', 'mprotect', 'arch_prctl', 'set_tid_address', 'set_robust_list', 'rseq',
+        'prlimit64', 'getrandom', 'readlink', 'readlinkat', 'getuid', 'write', 'writev', 'exit', 'exit_group'],
+      action: 'SCMP_ACT_ALLOW',
+    },
+    { names: ['prctl'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 16 /* PR_GET_NAME */, op: 'SCMP_CMP_EQ' }] },
+  ],
+};
+
+describe('a restrictive profile is the last thing before execve', { skip: runtimeSkip }, () => {
+  let env: Env;
+  before(() => (env = makeEnv()));
+  after(() => env.cleanup());
+
+  for (const noNewPrivileges of [true, false]) {
+    it(`runs busybox echo with an allow-list of only its own syscalls (noNewPrivileges ${noNewPrivileges})`, async () => {
+      const r = await runCapture(env, ['echo', 'allowed'], (s) => {
+        s.process!.noNewPrivileges = noNewPrivileges;
+        s.linux!.seccomp = BUSYBOX_ECHO_ONLY;
+      });
+      assert.equal(r.out, 'allowed\n');
+      assert.equal(r.code, 0);
+    });
+  }
+
+  it('the profile is in force: a syscall it leaves out fails', async () => {
+    const r = await runCapture(env, ['mkdir', '/made'], (s) => {
+      s.linux!.seccomp = BUSYBOX_ECHO_ONLY;
+    });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /Operation not permitted/);
+    assert.equal(existsSync(join(env.bundles.at(-1)!.rootfs, 'made')), false);
+  });
+
+  it('keeping CAP_SYS_ADMIN until the filter is loaded changes no capability of the process', async () => {
+    const caps = async (uid: number, withCaps: boolean, seccomp: boolean) => {
+      const r = await runCapture(env, ['grep', '^Cap[EPIBA]', '/proc/self/status'], (s) => {
+        s.process!.noNewPrivileges = false;
+        s.process!.user = { uid, gid: uid };
+        if (!withCaps) delete s.process!.capabilities;
+        if (seccomp) s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+      });
+      assert.equal(r.code, 0, r.out);
+      return r.out;
+    };
+    for (const [uid, withCaps] of [[0, true], [1000, true], [1000, false]] as const) {
+      const filtered = await caps(uid, withCaps, true);
+      assert.equal(filtered, await caps(uid, withCaps, false), `uid ${uid}, capabilities ${withCaps}`);
+      if (withCaps) assert.match(filtered, uid === 0 ? /CapEff:\t0000000020000420/ : /CapEff:\t0000000000000000/);
+    }
+  });
 });

@@ -106,7 +106,7 @@ describe('buildLaunchPlan', () => {
     buildLaunchPlan(spec((s) => {
       s.process!.apparmorProfile = 'docker-default';
       s.linux!.intelRdt = { closID: 'x' };
-    }), '/b', { warn: (m) => warnings.push(m) });
+    }), '/b', { warn: (m) => warnings.push(m), apparmor: true });
     assert.equal(warnings.length, 2);
     assert.ok(warnings.some((w) => w.startsWith('process.apparmorProfile "docker-default" ignored')));
     assert.ok(warnings.some((w) => w.startsWith('linux.intelRdt ignored')));

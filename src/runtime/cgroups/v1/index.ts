@@ -50,7 +50,8 @@ export class V1CgroupManager implements CgroupManager {
 
   async apply(r: LinuxResources): Promise<void> {
     await this.ensurePresent();
-    if (r.memory?.kernel || r.memory?.kernelTCP) this.warn('kernel memory limits are deprecated in the kernel: ignored');
+    // like runc: current kernels ignore memory.kmem.limit_in_bytes (kernelTCP is applied)
+    if (r.memory?.kernel) this.warn('kernel memory limits are deprecated in the kernel: linux.resources.memory.kernel ignored');
     if (hasValues(r.memory) && r.memory) await applyMemoryV1(this.fs, this.need('memory'), r.memory);
     if (r.cpu) {
       const { cpus, mems, ...cfs } = r.cpu;

@@ -1,4 +1,5 @@
-// v1 memory controller: limits, swap (memory+swap total), swappiness, OOM killer; usage stats.
+// v1 memory controller: limits, swap (memory+swap total), swappiness, OOM killer, the
+// kernel TCP buffer limit; usage stats.
 import type { LinuxMemory } from '../../../oci/runtime-spec.js';
 import type { CgroupStatsSnapshot } from '../../api.js';
 import type { HostFs } from '../../../sys/host-fs.js';
@@ -7,6 +8,7 @@ import { errnoCode, readCgroupFile, readCounter, readKeyValues, readOptional, re
 
 const LIMIT = 'memory.limit_in_bytes';
 const MEMSW = 'memory.memsw.limit_in_bytes';
+const KMEM_TCP = 'memory.kmem.tcp.limit_in_bytes';
 
 function checkLimit(file: string, value: number | undefined): void {
   if (value !== undefined && value !== -1) requireInteger(file, value, 0);
@@ -30,6 +32,7 @@ export async function applyMemoryV1(fs: HostFs, dir: string, memory: LinuxMemory
   checkLimit(LIMIT, memory.limit);
   checkLimit(MEMSW, memory.swap);
   checkLimit('memory.soft_limit_in_bytes', memory.reservation);
+  checkLimit(KMEM_TCP, memory.kernelTCP);
   const limit = memory.limit ?? 0;
   let swap = memory.swap ?? 0;
   // Unlimited memory with swap unset means unlimited swap too (runc's rule).
@@ -63,6 +66,11 @@ export async function applyMemoryV1(fs: HostFs, dir: string, memory: LinuxMemory
     await writeCgroupFile(fs, dir, 'memory.swappiness', memory.swappiness);
   }
   if (memory.disableOOMKiller) await writeCgroupFile(fs, dir, 'memory.oom_control', 1);
+  if (memory.kernelTCP !== undefined) {
+    // unlike memory.kmem.limit_in_bytes (deprecated; Linux 6.x accepts and ignores writes), still enforced
+    if (!(await fs.exists(`${dir}/${KMEM_TCP}`))) throw invalidArgument(`cannot set kernelTCP ${memory.kernelTCP}: ${KMEM_TCP} does not exist in this kernel`);
+    await writeCgroupFile(fs, dir, KMEM_TCP, memory.kernelTCP);
+  }
 }
 
 export async function memoryStatsV1(fs: HostFs, dir: string): Promise<CgroupStatsSnapshot['memory']> {

@@ -55,7 +55,8 @@ export class V2CgroupManager implements CgroupManager {
       const warning = devicesV2Warning(r.devices);
       if (warning) warn(warning);
     }
-    if (r.memory?.kernel || r.memory?.kernelTCP) warn('kernel memory limits are not supported on cgroup v2: ignored');
+    // runc warns and goes on; v2 accounts kernel memory in memory.max and has no TCP-only limit
+    if (r.memory?.kernel || r.memory?.kernelTCP) warn('kernel memory limits are not supported on cgroup v2: linux.resources.memory.kernel and kernelTCP ignored');
     if (r.network?.classID !== undefined || r.network?.priorities?.length) warn('network classID and priorities are not supported on cgroup v2: ignored');
     if (r.rdma && Object.keys(r.rdma).length > 0) warn('rdma limits are not supported: ignored');
     if (r.unified) await applyUnified(fs, dir, r.unified);

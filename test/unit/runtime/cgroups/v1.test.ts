@@ -91,6 +91,16 @@ test('memory: growing writes memsw first, shrinking writes the limit first', asy
   ]);
 });
 
+test('memory: kernelTCP lands in memory.kmem.tcp.limit_in_bytes; kernel is only warned about', async () => {
+  const fs = hostFs({ [`${D}/memory${P}/memory.kmem.tcp.limit_in_bytes`]: UNLIMITED });
+  const warnings: string[] = [];
+  await openCgroup({ id: 'c1', version: 1, v1Root: D, fs, onWarning: (w) => warnings.push(w) }).apply({ memory: { kernel: 64 << 20, kernelTCP: 16 << 20 } });
+  assert.deepEqual(writesUnder(fs, 'memory'), [['memory.kmem.tcp.limit_in_bytes', String(16 << 20)]]);
+  assert.deepEqual(warnings, ['kernel memory limits are deprecated in the kernel: linux.resources.memory.kernel ignored']);
+  await assert.rejects(open(hostFs()).apply({ memory: { kernelTCP: 1 << 20 } }), (e: Error) => isInvalidArgument(e) && /memory\.kmem\.tcp\.limit_in_bytes does not exist/.test(e.message));
+  await assert.rejects(open(fs).apply({ memory: { kernelTCP: -2 } }), (e: Error) => isInvalidArgument(e) && /memory\.kmem\.tcp\.limit_in_bytes/.test(e.message));
+});
+
 test('memory: swap without swap accounting, swap below limit, and bad values are errors', async () => {
   const fs = hostFs();
   fs.files.delete(`${D}/memory${P}/memory.memsw.limit_in_bytes`);

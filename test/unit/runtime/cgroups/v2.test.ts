@@ -59,6 +59,14 @@ test('create delegates the available controllers down to the parent', async () =
   ]);
 });
 
+test('kernel and kernelTCP are warned about on v2, like runc: there are no such files', async () => {
+  const fs = hostFs();
+  const warnings: string[] = [];
+  await open(fs, warnings).apply({ memory: { kernel: 64 << 20, kernelTCP: 16 << 20 } });
+  assert.deepEqual(writes(fs), []);
+  assert.deepEqual(warnings, ['kernel memory limits are not supported on cgroup v2: linux.resources.memory.kernel and kernelTCP ignored']);
+});
+
 test('apply writes converted limits', async () => {
   const fs = hostFs();
   const warnings: string[] = [];
