@@ -109,7 +109,10 @@ async function execWithPipes(engine: Engine, id: string, proc: Process, interact
   const relay = spawn(path, interactive ? ['--stdin'] : [], { stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] });
   const control = relay.stdio[3] as Duplex;
   control.on('error', () => undefined);
-  const relayExit = new Promise<void>((resolve) => relay.on('close', () => resolve()));
+  const relayExit = new Promise<void>((resolve) => {
+    relay.on('close', () => resolve());
+    relay.on('error', () => resolve());
+  });
   const opened: number[] = [];
   try {
     const [stdinFd, stdoutFd, stderrFd] = await Promise.race([

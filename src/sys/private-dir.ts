@@ -4,7 +4,7 @@
 // their Env, and image blobs. A 0700 top is the one barrier every path below
 // shares, so it is checked at each start rather than trusted from creation.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { permissionDenied } from '../errdefs/index.js';
 
 export const PRIVATE_DIR_MODE = 0o700;
@@ -21,7 +21,8 @@ export function storeAccessDenied(path: string, cause?: unknown) {
 /**
  * Makes `path` a directory only its owner can enter: created 0700 (parents with
  * the usual modes), and tightened when an older version left it group- or
- * world-accessible. Throws storeAccessDenied when the caller may not use it.
+ * world-accessible (unless it is a shared directory such as / or /tmp). Throws
+ * storeAccessDenied when the caller may not use it.
  */
 export function ensurePrivateDir(path: string): void {
   let st;
@@ -43,7 +44,9 @@ export function ensurePrivateDir(path: string): void {
   const uid = process.geteuid?.() ?? 0;
   // Only the owner can tighten; a caller who is not the owner (and not root) cannot use it either.
   if (st.uid !== uid && uid !== 0) throw storeAccessDenied(path);
-  if ((st.mode & 0o077) === 0) return;
+  // A shared directory (/, or sticky like /tmp) given as a root is not Gantry's to close;
+  // what Gantry makes below it is private anyway.
+  if ((st.mode & 0o077) === 0 || (st.mode & 0o1000) !== 0 || resolve(path) === '/') return;
   try {
     chmodSync(path, st.mode & 0o7700);
   } catch (err) {

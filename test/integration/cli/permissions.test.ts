@@ -43,6 +43,7 @@ test('an unprivileged user cannot reach a running container rootfs, config, bund
     join(g.root, 'containers', id, `${id}-json.log`),
     join(g.runroot, 'containers', id.slice(0, 12), 'config.json'),
     join(g.runroot, 'runtime', id, 'state.json'),
+    join(g.root, 'snapshots'), // the image layers, with their setuid binaries
     blob,
   ];
   for (const p of paths) {
