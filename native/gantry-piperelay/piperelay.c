@@ -10,7 +10,7 @@
  * is -1 without --stdin), which the engine opens as /proc/<pid>/fd/N (Node
  * cannot make a pipe), and closes its copies when the engine answers "opened".
  * It relays fd 0 -> stdin pipe (its EOF closes the pipe) and the output pipes
- * -> fds 1 and 2. On "exited" (the process is gone) it stops reading fd 0 and
+ * -> fds 1 and 2 (spliced where the fds allow). On "exited" (the process is gone) it stops reading fd 0 and
  * drains the output pipes until they close, or for at most 2 s when a
  * background child holds them (docker's exec waits as long), then exits 0. If
  * fd 3 closes without "exited", the engine is gone: it exits at once.
@@ -35,6 +35,26 @@ static int write_all(int fd, const char *buf, size_t len) {
     len -= (size_t)w;
   }
   return 0;
+}
+
+/*
+ * Moves what src has to dst: splice(2) (no copy through us; one side is always
+ * a pipe), or read+write where dst or src cannot splice (a tty, an O_APPEND
+ * file), then for good. Returns the bytes moved, 0 at EOF, -1 on an error that
+ * ends this stream (EPIPE: the caller stopped reading), -2 to retry (EINTR).
+ */
+static ssize_t move_chunk(int src, int dst, int *can_splice, char *buf, size_t size) {
+  if (*can_splice) {
+    ssize_t n = splice(src, NULL, dst, NULL, size, 0);
+    if (n >= 0) return n;
+    if (errno == EINTR) return -2;
+    if (errno != EINVAL) return -1;
+    *can_splice = 0;
+  }
+  ssize_t r = read(src, buf, size);
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? -2 : -1;
+  if (r > 0 && write_all(dst, buf, (size_t)r) < 0) return -1;
+  return r;
 }
 
 static long long now_ms(void) {
@@ -73,6 +93,7 @@ int main(int argc, char **argv) {
   int control = 3, opened = 0, exited = 0, stdin_open = forward_stdin;
   long long deadline = -1;
   char buf[65536];
+  int can_splice[3] = { 1, 1, 1 }; /* per destination: stdin pipe, fd 1, fd 2 */
   for (;;) {
     if (exited && out[1] < 0 && err[1] < 0) break;
     int timeout = -1;
@@ -117,13 +138,8 @@ int main(int argc, char **argv) {
       }
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t r = read(0, buf, sizeof buf);
-      if (r > 0) {
-        if (write_all(in[1], buf, (size_t)r) < 0) {
-          stdin_open = 0;
-          close_fd(&in[1]);
-        }
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+      ssize_t r = move_chunk(0, in[1], &can_splice[0], buf, sizeof buf);
+      if (r == 0 || r == -1) {
         stdin_open = 0;
         close_fd(&in[1]); /* the process reads EOF, as with docker exec -i */
       }
@@ -131,10 +147,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2; i++) {
       int *src = i ? &err[1] : &out[1];
       if (!(fds[2 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t r = read(*src, buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
+      ssize_t r = move_chunk(*src, 1 + i, &can_splice[1 + i], buf, sizeof buf);
       /* EOF, or the caller stopped reading (EPIPE): the writers get EPIPE from now on */
-      if (r <= 0 || write_all(1 + i, buf, (size_t)r) < 0) close_fd(src);
+      if (r == 0 || r == -1) close_fd(src);
     }
   }
   return 0;
