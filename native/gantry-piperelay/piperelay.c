@@ -10,10 +10,11 @@
  * is -1 without --stdin), which the engine opens as /proc/<pid>/fd/N (Node
  * cannot make a pipe), and closes its copies when the engine answers "opened".
  * It relays fd 0 -> stdin pipe (its EOF closes the pipe) and the output pipes
- * -> fds 1 and 2 (spliced where the fds allow). On "exited" (the process is gone) it stops reading fd 0 and
- * drains the output pipes until they close, or for at most 2 s when a
- * background child holds them (docker's exec waits as long), then exits 0. If
- * fd 3 closes without "exited", the engine is gone: it exits at once.
+ * -> fds 1 and 2, spliced where the fds allow. On "exited" (the process is
+ * gone) it stops reading fd 0 and drains the output pipes until they close, or
+ * for at most 2 s when a background child holds them (docker's exec waits as
+ * long), then exits 0. If fd 3 closes without "exited", the engine is gone: it
+ * exits at once.
  */
 #include <errno.h>
 #include <fcntl.h>
