@@ -6,6 +6,7 @@ import { defaultGlobals, type CliContext } from './context.js';
 import type { Command } from './command.js';
 import { resolveCommand, isGroup } from './resolve.js';
 import { WORKER_FLAG } from './prewarm/protocol.js';
+import { storeAccessDenied } from '../sys/private-dir.js';
 
 const PROG = 'gantry';
 
@@ -31,6 +32,14 @@ const GLOBAL_SPEC: CommandSpec = {
  * Usage errors are 125 everywhere.
  */
 const errorExitCode = (moduleName: string) => (moduleName === 'run' || moduleName === 'create' ? ENGINE_EXIT_CODE : 1);
+
+/** A command that reached into a store the caller may not open (a non-root user on root's 0700 store). */
+function storeAccessError(err: unknown, globals: CliContext['globals']): GantryError | undefined {
+  const { code, path } = err as NodeJS.ErrnoException;
+  if ((code !== 'EACCES' && code !== 'EPERM') || !path) return undefined;
+  const top = [globals.root, globals.runroot].find((dir) => path === dir || path.startsWith(`${dir}/`));
+  return top === undefined ? undefined : storeAccessDenied(top, err);
+}
 
 /** Runs one `gantry` command line (without the program name) and returns its exit code. */
 export async function runCli(argv: string[]): Promise<number> {
@@ -100,6 +109,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return ENGINE_EXIT_CODE;
     }
+    if (!(err instanceof GantryError)) err = storeAccessError(err, ctx.globals) ?? err;
     if (err instanceof GantryError) {
       ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
       if (ctx.globals.debug && err.cause) ctx.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);

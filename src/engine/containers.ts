@@ -368,7 +368,7 @@ export class Containers {
         },
         this.allCapabilities,
       );
-      await writeFile(join(runDir, 'config.json'), JSON.stringify(spec));
+      await writeFile(join(runDir, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
       await this.runtime.create({
         id,
         bundle: runDir,

@@ -1,9 +1,13 @@
 // `docker exec`: a process in a running container, built from the container's
 // own process spec (capabilities, seccomp, rlimits, env) with the caller's
 // changes. With a tty the pty master travels over a console socket to
-// native/build/gantry-ptyrelay, which relays it to the caller's terminal.
+// native/build/gantry-ptyrelay, which relays it to the caller's terminal;
+// without one native/build/gantry-piperelay gives the process pipes and relays
+// them. Either way no fd of the caller reaches the container, where a
+// background child could keep reading the caller's terminal after exec returns.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, constants as fsConstants } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { nativeBinary } from '../sys/install-paths.js';
@@ -74,13 +78,70 @@ export async function execInContainer(engine: Engine, ref: string, req: ExecRequ
   const proc = await execProcess(engine, rec.Id, req);
   await emitEvent(engine.root, 'container', `exec_create: ${req.cmd.join(' ')}`, rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image }).catch(() => undefined);
   if (proc.terminal) return execWithTty(engine, rec.Id, proc, Boolean(req.interactive));
+  if (!req.detach) return execWithPipes(engine, rec.Id, proc, Boolean(req.interactive));
   const devnull = openSync('/dev/null', 'r+');
   try {
-    const stdio: [number, number, number] = req.detach ? [devnull, devnull, devnull] : [req.interactive ? 0 : devnull, 1, 2];
-    const res = await engine.runtime.exec(rec.Id, { process: proc, detach: Boolean(req.detach), stdio }).catch(startFailed);
-    return res.exitCode;
+    await engine.runtime.exec(rec.Id, { process: proc, detach: true, stdio: [devnull, devnull, devnull] }).catch(startFailed);
+    return undefined;
   } finally {
     closeSync(devnull);
+  }
+}
+
+/** The relay's first line on its control fd: its fds of the process's ends of the pipes (stdin -1 without -i). */
+function readyFds(control: Duplex): Promise<[number, number, number]> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = /^ready (-?\d+) (\d+) (\d+)\n/.exec(buf);
+      if (!m) return;
+      control.off('data', onData);
+      resolve([Number(m[1]), Number(m[2]), Number(m[3])]);
+    };
+    control.on('data', onData);
+    control.once('close', () => reject(failedPrecondition('exec: the pipe relay exited before it was ready')));
+  });
+}
+
+async function execWithPipes(engine: Engine, id: string, proc: Process, interactive: boolean): Promise<number> {
+  const path = nativeBinary('gantry-piperelay');
+  const relay = spawn(path, interactive ? ['--stdin'] : [], { stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] });
+  const control = relay.stdio[3] as Duplex;
+  control.on('error', () => undefined);
+  const relayExit = new Promise<void>((resolve) => {
+    relay.on('close', () => resolve());
+    relay.on('error', () => resolve());
+  });
+  const opened: number[] = [];
+  try {
+    const [stdinFd, stdoutFd, stderrFd] = await Promise.race([
+      readyFds(control),
+      new Promise<never>((_, reject) => relay.once('error', (err) => reject(failedPrecondition(`exec: starting ${path}: ${err.message} (run make -C native)`)))),
+    ]);
+    const reopen = (fd: number, flags: number) => {
+      const n = openSync(fd < 0 ? '/dev/null' : `/proc/${relay.pid}/fd/${fd}`, flags);
+      opened.push(n);
+      return n;
+    };
+    const stdio: [number, number, number] = [reopen(stdinFd, fsConstants.O_RDONLY), reopen(stdoutFd, fsConstants.O_WRONLY), reopen(stderrFd, fsConstants.O_WRONLY)];
+    control.write('opened\n');
+    let exitCode: number;
+    try {
+      exitCode = (await engine.runtime.exec(id, { process: proc, stdio }).catch(startFailed)).exitCode ?? 0;
+    } finally {
+      // the process's output reaches EOF once it and its children close their ends, not ours
+      for (const fd of opened.splice(0)) closeSync(fd);
+      control.end('exited\n');
+    }
+    await relayExit;
+    return exitCode;
+  } catch (err) {
+    relay.kill('SIGKILL');
+    await relayExit;
+    throw err;
+  } finally {
+    for (const fd of opened) closeSync(fd);
   }
 }
 

@@ -6,11 +6,15 @@ import { Containers } from './containers.js';
 import { EngineNetworking } from './networking.js';
 import { ContainerStore } from './store.js';
 import { VolumeStore } from './volumes.js';
+import { ensurePrivateDir } from '../sys/private-dir.js';
 import type { Engine, EngineOptions } from './engine.js';
 
 export type { Engine, EngineOptions } from './engine.js';
 
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
+  // before anything below is created or read: a caller who may not use the store gets one clear error
+  ensurePrivateDir(opts.root);
+  ensurePrivateDir(opts.runroot);
   const [images, runtime] = await Promise.all([loadImages(opts.root, opts.runroot), loadRuntime(join(opts.runroot, 'runtime'))]);
   const store = new ContainerStore(opts.root, opts.runroot);
   const volumes = new VolumeStore(opts.root);

@@ -56,7 +56,7 @@ export class ContainerStore {
   }
 
   async init(): Promise<void> {
-    for (const dir of [this.containersDir, this.namesDir, this.runDir]) mkdirSync(dir, { recursive: true });
+    for (const dir of [this.containersDir, this.namesDir, this.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   dir = (id: string) => join(this.containersDir, id);
@@ -83,7 +83,7 @@ export class ContainerStore {
    */
   async create(rec: ContainerRecord): Promise<void> {
     const staging = join(this.containersDir, `${CREATING_PREFIX}${rec.Id}-${process.pid}`);
-    mkdirSync(staging);
+    mkdirSync(staging, { mode: 0o700 });
     try {
       await this.writeRecord(join(staging, 'config.v2.json'), rec);
       renameSync(staging, this.dir(rec.Id));
@@ -99,7 +99,8 @@ export class ContainerStore {
 
   private async writeRecord(path: string, rec: ContainerRecord): Promise<void> {
     const tmp = `${path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    // 0600: Config.Env often carries secrets (docker's config.v2.json is 0600 too)
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeFileSync(fd, JSON.stringify(rec));
       await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));

@@ -450,7 +450,7 @@ export class ImageService {
 
 export async function openImageService(opts: { root: string; runroot: string; registryConfig?: RegistryConfig }): Promise<ImageService> {
   const snapRoot = join(opts.root, 'snapshots');
-  await mkdir(snapRoot, { recursive: true });
+  await mkdir(snapRoot, { recursive: true, mode: 0o700 });
   const snapshots = new Snapshotter(snapRoot, await detectSnapshotter(snapRoot));
   await snapshots.init();
   const store = new ImageStore(join(opts.root, 'images'));

@@ -113,7 +113,7 @@ class FileIngest implements IngestWriter {
       await this.fh.sync();
       await this.fh.close();
       const target = this.store.blobPath(expected.digest);
-      await mkdir(join(this.store.root, 'blobs', 'sha256'), { recursive: true });
+      await mkdir(join(this.store.root, 'blobs', 'sha256'), { recursive: true, mode: 0o700 });
       // link() is an exclusive create: a concurrent committer of the same (verified)
       // content leaves the first copy in place.
       await link(dataPath, target).catch((err) => {
@@ -227,7 +227,7 @@ class FileContentStore implements ContentStore {
   async ingest(ref: string, expected: { digest?: Digest; size?: number } = {}): Promise<IngestWriter> {
     const dir = this.ingestDir(ref);
     const release = await this.locks.acquire(ref, join(dir, 'lock'), async () => {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
     });
     try {
       await writeFile(join(dir, 'ref'), ref);
@@ -276,7 +276,7 @@ class FileContentStore implements ContentStore {
       else merged[k] = v;
     }
     const path = this.labelsPath(digest);
-    await mkdir(join(this.root, 'labels', 'sha256'), { recursive: true });
+    await mkdir(join(this.root, 'labels', 'sha256'), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(merged));
     await rename(tmp, path);

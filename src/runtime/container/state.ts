@@ -8,6 +8,7 @@ import type { ContainerStatus, Spec } from '../../oci/runtime-spec.js';
 import { GantryError, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { ContainerState } from '../api.js';
 import { processStartTime } from '../../sys/process-alive.js';
+import { ensurePrivateDir } from '../../sys/private-dir.js';
 
 /** What state.json holds: the public state plus what later verbs need. */
 export interface StoredState extends Omit<ContainerState, 'status'> {
@@ -41,7 +42,7 @@ export class StateDir {
 
   /** Claims the id: the directory's exclusive creation is the duplicate check. False if taken. */
   async claim(): Promise<boolean> {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    ensurePrivateDir(this.root);
     try {
       mkdirSync(this.dir, { mode: 0o711 });
       return true;
