@@ -120,11 +120,15 @@ const queryEscape = (s: string) =>
     })
     .join('');
 
-/** encoding/json without HTML escaping, as docker's json function: struct contexts are Go maps, so sorted. */
+/**
+ * encoding/json without HTML escaping, as docker's json function. Go sorts a
+ * map's keys: docker's row contexts marshal as maps, and an object of strings
+ * is taken as map[string]string (Labels); other objects keep their order (structs).
+ */
 function toJSON(v: unknown): string {
-  const sortStructs = (_k: string, x: unknown) =>
-    isStruct(x) ? Object.fromEntries(entriesOf(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x;
-  return (JSON.stringify(v, sortStructs) ?? 'null').replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  const sortMaps = (_k: string, x: unknown) =>
+    isStruct(x) || goTypeName(x) === 'map[string]string' ? Object.fromEntries(entriesOf(x as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x;
+  return (JSON.stringify(v, sortMaps) ?? 'null').replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 /** strings.Title: the first letter of every word upper-cased. */
