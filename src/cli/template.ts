@@ -2,7 +2,7 @@
 // functions, and docker's two ways of using it: inspect (the template per
 // object, "json" for compact JSON) and list formatting (a "table" prefix adds a
 // header row and aligns columns with the tabwriter, "json" is {{json .}}).
-import { parse, TemplateSyntaxError, type Node } from './template/parse.js';
+import { parse, TemplateSyntaxError, type Tree } from './template/parse.js';
 import { execute, TemplateExecError } from './template/exec.js';
 import { FUNCTIONS, HEADER_FUNCTIONS } from './template/funcs.js';
 import { GO_TYPE, type GoStruct } from './template/fmt.js';
@@ -31,9 +31,9 @@ const hasFunction = (name: string) => Object.hasOwn(FUNCTIONS, name);
  * syntax error exits with: 64 for inspect (docker's cli.StatusError), else 1.
  */
 export function parseTemplate(text: string, parseExitCode = 1): Template {
-  let root: Node[];
+  let tree: Tree;
   try {
-    root = parse(text, hasFunction);
+    tree = parse(text, hasFunction);
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new TemplateError(`template parsing error: ${err.message}`, parseExitCode);
     throw err;
@@ -41,7 +41,7 @@ export function parseTemplate(text: string, parseExitCode = 1): Template {
   return {
     execute(data) {
       try {
-        return execute(text, root, data, FUNCTIONS);
+        return execute(text, tree, data, FUNCTIONS);
       } catch (err) {
         if (err instanceof TemplateExecError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
         throw err;
@@ -93,9 +93,9 @@ export function formatRows(format: string, rows: readonly object[], headers: Rec
   const isTable = format.startsWith('table');
   let body = isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
   body = body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  let root: Node[];
+  let tree: Tree;
   try {
-    root = parse(body, hasFunction);
+    tree = parse(body, hasFunction);
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
     throw err;
@@ -103,7 +103,7 @@ export function formatRows(format: string, rows: readonly object[], headers: Rec
   let out = '';
   for (const row of rows) {
     try {
-      out += execute(body, root, row, FUNCTIONS) + '\n';
+      out += execute(body, tree, row, FUNCTIONS) + '\n';
     } catch (err) {
       if (err instanceof TemplateExecError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
       throw err;
@@ -115,7 +115,7 @@ export function formatRows(format: string, rows: readonly object[], headers: Rec
   for (const row of rows) for (const k of Object.keys(row)) names[k] = k.toUpperCase();
   let header: string;
   try {
-    header = execute(body, root, { ...names, ...headers }, HEADER_FUNCTIONS);
+    header = execute(body, tree, { ...names, ...headers }, HEADER_FUNCTIONS);
   } catch (err) {
     // docker ignores a header row's errors (e.g. .Label "x" on the names map) and keeps what was written.
     if (!(err instanceof TemplateExecError)) throw err;

@@ -4,7 +4,7 @@
 // in sorted key order, and errors read
 // `template: :1:2: executing "" at <.X>: can't evaluate field X in type T`.
 import { formatValue, goTypeName, entriesOf, isMap, isStruct } from './fmt.js';
-import { argString, commandString, type Arg, type Command, type Node, type Pipe } from './parse.js';
+import { argString, commandString, type Arg, type Command, type Node, type Pipe, type Tree } from './parse.js';
 
 /** What a function's parameter accepts; "value" passes a missing value through, as Go's reflect.Value parameters do. */
 export type Param = 'any' | 'value' | 'string' | 'int' | '[]string';
@@ -45,9 +45,13 @@ interface Located {
   pos: number;
 }
 
-export function execute(text: string, root: Node[], data: unknown, funcs: Record<string, Builtin>): string {
+/** Go's limit on nested {{template}} calls. */
+const MAX_DEPTH = 100000;
+
+export function execute(text: string, tree: Tree, data: unknown, funcs: Record<string, Builtin>): string {
   let out = '';
-  const vars: { name: string; value: unknown }[] = [{ name: '$', value: data }];
+  let vars: { name: string; value: unknown }[] = [{ name: '$', value: data }];
+  let depth = 0;
 
   const fail = (node: Located & { str: string }, message: string): never => {
     const before = text.slice(0, node.pos);
@@ -99,6 +103,24 @@ export function execute(text: string, root: Node[], data: unknown, funcs: Record
         case 'range':
           walkRange(dot, node);
           break;
+        case 'template': {
+          const where = { pos: node.pos, str: `{{template ${JSON.stringify(node.name)}${node.pipe ? ` ${pipeStr(node.pipe)}` : ''}}}` };
+          const body = tree.defines.get(node.name);
+          if (!body) fail(where, `template ${JSON.stringify(node.name)} not defined`);
+          if (depth >= MAX_DEPTH) fail(where, `exceeded maximum template depth (${MAX_DEPTH})`);
+          const value = node.pipe ? evalPipeline(dot, node.pipe) : undefined;
+          // A template runs with its own variables: only $, its dot.
+          const saved = vars;
+          vars = [{ name: '$', value }];
+          depth++;
+          try {
+            walk(value, body!);
+          } finally {
+            depth--;
+            vars = saved;
+          }
+          break;
+        }
         case 'break':
           throw new BreakSignal();
         case 'continue':
@@ -319,7 +341,7 @@ export function execute(text: string, root: Node[], data: unknown, funcs: Record
   }
 
   try {
-    walk(data, root);
+    walk(data, tree.root);
   } catch (err) {
     if (err instanceof TemplateExecError) err.partial = out;
     throw err;

@@ -31,7 +31,14 @@ export type Node =
   | { kind: 'text'; pos: number; text: string }
   | { kind: 'action'; pos: number; pipe: Pipe }
   | { kind: 'if' | 'with' | 'range'; pos: number; pipe: Pipe; list: Node[]; elseList?: Node[] }
-  | { kind: 'break' | 'continue'; pos: number };
+  | { kind: 'break' | 'continue'; pos: number }
+  | { kind: 'template'; pos: number; name: string; pipe?: Pipe };
+
+/** A parsed template: its body and the templates it defines ({{define}}, {{block}}). */
+export interface Tree {
+  root: Node[];
+  defines: Map<string, Node[]>;
+}
 
 export class TemplateSyntaxError extends Error {}
 
@@ -127,12 +134,13 @@ function parseNumber(item: Item): number {
 }
 
 /** Parses a template; `hasFunction` says which identifiers name functions (checked at parse time, as Go does). */
-export function parse(text: string, hasFunction: (name: string) => boolean): Node[] {
+export function parse(text: string, hasFunction: (name: string) => boolean): Tree {
   const items = lex(text);
   let index = 0;
   let seen = 0;
   let vars = ['$'];
   let rangeDepth = 0;
+  const defines = new Map<string, Node[]>();
 
   const next = (): Item => {
     const it = items[Math.min(index, items.length - 1)]!;
@@ -331,6 +339,10 @@ export function parse(text: string, hasFunction: (name: string) => boolean): Nod
         case 'with':
         case 'range':
           return control(it.val, it.pos);
+        case 'template':
+          return templateControl();
+        case 'block':
+          return blockControl();
         case 'break':
         case 'continue': {
           const t = nextNonSpace();
@@ -339,11 +351,54 @@ export function parse(text: string, hasFunction: (name: string) => boolean): Nod
           return { kind: it.val, pos: it.pos };
         }
         default:
-          return errorf(`{{${it.val}}} is not supported in --format templates`);
+          return unexpected(it, 'command'); // {{define}} only at the top level
       }
     }
     backup();
     return { kind: 'action', pos: peekNonSpace().pos, pipe: pipeline('command', 'rightDelim') };
+  }
+
+  function templateName(context: string): [string, number] {
+    const it = nextNonSpace();
+    if (it.type !== 'string' && it.type !== 'rawString') return unexpected(it, context);
+    return [unquote(it.val), it.pos];
+  }
+
+  const isEmpty = (list: Node[]) => list.every((n) => n.kind === 'text' && n.text.trim() === '');
+  /** Go keeps one definition per name: an empty one may be replaced, two with content are an error. */
+  function define(name: string, list: Node[]) {
+    const old = defines.get(name);
+    if (old && !isEmpty(old) && !isEmpty(list)) errorf(`template: multiple definition of template ${JSON.stringify(name)}`);
+    if (!old || !isEmpty(list)) defines.set(name, list);
+  }
+
+  /** {{template "name"}} or {{template "name" pipeline}}. */
+  function templateControl(): Node {
+    const [name, pos] = templateName('template clause');
+    if (nextNonSpace().type === 'rightDelim') return { kind: 'template', pos, name };
+    backup();
+    return { kind: 'template', pos, name, pipe: pipeline('template clause', 'rightDelim') };
+  }
+
+  /** Its body, with only $ in scope, as Go parses a definition. */
+  function definitionBody(context: string): Node[] {
+    const saved = vars;
+    vars = ['$'];
+    try {
+      const [list, end] = itemList();
+      if (end.node !== 'end') errorf(`unexpected {{${end.node}}} in ${context}`);
+      return list;
+    } finally {
+      vars = saved;
+    }
+  }
+
+  /** {{block "name" pipeline}} body {{end}}: defines the template and runs it. */
+  function blockControl(): Node {
+    const [name, pos] = templateName('block clause');
+    const pipe = pipeline('block clause', 'rightDelim');
+    define(name, definitionBody('block clause'));
+    return { kind: 'template', pos, name, pipe };
   }
 
   function control(kind: 'if' | 'with' | 'range', pos: number): Node {
@@ -379,9 +434,21 @@ export function parse(text: string, hasFunction: (name: string) => boolean): Nod
 
   const root: Node[] = [];
   while (peek().type !== 'eof') {
+    if (peek().type === 'leftDelim') {
+      const mark = index;
+      next();
+      const kw = nextNonSpace();
+      if (kw.type === 'keyword' && kw.val === 'define') {
+        const [name] = templateName('define clause');
+        expect('rightDelim', 'define clause');
+        define(name, definitionBody('define clause'));
+        continue;
+      }
+      index = mark;
+    }
     const n = textOrAction();
     if ('node' in n) errorf(`unexpected {{${n.node}}}`);
     else root.push(n);
   }
-  return root;
+  return { root, defines };
 }

@@ -63,6 +63,17 @@ test('variables: declaration, assignment, scope ending with the block', () => {
   assert.equal(parseError('{{if true}}{{$y := 1}}{{end}}{{$y}}'), 'template parsing error: template: :1: undefined variable "$y"');
 });
 
+test('define, template and block', () => {
+  assert.equal(r('{{define "a"}}[{{.}}]{{end}}{{template "a" "x"}}{{template "a"}}'), '[x][<no value>]');
+  assert.equal(r('{{block "b" .State.Status}}<{{.}}>{{end}}|{{template "b" "z"}}'), '<running>|<z>');
+  assert.equal(r('{{define "r"}}{{if .}}{{len .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" "abc"}}'), '321');
+  assert.equal(r('{{define "a"}}{{$}}{{end}}{{template "a" 5}}'), '5');
+  assert.equal(parseError('{{$x := 1}}{{define "v"}}{{$x}}{{end}}'), 'template parsing error: template: :1: undefined variable "$x"');
+  assert.equal(parseError('{{define "a"}}1{{end}}{{define "a"}}2{{end}}'), 'template parsing error: template: :1: template: multiple definition of template "a"');
+  assert.equal(parseError('{{if 1}}{{define "a"}}{{end}}{{end}}'), 'template parsing error: template: :1: unexpected <define> in command');
+  assert.match(parseError('{{template "nope"}}'), /:1:11: executing "" at <\{\{template "nope"\}\}>: template "nope" not defined$/);
+});
+
 test('whitespace trimming and comments', () => {
   assert.equal(r('{{- " a " -}}   {{- 3 -}}'), ' a 3');
   assert.equal(r('a  {{- /* c */ -}}  b'), 'ab');
