@@ -6,7 +6,7 @@ import { parse, TemplateSyntaxError, type Tree } from './template/parse.js';
 import { execute, TemplateExecError } from './template/exec.js';
 import { FUNCTIONS, HEADER_FUNCTIONS } from './template/funcs.js';
 import { GO_TYPE, type GoStruct } from './template/fmt.js';
-import { tabwrite, tabulate } from './tabwriter.js';
+import { tabwrite } from './tabwriter.js';
 
 /** A bad or failing --format template; the message is docker's, the exit code docker's for that command. */
 export class TemplateError extends Error {
@@ -123,6 +123,3 @@ export function formatRows(format: string, rows: readonly object[], headers: Rec
   }
   return tabwrite(`${header}\n${out}`);
 }
-
-/** Rows of cells (system df -v, top) aligned as docker's tables are. */
-export const alignColumns = (rows: string[][]): string => tabulate(rows);
