@@ -1,30 +1,16 @@
 // Entry point of `gantry`: global flags, then the verb (docker's management
 // commands "container ls", "image rm" ... resolve to one module per verb).
 import { GantryError, ENGINE_EXIT_CODE } from '../errdefs/index.js';
-import { parseFlags, checkArgCount, formatHelp, UsageError, type CommandSpec } from './flags.js';
+import { parseFlags, checkArgCount, formatHelp, UsageError } from './flags.js';
+import { GLOBAL_SPEC } from './global-spec.js';
 import { defaultGlobals, type CliContext } from './context.js';
 import type { Command } from './command.js';
-import { resolveCommand, isGroup } from './resolve.js';
+import { resolveCommand, isGroup, groupVerb } from './resolve.js';
+import { TemplateError } from './template.js';
 import { WORKER_FLAG } from './prewarm/protocol.js';
 import { storeAccessDenied } from '../sys/private-dir.js';
 
 const PROG = 'gantry';
-
-const GLOBAL_SPEC: CommandSpec = {
-  name: '',
-  usage: '[OPTIONS] COMMAND',
-  description: 'A self-sufficient runtime for containers',
-  stopAtFirstArg: true,
-  flags: [
-    { name: 'root', type: 'string', description: 'Engine data directory (env GANTRY_ROOT)' },
-    { name: 'runroot', type: 'string', description: 'Engine run directory (env GANTRY_RUNROOT)' },
-    { name: 'host', short: 'H', type: 'string', description: 'Daemon socket to connect to' },
-    { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
-    { name: 'log-level', short: 'l', type: 'string', description: 'Set the logging level' },
-    { name: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
-    { name: 'help', type: 'bool', description: 'Print usage' },
-  ],
-};
 
 /**
  * docker's convention: `run` and `create` report the engine's failures as 125 (so a
@@ -76,18 +62,15 @@ export async function runCli(argv: string[]): Promise<number> {
       ctx.stdout.write(await globalHelp(GLOBAL_SPEC, PROG));
       return 0;
     }
-    if (global.args.length === 1) {
+    const [first = '', second] = global.args;
+    if (isGroup(first) && (second === undefined || second === '--help' || second === '-h')) {
       const { groupHelp } = await import('./help.js');
-      const text = await groupHelp(global.args[0]!, PROG);
-      if (text) {
-        ctx.stdout.write(text);
-        return 0;
-      }
+      ctx.stdout.write((await groupHelp(first, PROG))!);
+      return 0;
     }
-    const [first = '', second = ''] = global.args;
-    const typed = second && !second.startsWith('-') && isGroup(first) ? `${first} ${second}` : first;
-    ctx.stderr.write(`${PROG}: '${typed}' is not a ${PROG} command.\nSee '${PROG} --help'\n`);
-    return ENGINE_EXIT_CODE;
+    const { unknownCommand } = await import('./help.js');
+    ctx.stderr.write(unknownCommand(global.args, PROG));
+    return 1;
   }
   const [moduleName, consumed] = resolved;
   const { command } = (await import(`./commands/${moduleName}.js`)) as { command: Command };
@@ -96,7 +79,9 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const parsed = parseFlags(helpSpec, rest);
     if (parsed.flags.help) {
-      ctx.stdout.write(formatHelp(command.spec, PROG));
+      // Under its group's words when typed so: "Usage:  gantry container ls [OPTIONS]".
+      const name = consumed === 2 ? `${global.args[0]} ${groupVerb(global.args[0]!, global.args[1]!)}` : command.spec.name;
+      ctx.stdout.write(formatHelp({ ...command.spec, name }, PROG));
       return 0;
     }
     checkArgCount(command.spec, PROG, parsed.args);
@@ -108,6 +93,10 @@ export async function runCli(argv: string[]): Promise<number> {
         ctx.stderr.write(`\nUsage:  ${PROG} ${command.spec.name} ${command.spec.usage}\n\n${command.spec.description}\n`);
       }
       return ENGINE_EXIT_CODE;
+    }
+    if (err instanceof TemplateError) {
+      ctx.stderr.write(`${err.message}\n`);
+      return err.exitCode;
     }
     if (!(err instanceof GantryError)) err = storeAccessError(err, ctx.globals) ?? err;
     if (err instanceof GantryError) {

@@ -1,64 +1,125 @@
-// A Go text/template subset for --format, as docker's CLI uses it:
-// {{.Field}}, {{.A.B}}, {{json .}}, {{json .X}}, {{index .Map "key"}}, {{upper .X}},
-// {{lower .X}}, {{join .List ","}}, a "table" prefix adding a header row, and \t, \n.
+// --format for every command: Go's text/template (template/) with docker's
+// functions, and docker's two ways of using it: inspect (the template per
+// object, "json" for compact JSON) and list formatting (a "table" prefix adds a
+// header row and aligns columns with the tabwriter, "json" is {{json .}}).
+import { parse, TemplateSyntaxError, type Tree } from './template/parse.js';
+import { execute, TemplateExecError } from './template/exec.js';
+import { FUNCTIONS, HEADER_FUNCTIONS } from './template/funcs.js';
+import { GO_TYPE, type GoStruct } from './template/fmt.js';
+import { tabwrite } from './tabwriter.js';
 
-function lookup(obj: unknown, path: string): unknown {
-  if (path === '.') return obj;
-  let cur: unknown = obj;
-  for (const part of path.replace(/^\./, '').split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+/** A bad or failing --format template; the message is docker's, the exit code docker's for that command. */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
   }
-  return cur;
 }
 
-/** Go's default printing of values (%v). */
-function show(v: unknown): string {
-  if (v === undefined || v === null) return '<no value>';
-  if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  if (typeof v === 'object') {
-    const entries = Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `map[${entries.map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
+export interface Template {
+  /** Runs the template over one value; throws TemplateError with docker's "template parsing error: ..." text. */
+  execute(data: unknown): string;
+}
+
+const hasFunction = (name: string) => Object.hasOwn(FUNCTIONS, name);
+
+/**
+ * Parses a template as docker's templates.Parse does. `parseExitCode` is what a
+ * syntax error exits with: 64 for inspect (docker's cli.StatusError), else 1.
+ */
+export function parseTemplate(text: string, parseExitCode = 1): Template {
+  let tree: Tree;
+  try {
+    tree = parse(text, hasFunction);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new TemplateError(`template parsing error: ${err.message}`, parseExitCode);
+    throw err;
   }
-  return String(v);
+  return {
+    execute(data) {
+      try {
+        return execute(text, tree, data, FUNCTIONS);
+      } catch (err) {
+        if (err instanceof TemplateExecError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
+        throw err;
+      }
+    },
+  };
 }
 
-function evaluate(expr: string, data: unknown): string {
-  let m = /^json\s+(\S+)$/.exec(expr);
-  if (m) return JSON.stringify(lookup(data, m[1]!)) ?? 'null';
-  m = /^index\s+(\S+)\s+"([^"]*)"$/.exec(expr);
-  if (m) return show((lookup(data, m[1]!) as Record<string, unknown> | undefined)?.[m[2]!]);
-  m = /^(upper|lower)\s+(\S+)$/.exec(expr);
-  if (m) return m[1] === 'upper' ? show(lookup(data, m[2]!)).toUpperCase() : show(lookup(data, m[2]!)).toLowerCase();
-  m = /^join\s+(\S+)\s+"([^"]*)"$/.exec(expr);
-  if (m) return ((lookup(data, m[1]!) as unknown[] | undefined) ?? []).map(show).join(m[2]);
-  if (expr === 'println') return '\n';
-  return show(lookup(data, expr));
-}
+/** One template over one value (info, events, version). */
+export const renderTemplate = (tpl: string, data: unknown): string => parseTemplate(tpl).execute(data);
 
-export function renderTemplate(tpl: string, data: unknown): string {
-  return tpl
-    .replace(/\\t/g, '\t')
-    .replace(/\\n/g, '\n')
-    .replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_m, expr: string) => evaluate(expr, data));
-}
-
-/** Docker's tabwriter: every column but the last padded to its widest cell plus 3 spaces. */
-export function alignColumns(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n').join('');
+/**
+ * docker's inspect output: without a format an indented JSON array, "json" a
+ * compact one, else the template once per object, each followed by a newline.
+ */
+export function formatInspect(format: string | undefined, objects: unknown[]): string {
+  if (!format) return JSON.stringify(objects, null, 4) + '\n';
+  if (format === 'json') return JSON.stringify(objects) + '\n';
+  const tpl = parseTemplate(format, 64);
+  if (objects.length === 0) return '\n';
+  return objects.map((o) => tpl.execute(o) + '\n').join('');
 }
 
 /**
- * Renders rows with a --format value: "table ..." aligns columns under headers
- * (field name → header text, default the field upper-cased), "json" is {{json .}}.
+ * A row of a list command as docker's formatting contexts are: a Go struct, so a
+ * field that does not exist is an error, and .Labels / .Label "key" methods.
  */
-export function formatRows(format: string, rows: unknown[], headers: Record<string, string>): string {
-  if (format === 'json') format = '{{json .}}';
-  const isTable = /^table(\s|$)/.test(format);
-  const tpl = isTable ? format.replace(/^table\s*/, '') : format;
-  if (!isTable) return rows.map((r) => `${renderTemplate(tpl, r)}\n`).join('');
-  const header = tpl.replace(/\\t/g, '\t').replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, k: string) => headers[k] ?? k.toUpperCase());
-  return alignColumns([header, ...rows.map((r) => renderTemplate(tpl, r))].map((l) => l.split('\t')));
+export function formatContext<T extends Record<string, unknown>>(type: string, fields: T, labels?: Record<string, string>): T & GoStruct {
+  const row = { ...fields, [GO_TYPE]: type } as T & GoStruct;
+  if (labels) {
+    Object.assign(row, {
+      Labels: Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      Label: (name: unknown) => labels[String(name)] ?? '',
+    });
+  }
+  return row;
+}
+
+/**
+ * The --format value of a list command, as docker's formatter.Context.Write
+ * handles it: "" and "table" mean the command's default table, "json" is
+ * {{json .}}, "table ..." adds a header row (the same template over the column
+ * names) and aligns the output with the tabwriter; \t and \n are unescaped.
+ */
+export function formatRows(format: string, rows: readonly object[], headers: Record<string, string>, defaultTable?: string): string {
+  if (!format || format === 'table') format = defaultTable ?? format;
+  const isTable = format.startsWith('table');
+  let body = isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
+  body = body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  let tree: Tree;
+  try {
+    tree = parse(body, hasFunction);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
+    throw err;
+  }
+  let out = '';
+  for (const row of rows) {
+    try {
+      out += execute(body, tree, row, FUNCTIONS) + '\n';
+    } catch (err) {
+      if (err instanceof TemplateExecError) throw new TemplateError(`template parsing error: ${err.message}`, 1);
+      throw err;
+    }
+  }
+  if (!isTable) return out;
+  // Columns without a header of their own are titled by their name, upper-cased.
+  const names: Record<string, string> = {};
+  for (const row of rows) for (const k of Object.keys(row)) names[k] = k.toUpperCase();
+  let header: string;
+  try {
+    header = execute(body, tree, { ...names, ...headers }, HEADER_FUNCTIONS);
+  } catch (err) {
+    // docker ignores a header row's errors (e.g. .Label "x" on the names map) and keeps what was written.
+    if (!(err instanceof TemplateExecError)) throw err;
+    header = err.partial;
+  }
+  return tabwrite(`${header}\n${out}`);
 }

@@ -58,7 +58,9 @@ export const command: Command = {
   async run(ctx, { flags }) {
     const engine = await openCliEngine(ctx);
     const { eventsPath } = await import('../../engine/events.js');
-    const { renderTemplate } = await import('../template.js');
+    const { parseTemplate } = await import('../template.js');
+    // Parsed before following, so a bad template fails at once.
+    const template = flags.format && flags.format !== 'json' ? parseTemplate(String(flags.format)) : undefined;
     const path = eventsPath(engine.root);
     const since = flags.since ? parseTime(String(flags.since)) : undefined;
     const until = flags.until ? parseTime(String(flags.until)) : undefined;
@@ -69,8 +71,7 @@ export const command: Command = {
       if (until !== undefined && t > until) return;
       if (!matches(ev, filters)) return;
       if (flags.format) {
-        const f = String(flags.format);
-        ctx.stdout.write((f === 'json' ? JSON.stringify(ev) : renderTemplate(f, { ...ev, ID: ev.Actor.ID, Status: ev.Action, From: ev.Actor.Attributes.image })) + '\n');
+        ctx.stdout.write((template ? template.execute({ ...ev, ID: ev.Actor.ID, Status: ev.Action, From: ev.Actor.Attributes.image }) : JSON.stringify(ev)) + '\n');
       } else {
         const attrs = Object.entries(ev.Actor.Attributes).sort().map(([k, v]) => `${k}=${v}`).join(', ');
         const nanos = String(Math.max(0, ev.timeNano - ev.time * 1e9)).padStart(9, '0').slice(0, 9);

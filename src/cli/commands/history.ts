@@ -1,6 +1,6 @@
 // `gantry history IMAGE`: one row per history entry, newest first.
 import type { Command } from '../command.js';
-import { formatRows } from '../template.js';
+import { formatContext, formatRows } from '../template.js';
 import { humanSize, timeAgo } from '../units.js';
 
 export const command: Command = {
@@ -33,20 +33,20 @@ export const command: Command = {
     }
     const out = rows.reverse().map(({ h, size }, i) => {
       const createdBy = h.created_by ?? '';
-      return {
+      return formatContext('*image.historyContext', {
         ID: i === 0 ? (noTrunc ? img.id : img.id.slice(7, 19)) : '<missing>',
         CreatedSince: h.created ? (human ? timeAgo(h.created) : h.created) : 'N/A',
         CreatedAt: h.created ?? '',
         CreatedBy: noTrunc || createdBy.length <= 45 ? createdBy : createdBy.slice(0, 44) + '…',
         Size: human ? humanSize(size) : String(size),
         Comment: h.comment ?? '',
-      };
+      });
     });
     if (flags.quiet) {
       ctx.stdout.write(out.map((r) => r.ID + '\n').join(''));
       return;
     }
-    const format = (flags.format as string | undefined) || 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
-    ctx.stdout.write(formatRows(format, out, { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' }));
+    const headers = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
+    ctx.stdout.write(formatRows((flags.format as string | undefined) ?? '', out, headers, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}'));
   },
 };

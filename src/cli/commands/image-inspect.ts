@@ -1,7 +1,7 @@
 // `gantry image inspect`: docker's JSON array, -f templates, exit 1 for unknown images.
 import { isNotFound } from '../../errdefs/index.js';
 import type { Command } from '../command.js';
-import { renderTemplate } from '../template.js';
+import { formatInspect } from '../template.js';
 
 export const command: Command = {
   spec: {
@@ -25,12 +25,7 @@ export const command: Command = {
         status = 1;
       }
     }
-    const format = flags.format as string | undefined;
-    if (format && format !== 'json') {
-      for (const f of found) ctx.stdout.write(renderTemplate(format, f) + '\n');
-    } else {
-      ctx.stdout.write(JSON.stringify(found, null, 4) + '\n');
-    }
+    ctx.stdout.write(formatInspect(flags.format as string | undefined, found));
     return status;
   },
 };

@@ -3,7 +3,7 @@ import { invalidArgument } from '../../errdefs/index.js';
 import { parseReference } from '../../oci/reference.js';
 import type { ImageRecord } from '../../images/service.js';
 import type { Command } from '../command.js';
-import { formatRows } from '../template.js';
+import { formatContext, formatRows } from '../template.js';
 import { humanSize, timeAgo } from '../units.js';
 
 const HEADERS: Record<string, string> = {
@@ -148,12 +148,10 @@ export const command: Command = {
       ctx.stdout.write(ids.map((i) => i + '\n').join(''));
       return;
     }
-    const rows = images.flatMap((r) => rowsFor(r, noTrunc));
-    const format =
-      (flags.format as string | undefined) ||
-      (flags.digests
-        ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
-        : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}');
-    ctx.stdout.write(formatRows(format, rows, HEADERS));
+    const rows = images.flatMap((r) => rowsFor(r, noTrunc).map((row) => formatContext('*formatter.imageContext', { ...row })));
+    const table = flags.digests
+      ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
+      : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    ctx.stdout.write(formatRows((flags.format as string | undefined) ?? '', rows, HEADERS, table));
   },
 };

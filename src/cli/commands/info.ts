@@ -35,7 +35,7 @@ export const command: Command = {
     };
     if (flags.format) {
       const { renderTemplate } = await import('../template.js');
-      ctx.stdout.write(renderTemplate(String(flags.format), info) + '\n');
+      ctx.stdout.write(renderTemplate(flags.format === 'json' ? '{{json .}}' : String(flags.format), info) + '\n');
       return;
     }
     ctx.stdout.write(

@@ -36,12 +36,8 @@ export const command: Command = {
         ctx.stderr.write(`Error: ${(err as Error).message}\n`);
       }
     }
-    if (flags.format) {
-      const { renderTemplate } = await import('../template.js');
-      for (const r of results) ctx.stdout.write(renderTemplate(String(flags.format), r) + '\n');
-    } else {
-      ctx.stdout.write(JSON.stringify(results, null, 4) + '\n');
-    }
+    const { formatInspect } = await import('../template.js');
+    ctx.stdout.write(formatInspect(flags.format as string | undefined, results));
     return failed ? 1 : 0;
   },
 };

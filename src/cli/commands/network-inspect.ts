@@ -2,7 +2,8 @@
 import type { Command } from '../command.js';
 import { isNotFound } from '../../errdefs/index.js';
 import type { NetworkRecord } from '../../network/index.js';
-import { openNetworks, renderTemplate } from './network-ls.js';
+import { openNetworks } from './network-ls.js';
+import { formatInspect } from '../template.js';
 
 export const command: Command = {
   spec: {
@@ -27,13 +28,7 @@ export const command: Command = {
         errors.push(`No such network: ${ref}`);
       }
     }
-    const format = flags.format as string | undefined;
-    if (format && format !== 'json') {
-      const fmt = format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-      ctx.stdout.write(found.map((n) => renderTemplate(fmt, n) + '\n').join(''));
-    } else {
-      ctx.stdout.write(JSON.stringify(found, null, 4) + '\n');
-    }
+    ctx.stdout.write(formatInspect(flags.format as string | undefined, found));
     for (const e of errors) ctx.stderr.write(`Error: ${e}\n`);
     return errors.length > 0 ? 1 : 0;
   },

@@ -5,6 +5,7 @@ import type { ContainerRecord } from '../../engine/store.js';
 import type { Engine } from '../../engine/index.js';
 import { containerSizeRw } from '../../engine/disk-usage.js';
 import { formatPorts } from '../../engine/networking.js';
+import { formatContext, formatRows } from '../template.js';
 
 const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', Size: 'SIZE', State: 'STATE', Mounts: 'MOUNTS', Networks: 'NETWORKS' };
 
@@ -91,7 +92,7 @@ export const command: Command = {
       const s = toSummary(r);
       let command = s.Command;
       if (!noTrunc && command.length > 20) command = `${command.slice(0, 19)}…`;
-      return {
+      return formatContext('*formatter.ContainerContext', {
         ...s,
         ID: noTrunc ? r.Id : r.Id.slice(0, 12),
         Image: s.Image,
@@ -101,17 +102,14 @@ export const command: Command = {
         Status: statusText(r),
         Ports: r.State.Running ? formatPorts(r.NetworkSettings.Ports) : '',
         Names: r.Name.slice(1),
-        Labels: Object.entries(r.Config.Labels).map(([k, v]) => `${k}=${v}`).join(','),
         Size: sizes[i] ?? '0B',
         Mounts: r.Mounts.map((m) => m.Name ?? m.Source).join(','),
         Networks: r.HostConfig.NetworkMode,
-      };
+      }, r.Config.Labels);
     });
-    const { formatRows } = await import('../template.js');
-    let format = (flags.format as string | undefined) ?? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
-    if (flags.size && !flags.format) format += '\t{{.Size}}';
-    if (format === 'json') format = '{{json .}}';
-    ctx.stdout.write(formatRows(format, rows, HEADERS));
+    let table = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+    if (flags.size) table += '\t{{.Size}}';
+    ctx.stdout.write(formatRows((flags.format as string | undefined) ?? '', rows, HEADERS, table));
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 // `gantry stats`: a live table of containers' resource usage (docker's columns).
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
-import { formatRows } from '../template.js';
+import { formatContext, formatRows } from '../template.js';
 import { binarySize, humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
 import { sampleStats, statsRow, type StatsSample } from '../../engine/stats.js';
@@ -27,7 +27,7 @@ export const command: Command = {
   },
   async run(ctx, { flags, args }) {
     const engine = await openCliEngine(ctx);
-    const format = (flags.format as string | undefined) || TABLE;
+    const format = (flags.format as string | undefined) ?? '';
     const noTrunc = Boolean(flags['no-trunc']);
     const targets = async (): Promise<{ rec: ContainerRecord; given: string }[]> => {
       if (args.length) return Promise.all(args.map(async (a) => ({ rec: await engine.containers.get(a), given: a })));
@@ -45,9 +45,9 @@ export const command: Command = {
     await sleep(INTERVAL_MS);
     for (;;) {
       const samples = await sampleAll(list);
-      const rows = list.map(({ rec, given }, i) => statsRow(rec, given, prev.get(rec.Id), samples[i], { human: humanSize, binary: binarySize }, noTrunc));
+      const rows = list.map(({ rec, given }, i) => formatContext('*container.statsContext', { ...statsRow(rec, given, prev.get(rec.Id), samples[i], { human: humanSize, binary: binarySize }, noTrunc) }));
       samples.forEach((s, i) => prev.set(list[i]!.rec.Id, s));
-      render(ctx, formatRows(format, rows, HEADERS), !flags['no-stream']);
+      render(ctx, formatRows(format, rows, HEADERS, TABLE), !flags['no-stream']);
       if (flags['no-stream']) return;
       await sleep(INTERVAL_MS);
       list = await refresh(engine, list, args.length > 0, targets);

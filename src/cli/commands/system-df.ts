@@ -1,6 +1,7 @@
 // `gantry system df [-v] [--format]`: docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE table.
 import type { Command } from '../command.js';
-import { alignColumns, formatRows } from '../template.js';
+import { formatContext, formatRows } from '../template.js';
+import { tabulate } from '../tabwriter.js';
 import { humanSize, timeAgo } from '../units.js';
 import { openCliEngine } from './run.js';
 import { diskUsage, type DiskUsage } from '../../engine/disk-usage.js';
@@ -42,10 +43,10 @@ function verbose(du: DiskUsage): string {
   }
   const volumes = [['VOLUME NAME', 'LINKS', 'SIZE'], ...du.volumes.map((v) => [v.name, String(v.links), humanSize(v.size)])];
   return [
-    `Images space usage:\n\n${alignColumns(images)}`,
-    `Containers space usage:\n\n${alignColumns(containers)}`,
-    `Local Volumes space usage:\n\n${alignColumns(volumes)}`,
-    `Build cache usage: 0B\n\n${alignColumns([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`,
+    `Images space usage:\n\n${tabulate(images)}`,
+    `Containers space usage:\n\n${tabulate(containers)}`,
+    `Local Volumes space usage:\n\n${tabulate(volumes)}`,
+    `Build cache usage: 0B\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`,
   ].join('\n');
 }
 
@@ -67,6 +68,7 @@ export const command: Command = {
       ctx.stdout.write(verbose(du));
       return;
     }
-    ctx.stdout.write(formatRows((flags.format as string | undefined) || TABLE, summary(du), HEADERS));
+    const rows = summary(du).map((r) => formatContext('*formatter.diskUsageContext', r));
+    ctx.stdout.write(formatRows((flags.format as string | undefined) ?? '', rows, HEADERS, TABLE));
   },
 };

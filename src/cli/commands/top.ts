@@ -18,12 +18,13 @@ export const command: Command = {
     const cols = header.trim().split(/\s+/);
     const pidCol = cols.indexOf('PID');
     if (pidCol < 0) throw new Error(`Couldn't find PID field in ps output`);
-    const { alignColumns } = await import('../template.js');
+    const { tabulate } = await import('../tabwriter.js');
     const keep = rows.filter((r) => pids.has(r.trim().split(/\s+/)[pidCol] ?? ''));
     const split = (r: string) => {
       const f = r.trim().split(/\s+/);
       return [...f.slice(0, cols.length - 1), f.slice(cols.length - 1).join(' ')];
     };
-    ctx.stdout.write(alignColumns([cols, ...keep.map(split)]));
+    // docker top's tabwriter: minwidth 20, padding 3.
+    ctx.stdout.write(tabulate([cols, ...keep.map(split)], { minwidth: 20, padding: 3 }));
   },
 };

@@ -12,17 +12,14 @@ export const command: Command = {
   },
   async run(ctx, { flags }) {
     const goArch = arch() === 'x64' ? 'amd64' : arch();
+    // docker's version struct: a Client and a Server part ({{.Server.Version}} is the common query).
     const info = {
-      Version: VERSION,
-      ApiVersion: API_VERSION,
-      MinAPIVersion: MIN_API_VERSION,
-      Os: 'linux',
-      Arch: goArch,
-      KernelVersion: release(),
-      NodeVersion: process.version,
+      Client: { Version: VERSION, ApiVersion: API_VERSION, NodeVersion: process.version, Os: 'linux', Arch: goArch },
+      Server: { Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch, KernelVersion: release() },
     };
-    if (flags.format === 'json' || flags.format === '{{json .}}') {
-      ctx.stdout.write(JSON.stringify(info) + '\n');
+    if (flags.format) {
+      const { renderTemplate } = await import('../template.js');
+      ctx.stdout.write(renderTemplate(flags.format === 'json' ? '{{json .}}' : String(flags.format), info) + '\n');
       return;
     }
     ctx.stdout.write(

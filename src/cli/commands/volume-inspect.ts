@@ -15,10 +15,8 @@ export const command: Command = {
         ctx.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
       }
     }
-    if (flags.format) {
-      const { renderTemplate } = await import('../template.js');
-      for (const v of out) ctx.stdout.write(renderTemplate(String(flags.format), v) + '\n');
-    } else ctx.stdout.write(JSON.stringify(out, null, 4) + '\n');
+    const { formatInspect } = await import('../template.js');
+    ctx.stdout.write(formatInspect(flags.format as string | undefined, out));
     return failed ? 1 : 0;
   },
 };

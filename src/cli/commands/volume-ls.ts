@@ -29,9 +29,9 @@ export const command: Command = {
       for (const v of vols) ctx.stdout.write(`${v.Name}\n`);
       return;
     }
-    const { formatRows } = await import('../template.js');
-    let fmt = (flags.format as string | undefined) ?? 'table {{.Driver}}\t{{.Name}}';
-    if (fmt === 'json') fmt = '{{json .}}';
-    ctx.stdout.write(formatRows(fmt, vols, { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE' }));
+    const { formatContext, formatRows } = await import('../template.js');
+    const rows = vols.map((v) => formatContext('*formatter.volumeContext', { ...v }, v.Labels ?? {}));
+    const headers = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
+    ctx.stdout.write(formatRows((flags.format as string | undefined) ?? '', rows, headers, 'table {{.Driver}}\t{{.Name}}'));
   },
 };

@@ -41,8 +41,8 @@ test('import, images, inspect, tag, history, rmi', { skip: !isRoot && 'needs roo
     const ls = gantry(dir, ['images']);
     assert.equal(ls.status, 0, ls.stderr);
     const lines = ls.stdout.trimEnd().split('\n');
-    assert.match(lines[0]!, /^REPOSITORY {3}TAG {6}IMAGE ID {7}CREATED {16,}SIZE$/);
-    assert.match(lines[1]!, new RegExp(`^busybox {6}latest {3}${id.slice(7, 19)} {3}.* ago {3,}\\d(\\.\\d+)?MB$`));
+    assert.match(lines[0]!, /^REPOSITORY {3}TAG {7}IMAGE ID {7}CREATED {16,}SIZE$/);
+    assert.match(lines[1]!, new RegExp(`^busybox {6}latest {4}${id.slice(7, 19)} {3}.* ago {3,}\\d(\\.\\d+)?MB$`));
 
     assert.equal(gantry(dir, ['tag', 'busybox', 'example.com/team/bb:v1']).status, 0);
     assert.equal(gantry(dir, ['images', '-q']).stdout, `${id.slice(7, 19)}\n`);
