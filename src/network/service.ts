@@ -246,15 +246,22 @@ export class CniNetworkService implements NetworkService {
       const eps = await listEndpoints(this.layout);
       // Host-wide claims and leases name this process: until the record below lists them, only its death frees them.
       const ports = attached.length > 0 ? await allocatePorts(req.ports, eps.flatMap((e) => e.ports), owner) : [];
-      for (const { a, conf } of attached) {
-        const fast = this.fast(conf);
-        if (!fast) {
-          await assertOnlyPool(conf.gantry.bridge, conf.name);
-          continue;
+      try {
+        for (const { a, conf } of attached) {
+          const fast = this.fast(conf);
+          if (!fast) {
+            await assertOnlyPool(conf.gantry.bridge, conf.name);
+            continue;
+          }
+          await fast.ensure();
+          const lease = await fast.lease(owner, a.ifName, a.requestedIp);
+          Object.assign(a, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
         }
-        await fast.ensure();
-        const lease = await fast.lease(owner, a.ifName, a.requestedIp);
-        Object.assign(a, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      } catch (err) {
+        // No record lists them yet, so nothing else would free them while this process lives.
+        await releasePorts(cid, ports).catch(() => undefined);
+        for (const { a, conf } of attached) if (a.address) await this.fast(conf)!.release(a.address, cid).catch(() => undefined);
+        throw err;
       }
       const r: EndpointRecord = {
         containerId: cid,
