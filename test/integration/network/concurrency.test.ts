@@ -88,7 +88,7 @@ test('stores sharing a runroot and a bridge: one store\'s gc leaves the other\'s
     const ofA = await leftovers(env, [idA], [a!.ip]);
     const ofB = await leftovers(env, [idB], [b!.ip]);
     // Runroot entries and the bridge's veths are listed whoever holds them: B's are the only ones.
-    assert.deepEqual({ ...ofA, netns: [], files: [], veths: [] }, EMPTY_LEFTOVERS);
+    assert.deepEqual({ ...ofA, netns: [], netnsMounts: [], files: [], veths: [] }, EMPTY_LEFTOVERS);
     assert.deepEqual([ofA.netns, ofA.files], [[idB], [idB]]);
     assert.equal(ofB.leases?.length, 1, 'B keeps its lease');
     assert.equal(ofB.ports?.length, 1, 'B keeps its port claim');

@@ -93,13 +93,15 @@ export async function leftovers(env: NetEnv, containerIds: string[], ips: string
     ports,
     veths,
     netns: await ls(join(env.runroot, 'netns')),
+    // Mounted namespaces whose file is gone would not show above.
+    netnsMounts: (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(join(env.runroot, 'netns') + '/')),
     cache: await ls(join(env.root, 'networks', 'cache')),
     endpoints: await ls(join(env.root, 'networks', 'endpoints')),
     files: await ls(join(env.runroot, 'networks')),
   };
 }
 
-export const EMPTY_LEFTOVERS = { iptables: [], leases: [], ports: [], veths: [], netns: [], cache: [], endpoints: [], files: [] };
+export const EMPTY_LEFTOVERS = { iptables: [], leases: [], ports: [], veths: [], netns: [], netnsMounts: [], cache: [], endpoints: [], files: [] };
 
 /** Runs busybox inside the container's netns with its hosts file bind-mounted over /etc/hosts (private mount ns). */
 export async function inContainer(netns: string, hostsPath: string, cmd: string[]): Promise<{ stdout: string; stderr: string }> {
