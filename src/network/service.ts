@@ -427,11 +427,12 @@ export class CniNetworkService implements NetworkService {
       const att: Attachment = { network: conf.name, networkId: conf.gantry.id, ifName: `eth${n}`, aliases: o.aliases ?? [], endpointId: newEndpointId() };
       if (o.ip) att.requestedIp = o.ip;
       const fast = this.fast(conf);
-      if (!fast) await assertOnlyPool(conf.gantry.bridge, conf.name);
       if (fast) {
         await fast.ensure();
         const lease = await fast.lease(ownerFor(this.layout.root, containerId), att.ifName, att.requestedIp);
         Object.assign(att, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      } else {
+        await assertOnlyPool(conf.gantry.bridge, conf.name);
       }
       rec.attachments.push(att);
       await writeEndpoint(this.layout, rec);
