@@ -146,7 +146,7 @@ export class FastBridge {
     const net = parseCidr(this.subnet);
     const gw = parseIPv4(this.gateway)!;
     const ip = await this.locked(async () => {
-      await mkdir(this.ipamDir, { recursive: true });
+      await mkdir(this.ipamDir, { recursive: true, mode: 0o700 });
       await assertOnlyPool(this.bridge, this.network);
       const lastFile = join(this.ipamDir, 'last_reserved_ip.0');
       const used = await usedAddresses(this.ipamDir);

@@ -17,6 +17,7 @@ import { processStartTime } from '../sys/process-alive.js';
 import type { EndpointRecord } from './endpoints.js';
 import { NetworkLayout } from './layout.js';
 
+/** Root-only (0700), like the stores' own state: entries name store roots and containers. */
 export const HOST_NETWORK_DIR = '/run/gantry/network';
 
 /** host-local's dataDir for a bridge: its pools are `<dir>/<network name>/`. */
@@ -32,7 +33,7 @@ export const hostPortsLockFile = join(hostPortsDir, '.lock');
  */
 export async function withBridgeLock<T>(bridge: string, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    await mkdir(bridgeIpamDir(bridge), { recursive: true });
+    await mkdir(bridgeIpamDir(bridge), { recursive: true, mode: 0o700 });
     try {
       return await withLock(bridgeLockFile(bridge), `bridge ${bridge}`, fn, 60_000);
     } catch (err) {

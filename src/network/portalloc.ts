@@ -100,7 +100,7 @@ function locked<T>(fn: () => Promise<T>): Promise<T> {
  */
 export async function allocatePorts(requested: PublishedPort[], taken: BoundPort[], owner: EntryOwner): Promise<BoundPort[]> {
   if (requested.length === 0) return [];
-  await mkdir(hostPortsDir, { recursive: true });
+  await mkdir(hostPortsDir, { recursive: true, mode: 0o700 });
   return locked(async () => {
     const bound = await choosePorts(requested, [...taken, ...(await liveClaims()).map((c) => c.port)]);
     const claimed: BoundPort[] = [];

@@ -16,7 +16,7 @@ import type { CniRuntimeConfig } from './cni/types.js';
 import type { StoredConfList } from './conflist.js';
 import { deleteEndpoint, listEndpoints, readEndpoint, writeEndpoint, type Attachment, type EndpointRecord } from './endpoints.js';
 import { readJsonIfExists, removeStaleTempFiles } from './fsutil.js';
-import { bridgeIpamDir, ownerFor, ownerGone, parseOwner, removeBridgeDirIfEmpty, withBridgeLock } from './hoststate.js';
+import { bridgeIpamDir, HOST_NETWORK_DIR, ownerFor, ownerGone, parseOwner, removeBridgeDirIfEmpty, withBridgeLock } from './hoststate.js';
 import { hostsContentFor, refreshPeers, writeInPlace } from './hostsfiles.js';
 import { parseCidr } from './ipv4.js';
 import { NetworkLayout } from './layout.js';
@@ -104,6 +104,8 @@ export class CniNetworkService implements NetworkService {
 
   async init(): Promise<void> {
     await mkdir(this.layout.locksDir, { recursive: true });
+    // Before a CNI plugin makes it with its own mode.
+    await mkdir(HOST_NETWORK_DIR, { recursive: true, mode: 0o700 });
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
