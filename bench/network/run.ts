@@ -120,7 +120,7 @@ async function benchGantry(fastDefaultBridge: boolean): Promise<{ setup: number;
     await svc.gc(new Set()).catch(() => undefined);
     // The bridge, its NAT table and FORWARD rules (the fast path's once-per-boot setup).
     const conf = JSON.parse(await readFile(join(root, 'networks', 'bridge.conflist'), 'utf8')) as StoredConfList;
-    await new FastBridge(conf, join(root, 'networks', 'ipam'), runroot).destroy();
+    await new FastBridge(conf).destroy();
     await rm(root, { recursive: true, force: true });
     await rm(runroot, { recursive: true, force: true });
   }

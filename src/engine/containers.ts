@@ -281,17 +281,27 @@ export class Containers {
    * start, a reboot). Run by ps, rm, container prune, system boot and prune.
    */
   async repair(): Promise<void> {
-    const live = new Set<string>();
     for (const stored of await this.store.list()) {
-      if (stored.Gantry.creator !== undefined && !pidAlive(stored.Gantry.creator)) {
-        await this.discard(stored, { volumes: true }).catch(() => undefined);
-        continue;
-      }
-      const rec = await this.view(stored);
-      if (rec.State.Running || rec.State.Restarting || stored.Gantry.creator !== undefined || this.lockHeld(rec.Id)) live.add(rec.Id);
+      if (stored.Gantry.creator !== undefined && !pidAlive(stored.Gantry.creator)) await this.discard(stored, { volumes: true }).catch(() => undefined);
     }
     await this.store.sweepOrphanNames();
-    await this.networking.gc(live).catch(() => undefined);
+    // Asked per container when gc decides it, not listed beforehand: a run that
+    // started after the listing would have its networking torn down while it runs.
+    await this.networking.gc({ has: (id) => this.mayUseNetwork(id) }).catch(() => undefined);
+  }
+
+  /**
+   * Running, restarting, being created by a live process, or locked by a live
+   * command. The lock is checked before the record: a start holds it from before
+   * its network setup until the record says running.
+   */
+  private async mayUseNetwork(id: string): Promise<boolean> {
+    if (this.lockHeld(id)) return true;
+    const stored = await this.store.read(id);
+    if (!stored) return false;
+    if (stored.Gantry.creator !== undefined) return pidAlive(stored.Gantry.creator);
+    const rec = await this.view(stored);
+    return rec.State.Running || rec.State.Restarting;
   }
 
   /** A live command holds the container's lock (e.g. a start between network setup and the record saying running). */

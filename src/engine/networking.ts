@@ -5,7 +5,7 @@
 // are removed, or their gantry process dies.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerNetworking, NetworkService, PublishedPort, SetupContainerRequest } from '../network/index.js';
+import type { ContainerNetworking, LiveContainers, NetworkService, PublishedPort, SetupContainerRequest } from '../network/index.js';
 import type { DockerConfig, EndpointSettings, HostConfig, NetworkSettingsJSON } from './docker-types.js';
 import type { ContainerRecord } from './store.js';
 
@@ -156,8 +156,8 @@ export class EngineNetworking {
     return existsSync(join(this.root, 'networks', 'endpoints', `${id}.json`)) || existsSync(join(this.runroot, 'netns', id)) || existsSync(join(this.runroot, 'networks', id));
   }
 
-  /** Tears down networking of every container not in `live` (crashed runs, reboots). */
-  async gc(live: Set<string>): Promise<void> {
+  /** Tears down networking of every container `live` denies (crashed runs, reboots); `live` is asked per container, when it is decided. */
+  async gc(live: LiveContainers): Promise<void> {
     if (!existsSync(join(this.root, 'networks')) && !existsSync(join(this.runroot, 'netns'))) return;
     await (await this.service()).gc(live);
   }

@@ -3,17 +3,20 @@
 // netns, one on the host and one `nft` transaction, instead of six Go plugin
 // executions (~50-100 ms each here). See docs/network.md for the measurements.
 // Per-container state is only: a veth pair, an address lease file in the
-// host-local format (same dataDir), and elements in the network's nft port maps.
+// host-local format and dataDir (host-wide, see hoststate.ts), and elements in
+// the network's nft port maps.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unavailable, wrap } from '../errdefs/index.js';
 import type { StoredConfList } from './conflist.js';
 import { removeIfExists } from './fsutil.js';
+import { bridgeIpamDir, withBridgeLock, type EntryOwner } from './hoststate.js';
 import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from './ipv4.js';
+import { assertOnlyPool, createLease, leaseHolder, usedAddresses } from './leases.js';
 import type { BoundPort } from './portalloc.js';
 import { runWithInput } from './spawn.js';
 
@@ -36,27 +39,49 @@ export class FastBridge {
   readonly table: string;
   private readonly subnet: string;
   private readonly gateway: string;
+  private readonly network: string;
   private readonly ipamDir: string;
 
-  constructor(
-    conf: StoredConfList,
-    ipamDataDir: string,
-    private readonly markerDir: string,
-  ) {
+  constructor(conf: StoredConfList) {
     this.bridge = conf.gantry.bridge;
     this.subnet = conf.gantry.subnet;
     this.gateway = conf.gantry.gateway;
     this.table = `gantry_${this.bridge.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    this.ipamDir = join(ipamDataDir, conf.name);
+    this.network = conf.name;
+    this.ipamDir = join(bridgeIpamDir(this.bridge), conf.name);
   }
 
+  /** Host-wide, like the bridge it stands for: whichever store comes first sets the bridge up. */
   private get marker() {
-    return join(this.markerDir, `.fastbridge-${this.bridge}`);
+    return join(bridgeIpamDir(this.bridge), '.ready');
   }
 
-  /** Creates the bridge, sysctls, NAT table and FORWARD acceptance once per boot; call with the metadata lock held. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withBridgeLock(this.bridge, fn);
+  }
+
+  /** The marker names the bridge's ifindex: a bridge deleted and made again (by anyone) is set up again. */
+  private isSetUp(): boolean {
+    const read = (p: string) => {
+      try {
+        return readFileSync(p, 'utf8').trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const ifindex = read(`/sys/class/net/${this.bridge}/ifindex`);
+    return ifindex !== undefined && read(this.marker) === ifindex;
+  }
+
+  /** Creates the bridge, sysctls, NAT table and FORWARD acceptance once per boot (per bridge, for all stores). */
   async ensure(): Promise<void> {
-    if (existsSync(this.marker) && existsSync(`/sys/class/net/${this.bridge}`)) return;
+    if (this.isSetUp()) return;
+    await this.locked(async () => {
+      if (!this.isSetUp()) await this.setUp();
+    });
+  }
+
+  private async setUp(): Promise<void> {
     const prefix = parseCidr(this.subnet).prefix;
     if (!existsSync(`/sys/class/net/${this.bridge}`)) {
       await runWithInput('ip', ['-force', '-batch', '-'], [`link add ${this.bridge} type bridge`, `addr add ${this.gateway}/${prefix} dev ${this.bridge}`, `link set ${this.bridge} up`].join('\n') + '\n').catch(
@@ -99,8 +124,7 @@ export class FastBridge {
       const rule = ['FORWARD', dir, this.bridge, '-m', 'comment', '--comment', `gantry ${this.bridge}`, '-j', 'ACCEPT'];
       await run('iptables', ['-w', '-C', ...rule]).catch(() => run('iptables', ['-w', '-I', ...rule]));
     }
-    await mkdir(this.markerDir, { recursive: true });
-    await writeFile(this.marker, '');
+    await writeFile(this.marker, readFileSync(`/sys/class/net/${this.bridge}/ifindex`, 'utf8'));
   }
 
   /** Removes everything ensure() made (network removal, test cleanup). */
@@ -113,40 +137,50 @@ export class FastBridge {
     await removeIfExists(this.marker);
   }
 
-  /** Picks a free address and records the lease in host-local's format; call with the metadata lock held. */
-  async lease(containerId: string, ifName: string, requested?: string): Promise<FastLease> {
+  /**
+   * Picks a free address of the host-wide pool and records the lease in host-local's
+   * format (plus its owner, see leases.ts), under the bridge's lock so that every
+   * store and process on the host allocates from one pool.
+   */
+  async lease(owner: EntryOwner, ifName: string, requested?: string): Promise<FastLease> {
     const net = parseCidr(this.subnet);
-    await mkdir(this.ipamDir, { recursive: true });
     const gw = parseIPv4(this.gateway)!;
-    const lastFile = join(this.ipamDir, 'last_reserved_ip.0');
-    const used = new Set((await readdir(this.ipamDir)).map((n) => parseIPv4(n)).filter((n): n is number => n !== undefined));
-    const first = net.base + 1;
-    const last = net.base + cidrSize(net) - 2;
-    let ip: number | undefined;
-    if (requested) {
-      ip = parseIPv4(requested);
-      if (ip === undefined || !cidrContains(net, ip) || ip === gw || used.has(ip)) throw unavailable(`requested IP address ${requested} is not available in network ${this.subnet}`);
-    } else {
-      // Round-robin from the last reservation, as host-local does, so addresses are not reused at once.
-      const prev = parseIPv4((await readFile(lastFile, 'utf8').catch(() => '')).trim()) ?? first - 1;
-      for (let i = 1; i <= last - first + 1 && ip === undefined; i++) {
-        const cand = first + ((prev - first + i + (last - first + 1)) % (last - first + 1));
-        if (cand !== gw && !used.has(cand)) ip = cand;
+    const ip = await this.locked(async () => {
+      await mkdir(this.ipamDir, { recursive: true, mode: 0o700 });
+      await assertOnlyPool(this.bridge, this.network);
+      const lastFile = join(this.ipamDir, 'last_reserved_ip.0');
+      const used = await usedAddresses(this.ipamDir);
+      const first = net.base + 1;
+      const last = net.base + cidrSize(net) - 2;
+      const candidates: number[] = [];
+      if (requested) {
+        const want = parseIPv4(requested);
+        if (want === undefined || !cidrContains(net, want) || want === gw || used.has(want)) throw unavailable(`requested IP address ${requested} is not available in network ${this.subnet}`);
+        candidates.push(want);
+      } else {
+        // Round-robin from the last reservation, as host-local does, so addresses are not reused at once.
+        const prev = parseIPv4((await readFile(lastFile, 'utf8').catch(() => '')).trim()) ?? first - 1;
+        for (let i = 1; i <= last - first + 1; i++) {
+          const cand = first + ((prev - first + i + (last - first + 1)) % (last - first + 1));
+          if (cand !== gw && !used.has(cand)) candidates.push(cand);
+        }
       }
-      if (ip === undefined) throw unavailable(`no IP addresses available in network ${this.subnet}`);
-    }
-    const fh = await open(join(this.ipamDir, formatIPv4(ip)), 'wx');
-    await fh.writeFile(`${containerId}\r\n${ifName}`);
-    await fh.close();
-    await writeFile(lastFile, formatIPv4(ip));
-    return { address: `${formatIPv4(ip)}/${net.prefix}`, gateway: this.gateway, mac: macFor(ip), hostVeth: hostVethName(containerId, ifName) };
+      // The exclusive create is the claim: host-local (the CNI path on the same pool) does not take our lock.
+      for (const cand of candidates) {
+        if (await createLease(this.ipamDir, formatIPv4(cand), owner, ifName)) {
+          await writeFile(lastFile, formatIPv4(cand));
+          return cand;
+        }
+      }
+      throw unavailable(requested ? `requested IP address ${requested} is not available in network ${this.subnet}` : `no IP addresses available in network ${this.subnet}`);
+    });
+    return { address: `${formatIPv4(ip)}/${net.prefix}`, gateway: this.gateway, mac: macFor(ip), hostVeth: hostVethName(owner.containerId, ifName) };
   }
 
   /** Drops the lease if containerId holds it (after a crash the address may have gone to another container). */
   async release(address: string, containerId: string): Promise<void> {
     const file = join(this.ipamDir, address.split('/')[0]!);
-    const holder = (await readFile(file, 'utf8').catch(() => '')).split(/\r?\n/)[0];
-    if (holder === containerId) await removeIfExists(file);
+    if (leaseHolder(await readFile(file, 'utf8').catch(() => '')) === containerId) await removeIfExists(file);
   }
 
   /** `ip -batch` lines to run inside the container's netns: the veth pair with its host end moved out. */
@@ -165,11 +199,18 @@ export class FastBridge {
       throw wrap(`attach ${l.hostVeth} to ${this.bridge}`, err);
     });
     const v4Ports = ports.filter((p) => !p.hostIp.includes(':'));
-    if (v4Ports.length > 0) {
-      await runWithInput('nft', ['-f', '-'], this.portElements(l.address, v4Ports, false).join('\n') + '\n').catch((err) => {
+    if (v4Ports.length === 0) return;
+    const add = () => runWithInput('nft', ['-f', '-'], this.portElements(l.address, v4Ports, false).join('\n') + '\n');
+    await add().catch(async () => {
+      // The caller holds the host-wide claims on these ports, so an element already
+      // there is stale (its store was deleted with the container running): replace it.
+      for (const line of this.portElements(l.address, v4Ports, true).filter((x) => x.startsWith('delete '))) {
+        await runWithInput('nft', ['-f', '-'], line + '\n').catch(() => undefined);
+      }
+      await add().catch((err) => {
         throw wrap('publish ports', err);
       });
-    }
+    });
   }
 
   private portElements(address: string, ports: BoundPort[], remove: boolean): string[] {

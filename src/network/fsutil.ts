@@ -1,6 +1,6 @@
 // Atomic JSON/text writes and tolerant reads for the network metadata: a crash
 // leaves either the old or the new file, never a torn one.
-import { open, rename, readFile, readdir, unlink, mkdir } from 'node:fs/promises';
+import { link, open, rename, readFile, readdir, unlink, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { processAlive } from '../sys/process-alive.js';
@@ -16,6 +16,25 @@ export async function writeFileAtomic(path: string, data: string, opts: { fsync?
     await fh.close();
   }
   await rename(tmp, path);
+}
+
+/**
+ * Creates `path` with `data` unless it exists (false then). Written aside and
+ * linked in, so the file never exists half-written: an empty claim left by a
+ * crash could never be proven dead.
+ */
+export async function createExclusive(path: string, data: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, data, { mode: 0o600 });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
 }
 
 export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
@@ -34,7 +53,6 @@ export async function removeIfExists(path: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
-
 
 /** Deletes temp files left by writeFileAtomic in processes that died mid-write. */
 export async function removeStaleTempFiles(dir: string): Promise<void> {

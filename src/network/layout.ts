@@ -1,7 +1,7 @@
-// Where the network layer keeps its state. Under the engine root (survives
-// reboots): conflists, IPAM leases, CNI results, endpoint records. Under the
-// runroot (tmpfs, gone at reboot like the namespaces themselves): netns files,
-// per-container hosts and resolv.conf.
+// Where the network layer keeps a store's state. Under the engine root (survives
+// reboots): conflists, CNI results, endpoint records. Under the runroot (tmpfs,
+// gone at reboot like the namespaces themselves): netns files, per-container
+// hosts and resolv.conf. Address leases and port claims are host-wide (hoststate.ts).
 import { join } from 'node:path';
 
 export class NetworkLayout {
@@ -18,8 +18,12 @@ export class NetworkLayout {
   conflist(name: string) {
     return join(this.networksDir, `${name}.conflist`);
   }
-  get ipamDir() {
-    return join(this.networksDir, 'ipam');
+  get locksDir() {
+    return join(this.networksDir, 'locks');
+  }
+  /** Held while a process sets up, changes or tears down the container's networking. */
+  containerLock(containerId: string) {
+    return join(this.locksDir, `${containerId}.lock`);
   }
   get cacheDir() {
     return join(this.networksDir, 'cache');
@@ -36,7 +40,14 @@ export class NetworkLayout {
   netns(containerId: string) {
     return join(this.netnsDir, containerId);
   }
+  get containerFilesRoot() {
+    return join(this.runroot, 'networks');
+  }
   containerFilesDir(containerId: string) {
-    return join(this.runroot, 'networks', containerId);
+    return join(this.containerFilesRoot, containerId);
+  }
+  /** Names the store that made the container's netns and files: stores may share a runroot. */
+  containerOwnerFile(containerId: string) {
+    return join(this.containerFilesDir(containerId), 'owner');
   }
 }

@@ -1,10 +1,16 @@
 // Host port allocation for published ports. A port is taken when another
-// container publishes it (the DNAT rules make no listening socket, so the
-// endpoint records are consulted) or when a host process listens on it.
+// container publishes it or when a host process listens on it. The DNAT rules
+// make no listening socket, so published ports are claimed host-wide, for every
+// store: one claim file per port under hoststate's ports directory, naming its
+// owner like the address leases do (reclaimed once the owner is proven gone).
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { conflict, unavailable } from '../errdefs/index.js';
+import { withLock } from '../sys/lockfile.js';
+import { createExclusive, removeIfExists, removeStaleTempFiles } from './fsutil.js';
+import { hostPortsDir, hostPortsLockFile, ownerGone, parseOwner, type EntryOwner } from './hoststate.js';
 import type { PublishedPort } from './types.js';
 
 export interface BoundPort {
@@ -51,8 +57,84 @@ async function ephemeralRange(): Promise<[number, number]> {
   return [49153, 60999];
 }
 
-/** Resolves every requested port to a concrete host port; call with the metadata lock held. */
-export async function allocatePorts(requested: PublishedPort[], taken: BoundPort[]): Promise<BoundPort[]> {
+const samePort = (a: BoundPort, b: BoundPort) => a.protocol === b.protocol && a.hostPort === b.hostPort && a.hostIp === b.hostIp;
+const claimFile = (p: BoundPort) => join(hostPortsDir, `${p.protocol}-${p.hostPort}-${p.hostIp || 'any'}`);
+
+interface Claim {
+  file: string;
+  port: BoundPort;
+  owner?: EntryOwner;
+}
+
+async function readClaims(): Promise<Claim[]> {
+  const names = (await readdir(hostPortsDir).catch(() => [] as string[])).filter((n) => /^(tcp|udp)-\d+-./.test(n) && !n.endsWith('.tmp'));
+  return Promise.all(
+    names.map(async (n) => {
+      const owner = parseOwner(await readFile(join(hostPortsDir, n), 'utf8').catch(() => ''));
+      const [protocol, hostPort, hostIp] = n.split(/-(.*?)-(.*)/).filter(Boolean) as ['tcp' | 'udp', string, string];
+      const port = { protocol, hostPort: Number(hostPort), hostIp: hostIp === 'any' ? '' : hostIp, containerPort: 0 };
+      return { file: join(hostPortsDir, n), port, ...(owner ? { owner } : {}) };
+    }),
+  );
+}
+
+const claimDead = (c: Claim) => c.owner !== undefined && ownerGone(c.owner, (rec) => rec.ports.some((p) => samePort(p, c.port)));
+
+/** Claims of dead owners are removed; the caller holds the ports lock. */
+async function liveClaims(): Promise<Claim[]> {
+  const live: Claim[] = [];
+  for (const c of await readClaims()) {
+    if (claimDead(c)) await removeIfExists(c.file);
+    else live.push(c);
+  }
+  return live;
+}
+
+function locked<T>(fn: () => Promise<T>): Promise<T> {
+  return withLock(hostPortsLockFile, 'the host ports', fn, 60_000);
+}
+
+/**
+ * Resolves every requested port to a concrete host port and claims it host-wide;
+ * `taken` adds the ports of the caller's own store (records older than the claims).
+ */
+export async function allocatePorts(requested: PublishedPort[], taken: BoundPort[], owner: EntryOwner): Promise<BoundPort[]> {
+  if (requested.length === 0) return [];
+  await mkdir(hostPortsDir, { recursive: true, mode: 0o700 });
+  return locked(async () => {
+    const bound = await choosePorts(requested, [...taken, ...(await liveClaims()).map((c) => c.port)]);
+    const claimed: BoundPort[] = [];
+    try {
+      for (const p of bound) {
+        if (!(await createExclusive(claimFile(p), JSON.stringify(owner)))) throw portAllocatedError(p.hostIp, p.hostPort);
+        claimed.push(p);
+      }
+    } catch (err) {
+      for (const p of claimed) await removeIfExists(claimFile(p));
+      throw err;
+    }
+    return bound;
+  });
+}
+
+/** Drops the claims containerId holds on `ports`. */
+export async function releasePorts(containerId: string, ports: BoundPort[]): Promise<void> {
+  for (const p of ports) {
+    const owner = parseOwner(await readFile(claimFile(p), 'utf8').catch(() => ''));
+    if (owner?.containerId === containerId) await removeIfExists(claimFile(p));
+  }
+}
+
+/** Removes every claim whose owner is proven gone (any store's). */
+export async function sweepDeadPortClaims(): Promise<void> {
+  if ((await readdir(hostPortsDir).catch(() => [])).length === 0) return;
+  await locked(async () => {
+    await liveClaims();
+    await removeStaleTempFiles(hostPortsDir);
+  });
+}
+
+async function choosePorts(requested: PublishedPort[], taken: BoundPort[]): Promise<BoundPort[]> {
   const bound: BoundPort[] = [];
   const inUse = [...taken];
   for (const r of requested) {

@@ -1,11 +1,14 @@
 // The network service the engine uses: network CRUD plus per-container setup
 // and teardown through CNI. Daemonless: every call works from the files under
-// root/runroot and takes the metadata lock only around metadata changes, so
-// concurrent gantry processes run their CNI plugins in parallel.
+// root/runroot and the host-wide pools (hoststate.ts), and takes the metadata
+// lock only around metadata changes, so concurrent gantry processes run their CNI
+// plugins in parallel. A container's own lock is held for the whole of its setup,
+// teardown, connect or disconnect, so gc never takes one in progress for an orphan.
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conflict, failedPrecondition, invalidArgument, notFound } from '../errdefs/index.js';
 import { addNetworkList, delNetworkList, type CniCacheEntry } from './cni/chain.js';
@@ -13,13 +16,15 @@ import type { CniRuntimeConfig } from './cni/types.js';
 import type { StoredConfList } from './conflist.js';
 import { deleteEndpoint, listEndpoints, readEndpoint, writeEndpoint, type Attachment, type EndpointRecord } from './endpoints.js';
 import { readJsonIfExists, removeStaleTempFiles } from './fsutil.js';
+import { bridgeIpamDir, HOST_NETWORK_DIR, ownerFor, ownerGone, parseOwner, removeBridgeDirIfEmpty, withBridgeLock } from './hoststate.js';
 import { hostsContentFor, refreshPeers, writeInPlace } from './hostsfiles.js';
 import { parseCidr } from './ipv4.js';
 import { NetworkLayout } from './layout.js';
-import { withLock } from '../sys/lockfile.js';
+import { lockHeld, withLock } from '../sys/lockfile.js';
 import { createNetns, ipBatchInNetns, removeNetns } from './netns.js';
 import { FastBridge } from './fastbridge.js';
-import { allocatePorts } from './portalloc.js';
+import { assertOnlyPool, poolInUse, sweepDeadLeases } from './leases.js';
+import { allocatePorts, releasePorts, sweepDeadPortClaims } from './portalloc.js';
 import { buildResolvConf } from './resolvconf.js';
 import { buildNetworkRecord, buildNetworkSettings, buildPredefinedRecord } from './settings.js';
 import {
@@ -51,6 +56,16 @@ export interface NetworkServiceOptions {
   fastDefaultBridge?: boolean;
 }
 
+/**
+ * The engine's answer to "may this container be using its networking now?",
+ * asked under the container's network lock (a Set of live ids will do). It must
+ * be current when asked, not a snapshot taken before gc began: a container whose
+ * start began after the snapshot would be torn down while it runs.
+ */
+export interface LiveContainers {
+  has(containerId: string): boolean | Promise<boolean>;
+}
+
 export interface NetworkService {
   create(o: CreateNetworkOptions): Promise<NetworkRecord>;
   list(filters?: NetworkFilters): Promise<NetworkRecord[]>;
@@ -61,7 +76,7 @@ export interface NetworkService {
   teardownContainer(containerId: string): Promise<void>;
   connect(containerId: string, network: string, o?: { aliases?: string[]; ip?: string }): Promise<ContainerNetworking>;
   disconnect(containerId: string, network: string, o?: { force?: boolean }): Promise<void>;
-  gc(liveContainerIds: Set<string>): Promise<void>;
+  gc(live: LiveContainers): Promise<void>;
   /** The current networking of a set-up container (after connect/disconnect), or undefined. */
   containerNetworking(containerId: string): Promise<ContainerNetworking | undefined>;
 }
@@ -84,15 +99,22 @@ export class CniNetworkService implements NetworkService {
   }
 
   private fast(conf: StoredConfList): FastBridge | undefined {
-    return this.fastDefault && conf.gantry.isDefault ? new FastBridge(conf, this.layout.ipamDir, this.layout.runroot) : undefined;
+    return this.fastDefault && conf.gantry.isDefault ? new FastBridge(conf) : undefined;
   }
 
   async init(): Promise<void> {
-    await mkdir(this.layout.networksDir, { recursive: true });
+    await mkdir(this.layout.locksDir, { recursive: true });
+    // Before a CNI plugin makes it with its own mode.
+    await mkdir(HOST_NETWORK_DIR, { recursive: true, mode: 0o700 });
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     return withLock(this.layout.lockFile, 'the network metadata', fn, 60_000);
+  }
+
+  /** Taken before the metadata lock, never inside it. Setup may wait on plugins: a long timeout. */
+  private containerLocked<T>(containerId: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(this.layout.containerLock(containerId), `the networking of container ${containerId}`, fn, 180_000);
   }
 
   /** All CNI networks, creating the default bridge's conflist on first use. */
@@ -165,9 +187,17 @@ export class CniNetworkService implements NetworkService {
 
   private async destroyNetwork(conf: StoredConfList): Promise<void> {
     await deleteNetworkFile(this.layout, conf.name);
-    // The bridge plugin never deletes its bridge; docker removes br-* on network rm.
-    await run('ip', ['link', 'del', conf.gantry.bridge]).catch(() => undefined);
-    await rm(join(this.layout.ipamDir, conf.name), { recursive: true, force: true });
+    const bridge = conf.gantry.bridge;
+    const removed = await withBridgeLock(bridge, async () => {
+      // Another store's network of this name on this bridge still has containers: its bridge stays.
+      const pool = join(bridgeIpamDir(bridge), conf.name);
+      if (await poolInUse(pool)) return false;
+      await rm(pool, { recursive: true, force: true });
+      // The bridge plugin never deletes its bridge; docker removes br-* on network rm.
+      await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+      return true;
+    });
+    if (removed) await removeBridgeDirIfEmpty(bridge);
   }
 
   async prune(): Promise<string[]> {
@@ -185,8 +215,13 @@ export class CniNetworkService implements NetworkService {
   }
 
   async setupContainer(req: SetupContainerRequest): Promise<ContainerNetworking> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(req.containerId)) throw invalidArgument(`invalid container id ${JSON.stringify(req.containerId)}`);
+    return this.containerLocked(req.containerId, () => this.setupLocked(req));
+  }
+
+  private async setupLocked(req: SetupContainerRequest): Promise<ContainerNetworking> {
     const cid = req.containerId;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(cid)) throw invalidArgument(`invalid container id ${JSON.stringify(cid)}`);
+    const owner = ownerFor(this.layout.root, cid);
     const confs = await this.networks();
     const files = this.layout.containerFilesDir(cid);
     const resolvConf = buildResolvConf({
@@ -211,13 +246,24 @@ export class CniNetworkService implements NetworkService {
         attached.push({ a, conf });
       }
       const eps = await listEndpoints(this.layout);
-      const ports = attached.length > 0 ? await allocatePorts(req.ports, eps.flatMap((e) => e.ports)) : [];
-      for (const { a, conf } of attached) {
-        const fast = this.fast(conf);
-        if (!fast) continue;
-        await fast.ensure();
-        const lease = await fast.lease(cid, a.ifName, a.requestedIp);
-        Object.assign(a, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      // Host-wide claims and leases name this process: until the record below lists them, only its death frees them.
+      const ports = attached.length > 0 ? await allocatePorts(req.ports, eps.flatMap((e) => e.ports), owner) : [];
+      try {
+        for (const { a, conf } of attached) {
+          const fast = this.fast(conf);
+          if (!fast) {
+            await assertOnlyPool(conf.gantry.bridge, conf.name);
+            continue;
+          }
+          await fast.ensure();
+          const lease = await fast.lease(owner, a.ifName, a.requestedIp);
+          Object.assign(a, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+        }
+      } catch (err) {
+        // No record lists them yet, so nothing else would free them while this process lives.
+        await releasePorts(cid, ports).catch(() => undefined);
+        for (const { a, conf } of attached) if (a.address) await this.fast(conf)!.release(a.address, cid).catch(() => undefined);
+        throw err;
       }
       const r: EndpointRecord = {
         containerId: cid,
@@ -236,6 +282,9 @@ export class CniNetworkService implements NetworkService {
     });
 
     try {
+      // The owner file comes before the netns: a store sharing this runroot leaves both alone.
+      await mkdir(files, { recursive: true });
+      await writeFile(this.layout.containerOwnerFile(cid), JSON.stringify(owner));
       // Fast-path attachments are configured inside the netns in the same exec that creates it.
       const fastBatch = attached.flatMap(({ a, conf }) => (a.mode === 'fast' ? this.fast(conf)!.containerBatch(a.ifName, leaseOf(a)) : []));
       await createNetns(rec.netnsPath, fastBatch);
@@ -243,7 +292,6 @@ export class CniNetworkService implements NetworkService {
         if (a.mode === 'fast') await this.fast(conf)!.plugHost(leaseOf(a), rec.portsNetwork === a.network ? rec.ports : []);
         else await this.addAttachment(rec, a, conf);
       }
-      await mkdir(files, { recursive: true });
       await writeFile(rec.resolvConfPath, resolvConf);
       // Phase 3 (locked): publish the addresses, write this container's and its peers' hosts files.
       return await this.locked(async () => {
@@ -251,7 +299,7 @@ export class CniNetworkService implements NetworkService {
         return this.publishHosts(rec, new Set(rec.attachments.map((a) => a.networkId)));
       });
     } catch (err) {
-      await this.teardownContainer(cid).catch(() => undefined);
+      await this.teardownLocked(cid).catch(() => undefined);
       throw err;
     }
   }
@@ -304,6 +352,10 @@ export class CniNetworkService implements NetworkService {
   }
 
   async teardownContainer(containerId: string): Promise<void> {
+    await this.containerLocked(containerId, () => this.teardownLocked(containerId));
+  }
+
+  private async teardownLocked(containerId: string): Promise<void> {
     const rec = await readEndpoint(this.layout, containerId);
     let firstError: unknown;
     const attempt = async (fn: () => Promise<void>) => {
@@ -322,8 +374,13 @@ export class CniNetworkService implements NetworkService {
       await attempt(() => delNetworkList(this.layout.cacheDir, entry.config.name, containerId, entry.ifName, this.cniPath));
     }
     await attempt(() => removeNetns(this.layout.netns(containerId)));
+    // After the DNAT rules are gone: a port claimed anew must not meet our rules.
+    if (rec) await attempt(() => releasePorts(containerId, rec.ports));
     if (firstError) throw firstError; // keep the record so a later teardown or gc retries
     await this.locked(async () => {
+      // Before the record goes (a crash between leaves the record, so a retry): and
+      // under the lock, since a peer's hosts refresh would write into the directory.
+      await rm(this.layout.containerFilesDir(containerId), { recursive: true, force: true });
       await deleteEndpoint(this.layout, containerId);
       if (rec) {
         const eps = await listEndpoints(this.layout);
@@ -331,14 +388,13 @@ export class CniNetworkService implements NetworkService {
         await refreshPeers(new Set(rec.attachments.map((a) => a.networkId)), eps, byId);
       }
     });
-    await rm(this.layout.containerFilesDir(containerId), { recursive: true, force: true });
   }
 
   private async detach(rec: EndpointRecord, a: Attachment, confs: StoredConfList[]): Promise<void> {
     if (a.mode !== 'fast') return delNetworkList(this.layout.cacheDir, a.network, rec.containerId, a.ifName, this.cniPath);
     const conf = confs.find((c) => c.gantry.id === a.networkId);
     const ports = rec.portsNetwork === a.network ? rec.ports : [];
-    if (conf) return new FastBridge(conf, this.layout.ipamDir, this.layout.runroot).unplug(rec.containerId, a.address, a.hostVeth!, ports);
+    if (conf) return new FastBridge(conf).unplug(rec.containerId, a.address, a.hostVeth!, ports);
     // The network is gone: only the veth can remain.
     await run('ip', ['link', 'del', a.hostVeth!]).catch(() => undefined);
   }
@@ -357,6 +413,10 @@ export class CniNetworkService implements NetworkService {
   async connect(containerId: string, network: string, o: { aliases?: string[]; ip?: string } = {}): Promise<ContainerNetworking> {
     const conf = await this.resolve(network);
     if (o.ip) checkStaticIp(conf, o.ip);
+    return this.containerLocked(containerId, () => this.connectLocked(containerId, conf, o));
+  }
+
+  private async connectLocked(containerId: string, conf: StoredConfList, o: { aliases?: string[]; ip?: string }): Promise<ContainerNetworking> {
     const a = await this.locked(async () => {
       const rec = await readEndpoint(this.layout, containerId);
       if (!rec) throw failedPrecondition(`container ${containerId} has no network namespace: is it running?`);
@@ -371,8 +431,10 @@ export class CniNetworkService implements NetworkService {
       const fast = this.fast(conf);
       if (fast) {
         await fast.ensure();
-        const lease = await fast.lease(containerId, att.ifName, att.requestedIp);
+        const lease = await fast.lease(ownerFor(this.layout.root, containerId), att.ifName, att.requestedIp);
         Object.assign(att, { mode: 'fast', address: lease.address, gateway: lease.gateway, mac: lease.mac, hostVeth: lease.hostVeth });
+      } else {
+        await assertOnlyPool(conf.gantry.bridge, conf.name);
       }
       rec.attachments.push(att);
       await writeEndpoint(this.layout, rec);
@@ -406,6 +468,10 @@ export class CniNetworkService implements NetworkService {
   }
 
   async disconnect(containerId: string, network: string, o: { force?: boolean } = {}): Promise<void> {
+    await this.containerLocked(containerId, () => this.disconnectLocked(containerId, network, o));
+  }
+
+  private async disconnectLocked(containerId: string, network: string, o: { force?: boolean }): Promise<void> {
     const rec = await readEndpoint(this.layout, containerId);
     const conf = this.resolveIn(await this.networks(), network);
     if (!conf && !o.force) throw notFound(`network ${network} not found`);
@@ -420,6 +486,7 @@ export class CniNetworkService implements NetworkService {
       if (!cur) return;
       cur.attachments = cur.attachments.filter((x) => x.endpointId !== att.endpointId);
       if (cur.portsNetwork === att.network) {
+        await releasePorts(containerId, cur.ports);
         cur.ports = [];
         delete cur.portsNetwork;
       }
@@ -428,22 +495,15 @@ export class CniNetworkService implements NetworkService {
     });
   }
 
-  /** Address leases (host-local's file format, also used by the fast path) held by containers that are gone. */
-  private async releaseOrphanLeases(live: Set<string>): Promise<void> {
-    await this.locked(async () => {
-      const known = new Set((await listEndpoints(this.layout)).map((e) => e.containerId));
-      for (const net of await readdir(this.layout.ipamDir).catch(() => [] as string[])) {
-        const dir = join(this.layout.ipamDir, net);
-        for (const f of await readdir(dir).catch(() => [] as string[])) {
-          if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
-          const holder = (await readFile(join(dir, f), 'utf8').catch(() => '')).split(/\r?\n/)[0] ?? '';
-          if (holder && !live.has(holder) && !known.has(holder)) await rm(join(dir, f), { force: true });
-        }
-      }
-    });
-  }
-
-  async gc(liveContainerIds: Set<string>): Promise<void> {
+  /**
+   * Tears down the networking of every container of this store that `live` says
+   * is not using it, then reclaims what no record accounts for: netns files and
+   * per-container directories this store made (or a store that is gone made; stores
+   * may share a runroot), host-wide leases and port claims of dead owners, locks
+   * and temp files of dead processes. Each container is decided under its lock,
+   * after any setup in progress has finished, with `live` asked at that moment.
+   */
+  async gc(live: LiveContainers): Promise<void> {
     let firstError: unknown;
     const attempt = async (fn: () => Promise<void>) => {
       try {
@@ -452,23 +512,63 @@ export class CniNetworkService implements NetworkService {
         firstError ??= err;
       }
     };
-    for (const ep of await listEndpoints(this.layout)) {
-      if (!liveContainerIds.has(ep.containerId)) await attempt(() => this.teardownContainer(ep.containerId));
+    const withRecords = new Set((await listEndpoints(this.layout)).map((e) => e.containerId));
+    const cached = new Set((await this.cacheEntries(() => true)).map((e) => e.containerId));
+    for (const cid of new Set([...withRecords, ...cached])) {
+      if (await live.has(cid)) continue;
+      await attempt(() =>
+        this.containerLocked(cid, async () => {
+          if (!(await live.has(cid))) await this.teardownLocked(cid);
+        }),
+      );
     }
-    for (const entry of await this.cacheEntries((e) => !liveContainerIds.has(e.containerId))) {
-      await attempt(() => delNetworkList(this.layout.cacheDir, entry.config.name, entry.containerId, entry.ifName, this.cniPath));
+    for (const cid of await this.runrootEntries()) {
+      if (withRecords.has(cid) || (await live.has(cid))) continue;
+      await attempt(() =>
+        this.containerLocked(cid, async () => {
+          if ((await readEndpoint(this.layout, cid)) || (await live.has(cid)) || !this.runrootEntryOrphaned(cid)) return;
+          await removeNetns(this.layout.netns(cid));
+          await rm(this.layout.containerFilesDir(cid), { recursive: true, force: true });
+        }),
+      );
     }
-    for (const dir of [this.layout.netnsDir, join(this.layout.runroot, 'networks')]) {
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names) {
-        if (liveContainerIds.has(name)) continue;
-        const p = join(dir, name);
-        await attempt(() => (dir === this.layout.netnsDir ? removeNetns(p) : rm(p, { recursive: true, force: true })));
-      }
-    }
-    await attempt(() => this.releaseOrphanLeases(liveContainerIds));
+    await attempt(sweepDeadLeases);
+    await attempt(sweepDeadPortClaims);
+    await attempt(() => this.sweepStaleLocks());
     for (const dir of [this.layout.cacheDir, this.layout.endpointsDir, this.layout.networksDir]) await removeStaleTempFiles(dir);
     if (firstError) throw firstError;
+  }
+
+  /** Container ids with a netns file or a files directory under the runroot (any store's, when shared). */
+  private async runrootEntries(): Promise<Set<string>> {
+    const names = await Promise.all([this.layout.netnsDir, this.layout.containerFilesRoot].map((d) => readdir(d).catch(() => [] as string[])));
+    return new Set(names.flat());
+  }
+
+  /**
+   * A netns or files directory without a record of ours: ours (the owner file names
+   * this root) or a store's that no longer has a record for it. Without an owner
+   * file nothing proves whose it is (another store may be creating it), so it stays.
+   */
+  private runrootEntryOrphaned(cid: string): boolean {
+    let text: string;
+    try {
+      text = readFileSync(this.layout.containerOwnerFile(cid), 'utf8');
+    } catch {
+      return false;
+    }
+    const owner = parseOwner(text);
+    if (!owner) return false;
+    return owner.root === this.layout.root || ownerGone(owner, () => true);
+  }
+
+  /** Lock files a killed process left: taking one breaks it if its holder is dead. */
+  private async sweepStaleLocks(): Promise<void> {
+    for (const name of await readdir(this.layout.locksDir).catch(() => [] as string[])) {
+      const path = join(this.layout.locksDir, name);
+      if (!name.endsWith('.lock') || lockHeld(path) || !existsSync(path)) continue;
+      await withLock(path, `the networking of container ${name.slice(0, -'.lock'.length)}`, async () => undefined, 1000).catch(() => undefined);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { alreadyExists, invalidArgument, notFound, unavailable } from '../errdefs/index.js';
 import { buildConfList, bridgeNameOption, validateAddressing, type NetworkMeta, type StoredConfList } from './conflist.js';
 import { readJsonIfExists, removeIfExists, writeFileAtomic } from './fsutil.js';
+import { bridgeIpamDir } from './hoststate.js';
 import { cidrsOverlap, formatCidr, formatIPv4, parseCidr, parseProcNetRoute, type Cidr } from './ipv4.js';
 import type { NetworkLayout } from './layout.js';
 import type { CreateNetworkOptions } from './types.js';
@@ -28,8 +29,19 @@ export interface DefaultNetworkOptions {
   subnet: string;
 }
 
+/**
+ * The address pool is host-wide per bridge whatever the stored file says (conflists
+ * written before the pools moved named the store's own directory).
+ */
+function withHostIpam(conf: StoredConfList): StoredConfList {
+  const ipam = conf.plugins[0]?.ipam as { dataDir?: string } | undefined;
+  if (ipam) ipam.dataDir = bridgeIpamDir(conf.gantry.bridge);
+  return conf;
+}
+
 export async function loadNetwork(layout: NetworkLayout, name: string): Promise<StoredConfList | undefined> {
-  return readJsonIfExists<StoredConfList>(layout.conflist(name));
+  const conf = await readJsonIfExists<StoredConfList>(layout.conflist(name));
+  return conf && withHostIpam(conf);
 }
 
 export async function loadAllNetworks(layout: NetworkLayout): Promise<StoredConfList[]> {
@@ -41,7 +53,7 @@ export async function loadAllNetworks(layout: NetworkLayout): Promise<StoredConf
     throw err;
   }
   const lists = await Promise.all(
-    names.filter((n) => n.endsWith('.conflist')).map(async (n) => JSON.parse(await readFile(`${layout.networksDir}/${n}`, 'utf8')) as StoredConfList),
+    names.filter((n) => n.endsWith('.conflist')).map(async (n) => withHostIpam(JSON.parse(await readFile(`${layout.networksDir}/${n}`, 'utf8')) as StoredConfList)),
   );
   return lists.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -105,7 +117,7 @@ export async function createNetwork(layout: NetworkLayout, o: CreateNetworkOptio
     labels: { ...o.labels },
     isDefault,
   };
-  const conf = buildConfList(o.name, meta, layout.ipamDir);
+  const conf = buildConfList(o.name, meta, bridgeIpamDir(bridge));
   await writeFileAtomic(layout.conflist(o.name), JSON.stringify(conf, null, 2) + '\n');
   return conf;
 }

@@ -19,11 +19,15 @@ export interface Result {
 
 export class Gantry {
   env: NodeJS.ProcessEnv = { ...process.env };
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly sharedRunroot?: string,
+  ) {}
 
-  static async create(): Promise<Gantry> {
+  /** `o.runroot`: a run directory another store uses too (as two --root on one host share /run/gantry). */
+  static async create(o: { runroot?: string } = {}): Promise<Gantry> {
     const dir = await mkdtemp(join(tmpdir(), 'gantry-cli-'));
-    const g = new Gantry(dir);
+    const g = new Gantry(dir, o.runroot);
     await g.loadBusybox();
     return g;
   }
@@ -32,7 +36,7 @@ export class Gantry {
     return join(this.dir, 'root');
   }
   get runroot() {
-    return join(this.dir, 'run');
+    return this.sharedRunroot ?? join(this.dir, 'run');
   }
 
   private async loadBusybox(): Promise<void> {

@@ -1,9 +1,12 @@
-// Several gantry processes at once: distinct addresses and host ports; and a
-// process killed mid-setup leaves nothing behind once gc has run.
+// Several gantry processes at once: distinct addresses and host ports; a
+// process killed mid-setup leaves nothing behind once gc has run; stores that
+// share a runroot and a bridge neither collide nor clean up each other's state.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { EMPTY_LEFTOVERS, leftovers, makeEnv, missingPrereq, run, type NetEnv } from './helpers.js';
@@ -70,4 +73,38 @@ test('a process killed mid-setup is cleaned up by gc', { skip }, async () => {
   // Addresses are reusable afterwards: no lease was leaked.
   const { stdout } = await run('ip', ['-o', 'link', 'show', 'master', env.bridge]).catch(() => ({ stdout: '' }));
   assert.equal(stdout.trim(), '');
+});
+
+test('stores sharing a runroot and a bridge: one store\'s gc leaves the other\'s alone, and reclaims it once that store is gone', { skip }, async () => {
+  const rootB = await mkdtemp(join(tmpdir(), 'gantry-net-root-b-'));
+  const [idA, idB] = ['sharea0000000000', 'shareb0000000000'];
+  try {
+    const setup = (root: string, id: string) => run(process.execPath, [FIXTURE, root, env.runroot, env.bridge, env.subnet, id, 'bridge'], { timeout: 60_000 });
+    const [a, b] = (await Promise.all([setup(env.root, idA), setup(rootB, idB)])).map((o) => JSON.parse(o.stdout) as { ip: string; port: string });
+    assert.notEqual(a!.ip, b!.ip);
+    assert.notEqual(a!.port, b!.port);
+    // Store A believes nothing of its own runs: its container goes, B's stays whole.
+    await env.svc.gc(new Set());
+    const ofA = await leftovers(env, [idA], [a!.ip]);
+    const ofB = await leftovers(env, [idB], [b!.ip]);
+    // Runroot entries and the bridge's veths are listed whoever holds them: B's are the only ones.
+    assert.deepEqual({ ...ofA, netns: [], netnsMounts: [], files: [], veths: [] }, EMPTY_LEFTOVERS);
+    assert.deepEqual([ofA.netns, ofA.files], [[idB], [idB]]);
+    assert.equal(ofB.leases?.length, 1, 'B keeps its lease');
+    assert.equal(ofB.ports?.length, 1, 'B keeps its port claim');
+    assert.equal(ofB.veths?.length, 1, 'B keeps its veth');
+    assert.equal(ofB.iptables?.length, 1, 'B keeps its DNAT element');
+    // B's root is deleted with its container still set up (its writer is long dead): any store reclaims.
+    await rm(rootB, { recursive: true, force: true });
+    await env.svc.gc(new Set());
+    const after = await leftovers(env, [idB], []);
+    assert.deepEqual({ ...after, veths: [], iptables: [] }, EMPTY_LEFTOVERS);
+    // Its port can be published again (the stale DNAT element is replaced).
+    const again = await env.svc.setupContainer({ containerId: 'sharec0000000000', containerName: 'c', hostname: 'c', networks: [{ name: 'bridge' }], ports: [{ hostPort: Number(b!.port), containerPort: 80, protocol: 'tcp' }] });
+    assert.equal(again.settings.Ports['80/tcp']![0]!.HostPort, b!.port);
+    await env.svc.teardownContainer('sharec0000000000');
+  } finally {
+    await env.svc.teardownContainer('sharec0000000000').catch(() => undefined);
+    await rm(rootB, { recursive: true, force: true });
+  }
 });

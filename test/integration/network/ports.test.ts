@@ -67,6 +67,25 @@ test('a port a host process listens on is refused before setup', { skip }, async
   }
 });
 
+test('a setup that fails after claiming its host port gives the claim back', { skip }, async () => {
+  const [holder, failing, next] = ['p5aaaaaaaaaaaaaa', 'p6bbbbbbbbbbbbbb', 'p7cccccccccccccc'];
+  const port = await freePort();
+  const ip = '10.126.7.7';
+  try {
+    await env.svc.setupContainer({ containerId: holder, containerName: 'h', hostname: 'h', networks: [{ name: 'bridge', ip }], ports: [] });
+    // Its ports are claimed before its address is leased; the address is taken.
+    await assert.rejects(
+      env.svc.setupContainer({ containerId: failing, containerName: 'f', hostname: 'f', networks: [{ name: 'bridge', ip }], ports: [{ hostPort: port, containerPort: 80, protocol: 'tcp' }] }),
+      /requested IP address 10\.126\.7\.7 is not available/,
+    );
+    const c = await env.svc.setupContainer({ containerId: next, containerName: 'n', hostname: 'n', networks: [{ name: 'bridge' }], ports: [{ hostPort: port, containerPort: 80, protocol: 'tcp' }] });
+    assert.equal(c.settings.Ports['80/tcp']![0]!.HostPort, String(port));
+  } finally {
+    for (const id of [holder, failing, next]) await env.svc.teardownContainer(id).catch(() => undefined);
+  }
+  assert.deepEqual(await leftovers(env, [holder, failing, next], [ip]), EMPTY_LEFTOVERS);
+});
+
 test('the CNI path for the default bridge (fast path off) publishes ports too', { skip }, async () => {
   const cniEnv = await makeEnv('gtest-pt1', '10.132.0.0/16', { fastDefaultBridge: false });
   const id = 'p4cccccccccccccc';
