@@ -1,7 +1,7 @@
 // Container lifecycle on the shared on-disk state: create, start (through the
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
-import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, nativeBinary } from '../sys/install-paths.js';
@@ -9,12 +9,13 @@ import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, w
 import type { Runtime } from '../runtime/api.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig, type MountPoint } from './docker-types.js';
+import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
 import { emitEvent } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
-import { VolumeStore } from './volumes.js';
-import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
+import { planMounts, populateVolume, VolumeStore, type PlannedMounts } from './volumes.js';
+import { ContainerFs } from './archive.js';
+import { buildSpec, userMounts } from './spec/build-spec.js';
 import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
 import { requireImageService } from './image-service.js';
 import { connectAttach, waitForExit } from './attach.js';
@@ -177,8 +178,9 @@ export class Containers {
           rec.Name = `/${name}`;
         }
       }
-      rec.Mounts = await this.prepareMounts(rec);
+      const populate = await this.prepareMounts(rec);
       await this.images.prepareRootfs(image.id, rec.Gantry.rootfsKey);
+      await this.populateVolumes(rec, populate);
       const hostname = config.Hostname || id.slice(0, 12);
       // Synchronous: three small files, where async writes cost four thread-pool round trips each.
       writeFileSync(rec.HostnamePath, `${hostname}\n`);
@@ -228,32 +230,32 @@ export class Containers {
     return { [mode.name]: blankEndpoint({ ...(ep.Aliases ? { aliases: ep.Aliases } : {}), ...(ip ? { ip } : {}), networkId }) };
   }
 
-  /** Resolves -v/--mount/--tmpfs and image VOLUMEs into docker's Mounts list (creating volumes). */
-  private async prepareMounts(rec: ContainerRecord): Promise<MountPoint[]> {
-    const { parseVolumeFlag } = await import('./volumes.js');
-    const hc = rec.HostConfig;
-    const specs = [...(hc.Binds ?? []).map(parseVolumeFlag), ...(hc.Mounts ?? [])];
-    for (const [dst, opts] of Object.entries(hc.Tmpfs ?? {})) specs.push({ Type: 'tmpfs', Target: dst, ...(opts ? { Source: opts } : {}) });
-    for (const dst of Object.keys(rec.Config.Volumes ?? {})) if (!specs.some((s) => s.Target === dst)) specs.push({ Type: 'volume', Target: dst });
-    const seen = new Set<string>();
-    const out: MountPoint[] = [];
-    const anonymous: string[] = [];
-    for (const s of specs) {
-      if (seen.has(s.Target)) throw invalidArgument(`Duplicate mount point: ${s.Target}`);
-      seen.add(s.Target);
-      if (s.Type === 'bind') {
-        if (!existsSync(s.Source!)) throw invalidArgument(`invalid mount config for type "bind": bind source path does not exist: ${s.Source}`);
-        out.push({ Type: 'bind', Source: s.Source!, Destination: s.Target, Mode: s.ReadOnly ? 'ro' : '', RW: !s.ReadOnly, Propagation: s.BindOptions?.Propagation ?? 'rprivate' });
-      } else if (s.Type === 'volume') {
-        const vol = await this.volumes.create(s.Source);
-        if (!s.Source) anonymous.push(vol.Name);
-        out.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: s.Target, Driver: 'local', Mode: s.ReadOnly ? 'ro' : 'z', RW: !s.ReadOnly, Propagation: '' });
-      } else {
-        out.push({ Type: 'tmpfs', Source: s.Source ?? '', Destination: s.Target, Mode: '', RW: !s.ReadOnly, Propagation: '' });
+  /** Resolves -v/--mount and image VOLUMEs into docker's Mounts list (creating volumes). */
+  private async prepareMounts(rec: ContainerRecord): Promise<PlannedMounts['populate']> {
+    const planned = await planMounts(this.volumes, rec.HostConfig, Object.keys(rec.Config.Volumes ?? {}));
+    rec.Mounts = planned.mounts;
+    if (planned.anonymous.length) rec.Gantry.anonymousVolumes = planned.anonymous;
+    return planned.populate;
+  }
+
+  /** docker's copy of the image's content at a new volume's mount point into the (still empty) volume. */
+  private async populateVolumes(rec: ContainerRecord, populate: PlannedMounts['populate']): Promise<void> {
+    const empty = [];
+    for (const p of populate) if ((await readdir(p.volumePath)).length === 0) empty.push(p);
+    if (empty.length === 0) return;
+    // Where start mounts it too: a crash leaves nothing discard and start do not unmount.
+    const rootfs = this.store.runPath(rec.Id, 'rootfs');
+    await mkdir(rootfs, { recursive: true });
+    await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
+    try {
+      const fs = new ContainerFs(rootfs, []);
+      for (const p of empty) {
+        const { hostPath } = await fs.resolve(p.destination, true);
+        if ((await stat(hostPath).catch(() => undefined))?.isDirectory()) await populateVolume(p.volumePath, hostPath);
       }
+    } finally {
+      await this.images.unmountRootfs(rootfs);
     }
-    if (anonymous.length) rec.Gantry.anonymousVolumes = anonymous;
-    return out;
   }
 
   /** Removes everything a (possibly half-made) container owns. */
@@ -360,7 +362,7 @@ export class Containers {
           hostnamePath: net.hostnamePath,
           hostsPath: net.hostsPath,
           resolvConfPath: net.resolvConfPath,
-          mounts: rec.Mounts.map(toResolvedMount),
+          mounts: userMounts(rec.Mounts, rec.HostConfig),
           ...(net.namespace ? { network: net.namespace } : {}),
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
           devices: await resolveDevices(rec.HostConfig),
@@ -721,16 +723,6 @@ function parseSizeOpt(s: string): number {
   if (!m) throw invalidArgument(`invalid value for max-size: ${s}`);
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.floor(Number(m[1]) * mult);
-}
-
-function toResolvedMount(m: MountPoint): ResolvedMount {
-  if (m.Type === 'tmpfs') {
-    const opts = ['nosuid', 'nodev', 'noexec', ...(m.Source ? m.Source.split(',') : [])];
-    if (!m.RW) opts.push('ro');
-    return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: opts };
-  }
-  const prop = m.Propagation || 'rprivate';
-  return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', prop, ...(m.RW ? [] : ['ro'])] };
 }
 
 async function resolveDevices(hc: HostConfig) {
