@@ -17,10 +17,9 @@ function csvFields(line: string): string[] {
   for (;;) {
     let field = '';
     if (line[i] === '"') {
-      const start = i;
       i++;
       for (;;) {
-        if (i >= line.length) throw new Error(`parse error on line 1, column ${start + 1}: extraneous or missing " in quoted-field`);
+        if (i >= line.length) throw new Error(`parse error on line 1, column ${line.length + 1}: extraneous or missing " in quoted-field`);
         if (line[i] === '"') {
           if (line[i + 1] === '"') {
             field += '"';
@@ -173,7 +172,8 @@ export function parseMountFlag(value: string, warn: (line: string) => void = () 
   try {
     return mountFromCsv(value, warn);
   } catch (err) {
-    throw new UsageError(`invalid argument "${value}" for "--mount" flag: ${(err as Error).message}`);
+    // pflag quotes the value as Go's %q does.
+    throw new UsageError(`invalid argument ${JSON.stringify(value)} for "--mount" flag: ${(err as Error).message}`);
   }
 }
 
