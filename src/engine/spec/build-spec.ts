@@ -90,9 +90,12 @@ export function tmpfsOptions(data: string): string[] {
 export function userMounts(points: MountPoint[], hc: HostConfig): ResolvedMount[] {
   const specOf = (dest: string) => (hc.Mounts ?? []).find((m) => cleanPath(m.Target) === dest);
   const out: ResolvedMount[] = Object.entries(hc.Tmpfs ?? {}).map(([dest, data]) => ({ destination: cleanPath(dest), type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(data) }));
+  const tmpfsFlags = new Set(out.map((m) => m.destination));
   for (const m of points) {
     const spec = specOf(m.Destination);
     if (m.Type === 'tmpfs') {
+      // Records made before --tmpfs left .Mounts listed its mounts there too.
+      if (tmpfsFlags.has(m.Destination)) continue;
       out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(spec ? tmpfsMountData(spec) : m.RW ? '' : 'ro') });
       continue;
     }
