@@ -123,7 +123,7 @@ function reportStray(err: unknown): void {
 export function runAsProcess(args: string[]): Promise<void> {
   const stray = (err: unknown) => {
     // A reader gone from our output (`gantry ps | head -1`) ends us as SIGPIPE ends docker: quietly.
-    if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(128 + 13);
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') process.exit(128 + 13);
     reportStray(err);
     process.exit(activeModule ? errorExitCode(activeModule) : ENGINE_EXIT_CODE);
   };

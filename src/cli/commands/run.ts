@@ -306,8 +306,8 @@ export async function openCliEngine(ctx: CliContext): Promise<Engine> {
 /** docker run's exit code when the container could not be created or started (its CLI's toStatusError). */
 export function startFailureExit(err: unknown): number {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(msg)) return 127;
-  if (/permission denied|is a directory/.test(msg)) return 126;
+  if (/executable file not found|no such file or directory|system cannot find the file specified/i.test(msg)) return 127;
+  if (/permission denied|is a directory/i.test(msg)) return 126;
   return 125;
 }
 
