@@ -191,7 +191,8 @@ export class Containers {
       delete rec.Gantry.creator;
       await this.store.write(rec);
     } catch (err) {
-      await this.discard(rec).catch(() => undefined);
+      // With its anonymous volumes, as dockerd cleans up a failed create.
+      await this.discard(rec, { volumes: true }).catch(() => undefined);
       throw err;
     }
     await this.event(rec, 'create');

@@ -249,41 +249,37 @@ export interface PlannedMounts {
  * HostConfig.Tmpfs only).
  */
 export async function planMounts(volumes: VolumeStore, hc: HostConfig, configVolumes: string[]): Promise<PlannedMounts> {
+  // First every check, so a refused spec leaves no volume or directory behind.
   const tmpfs = Object.keys(hc.Tmpfs ?? {});
   for (const dest of tmpfs) validateTmpfsDestination(dest);
   for (const m of hc.Mounts ?? []) validateMountConfig(m);
-  const out: PlannedMounts = { mounts: [], anonymous: [], populate: [] };
   const taken = new Set(tmpfs.map(cleanPath));
-  // A -v or --mount volume without a mode shows docker's "z"; an anonymous one from Config.Volumes none.
-  const addVolume = async (m: MountSpec, destination: string, mode: string | undefined, copy: boolean) => {
-    const opts = m.VolumeOptions?.DriverConfig?.Options ?? {};
-    const vol = await volumes.create(m.Source, m.VolumeOptions?.Labels ?? {}, opts);
-    if (!m.Source) out.anonymous.push(vol.Name);
-    out.mounts.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: destination, Driver: 'local', Mode: mode === undefined ? '' : mode || 'z', RW: !m.ReadOnly, Propagation: '' });
-    if (copy) out.populate.push({ volumePath: vol.Mountpoint, destination });
-  };
   const claim = (destination: string, shown: string) => {
     if (taken.has(destination)) throw invalidArgument(`Duplicate mount point: ${shown}`);
     taken.add(destination);
   };
+  /** In order: a mount point as is, or a volume to create (mode undefined: an anonymous one from Config.Volumes, shown without docker's "z"). */
+  type Step = { point: MountPoint; createSource?: string } | { volume: MountSpec; destination: string; mode?: string; copy: boolean };
+  const steps: Step[] = [];
   for (const raw of hc.Binds ?? []) {
     const { mount: m, mode } = parseBindSpec(raw);
     const destination = cleanPath(m.Target);
     claim(destination, destination);
     if (m.Type === 'bind') {
       // -v creates a missing source directory, as docker does (--mount refuses one).
-      await mkdir(m.Source!, { recursive: true });
-      out.mounts.push({ Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: mode, RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation ?? 'rprivate' });
+      steps.push({ point: { Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: mode, RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation ?? 'rprivate' }, createSource: m.Source! });
     } else {
-      await addVolume(m, destination, mode, !m.VolumeOptions?.NoCopy);
+      steps.push({ volume: m, destination, mode, copy: !m.VolumeOptions?.NoCopy });
     }
   }
   for (const m of hc.Mounts ?? []) {
     const destination = cleanPath(m.Target);
     claim(destination, m.Target);
-    if (m.Type === 'bind') out.mounts.push({ Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
-    else if (m.Type === 'volume') await addVolume(m, destination, '', !m.VolumeOptions?.NoCopy);
-    else out.mounts.push({ Type: 'tmpfs', Source: '', Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: '' });
+    const options = m.VolumeOptions?.DriverConfig?.Options;
+    if (options && Object.keys(options).length) validateVolumeOptions(options);
+    if (m.Type === 'bind') steps.push({ point: { Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' } });
+    else if (m.Type === 'volume') steps.push({ volume: m, destination, mode: '', copy: !m.VolumeOptions?.NoCopy });
+    else steps.push({ point: { Type: 'tmpfs', Source: '', Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: '' } });
   }
   // Anonymous volumes yield to anything else mounted at their place (an image VOLUME under -v or --tmpfs).
   for (const dest of configVolumes) {
@@ -295,7 +291,26 @@ export async function planMounts(volumes: VolumeStore, hc: HostConfig, configVol
     const destination = cleanPath(dest);
     if (taken.has(destination)) continue;
     taken.add(destination);
-    await addVolume({ Type: 'volume', Target: destination }, destination, undefined, true);
+    steps.push({ volume: { Type: 'volume', Target: destination }, destination, copy: true });
+  }
+
+  const out: PlannedMounts = { mounts: [], anonymous: [], populate: [] };
+  try {
+    for (const step of steps) {
+      if ('point' in step) {
+        if (step.createSource) await mkdir(step.createSource, { recursive: true });
+        out.mounts.push(step.point);
+        continue;
+      }
+      const m = step.volume;
+      const vol = await volumes.create(m.Source, m.VolumeOptions?.Labels ?? {}, m.VolumeOptions?.DriverConfig?.Options ?? {});
+      if (!m.Source) out.anonymous.push(vol.Name);
+      out.mounts.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: step.destination, Driver: 'local', Mode: step.mode === undefined ? '' : step.mode || 'z', RW: !m.ReadOnly, Propagation: '' });
+      if (step.copy) out.populate.push({ volumePath: vol.Mountpoint, destination: step.destination });
+    }
+  } catch (err) {
+    for (const name of out.anonymous) await volumes.remove(name, []).catch(() => undefined);
+    throw err;
   }
   return out;
 }

@@ -101,9 +101,10 @@ test('--mount type=bind and type=volume options; docker\'s errors for bad ones',
   const unknown = await g.run(['run', '--rm', '--mount', 'type=bogus,dst=/t', 'busybox', 'true']);
   assert.equal(unknown.code, 125);
   assert.match(unknown.stderr, /Error response from daemon: invalid mount config for type "bogus": mount type unknown/);
-  const opt = await g.run(['run', '--rm', '--mount', 'src=optvol,dst=/d,volume-opt=foo=bar', 'busybox', 'true']);
+  const opt = await g.run(['run', '--rm', '-v', 'early:/e', '-v', '/anon', '--mount', 'src=optvol,dst=/d,volume-opt=foo=bar', 'busybox', 'true']);
   assert.equal(opt.code, 125);
   assert.match(opt.stderr, /Error response from daemon: invalid option: "foo"/);
+  assert.equal((await ok(['volume', 'ls', '-q'])).trim(), '', 'a refused spec creates no volume');
 });
 
 test('-v and --mount: no mount at /, no relative or empty destinations', async () => {
