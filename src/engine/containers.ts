@@ -1,12 +1,13 @@
 // Container lifecycle on the shared on-disk state: create, start (through the
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
-import { mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
+import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
 import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
@@ -366,7 +367,7 @@ export class Containers {
           mounts: userMounts(rec.Mounts, rec.HostConfig),
           ...(net.namespace ? { network: net.namespace } : {}),
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
-          devices: await resolveDevices(rec.HostConfig),
+          ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
         },
         this.allCapabilities,
@@ -726,16 +727,39 @@ function parseSizeOpt(s: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
-async function resolveDevices(hc: HostConfig) {
-  const out = [];
-  for (const d of hc.Devices) {
-    const st = await stat(d.PathOnHost).catch(() => undefined);
-    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+/**
+ * --device as dockerd resolves it: a symlink to its target, a directory to the
+ * device nodes under it (paths mapped below the container path); its errors.
+ */
+async function resolveDevices(hc: HostConfig): Promise<{ devices: LinuxDevice[]; deviceAccess: string[] }> {
+  const devices: LinuxDevice[] = [];
+  const deviceAccess: string[] = [];
+  const add = (st: Stats, path: string, access: string) => {
     const major = Math.floor(st.rdev / 256) & 0xfff;
     const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
-    out.push({ path: d.PathInContainer || d.PathOnHost, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 } as const);
+    devices.push({ path, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid });
+    deviceAccess.push(access);
+  };
+  const isDevice = (st: Stats) => st.isCharacterDevice() || st.isBlockDevice();
+  for (const d of hc.Devices) {
+    const fail = (why: string) => invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": ${why}`);
+    const st = await stat(d.PathOnHost).catch(() => undefined);
+    if (!st) throw fail('no such file or directory');
+    const inContainer = d.PathInContainer || d.PathOnHost;
+    if (isDevice(st)) {
+      add(st, inContainer, d.CgroupPermissions || 'rwm');
+      continue;
+    }
+    if (!st.isDirectory()) throw fail('not a device node');
+    const found = devices.length;
+    const root = await realpath(d.PathOnHost);
+    for (const rel of (await readdir(root, { recursive: true })).sort()) {
+      const child = await lstat(join(root, rel)).catch(() => undefined);
+      if (child && isDevice(child)) add(child, join(inContainer, rel), d.CgroupPermissions || 'rwm');
+    }
+    if (devices.length === found) throw fail('not a device node');
   }
-  return out;
+  return { devices, deviceAccess };
 }
 
 async function seccompFile(hc: HostConfig) {

@@ -123,6 +123,8 @@ export interface SpecInputs {
   initPath?: string;
   /** Devices resolved from --device (host numbers looked up by the caller). */
   devices: LinuxDevice[];
+  /** Each --device's cgroup permissions ("rwm", "r", ...), in the order of `devices`. */
+  deviceAccess?: string[];
   /** Host devices for --privileged. */
   privilegedDevices?: LinuxDevice[];
   /** A profile read from --security-opt seccomp=<file>. */
@@ -181,7 +183,7 @@ export function processArgs(config: DockerConfig): string[] {
 
 const RLIMIT_NAMES = new Set(['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as']);
 
-export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: boolean): LinuxResources {
+export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: boolean, deviceAccess: string[] = []): LinuxResources {
   const r: LinuxResources = {
     devices: privileged
       ? [{ allow: true, access: 'rwm' }]
@@ -208,7 +210,7 @@ export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: bo
             ...(minor === -1 ? {} : { minor: minor! }),
             access: 'rwm',
           })),
-          ...devices.map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major!, minor: d.minor!, access: 'rwm' })),
+          ...devices.map((d, i) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major!, minor: d.minor!, access: deviceAccess[i] ?? 'rwm' })),
         ],
   };
   if (hc.Memory > 0) {
@@ -309,7 +311,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
     linux: {
       namespaces,
       cgroupsPath: `/gantry/${inp.id}`,
-      resources: resources(hc, devices, privileged),
+      resources: resources(hc, devices, privileged, inp.deviceAccess),
       ...(devices.length ? { devices } : {}),
       ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: { ...hc.Sysctls } } : {}),
       ...(seccomp ? { seccomp } : {}),

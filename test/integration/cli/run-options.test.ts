@@ -186,6 +186,23 @@ test('a missing --device fails as docker: its message, exit 127 (docker\'s CLI m
   const rel = await g.run(['run', '--rm', '--device', '/dev/null:rel', 'busybox', 'true']);
   assert.deepEqual([rel.code, rel.stderr], [125, `gantry: rel is not an absolute path\n\nRun 'gantry run --help' for more information\n`]);
   assert.equal(await ok(['run', '--rm', '--device', '/dev/null:/dev/nil', 'busybox', 'sh', '-c', 'echo x > /dev/nil && echo ok']), 'ok\n');
+  const file = await g.run(['run', '--rm', '--device', '/etc/hostname', 'busybox', 'true']);
+  assert.deepEqual([file.code, file.stderr.split('\n')[0]], [125, 'gantry: Error response from daemon: error gathering device information while adding custom device "/etc/hostname": not a device node']);
+  // A directory brings the device nodes under it, as docker's --device /dev/snd does.
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-devs-'));
+  try {
+    mkdirSync(join(dir, 'sub'));
+    execFileSync('mknod', [join(dir, 'mynull'), 'c', '1', '3']);
+    execFileSync('mknod', [join(dir, 'sub', 'myzero'), 'c', '1', '5']);
+    writeFileSync(join(dir, 'plain'), '');
+    const ls = await ok(['run', '--rm', '--device', `${dir}:/dev/mine`, 'busybox', 'sh', '-c', 'ls -R /dev/mine; head -c 3 /dev/mine/sub/myzero | od -An -c']);
+    assert.match(ls, /mynull/);
+    assert.match(ls, /myzero/);
+    assert.doesNotMatch(ls, /plain/);
+    assert.match(ls, /\\0\s+\\0\s+\\0/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   await ok(['rm', 'nodev1', 'nodev2']);
 });
 

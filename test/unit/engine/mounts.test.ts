@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBindSpec, tmpfsMountData, validateMountConfig, validateVolumeOptions } from '../../../src/engine/volumes.js';
-import { tmpfsOptions, userMounts } from '../../../src/engine/spec/build-spec.js';
+import { resources, tmpfsOptions, userMounts } from '../../../src/engine/spec/build-spec.js';
 import { defaultHostConfig, type MountPoint } from '../../../src/engine/docker-types.js';
 
 test('-v: a mount at / or at a relative path is refused with dockerd\'s text', () => {
@@ -63,5 +63,13 @@ test('user mounts: --tmpfs and --mount tmpfs with their options, parents before 
     { destination: '/a', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', 'rprivate', 'size=1m'] },
     { destination: '/b', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', 'rprivate', 'mode=700'] },
     { destination: '/a/c', type: 'bind', source: '/s', options: ['bind', 'rprivate', 'ro'] },
+  ]);
+});
+
+test("--device permissions become the device's cgroup rule", () => {
+  const r = resources(defaultHostConfig(), [{ path: '/dev/k', type: 'c', major: 1, minor: 11 }, { path: '/dev/b', type: 'b', major: 8, minor: 0 }], false, ['r', 'rw']);
+  assert.deepEqual(r.devices?.slice(-2), [
+    { allow: true, type: 'c', major: 1, minor: 11, access: 'r' },
+    { allow: true, type: 'b', major: 8, minor: 0, access: 'rw' },
   ]);
 });
