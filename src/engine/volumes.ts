@@ -1,5 +1,6 @@
-// Named volumes (<root>/volumes/<name>/_data + volume.json) and the parsing of
-// -v/--mount/--tmpfs into mounts, with docker's wording for bad specs.
+// Named volumes (<root>/volumes/<name>/_data + volume.json), the engine's half
+// of -v/--mount/--tmpfs (dockerd's parse and checks, with its wording for bad
+// specs) and the copy of an image's directory into a new volume.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile, stat } from 'node:fs/promises';
@@ -277,7 +278,10 @@ export async function planMounts(volumes: VolumeStore, hc: HostConfig, configVol
     claim(destination, m.Target);
     const options = m.VolumeOptions?.DriverConfig?.Options;
     if (options && Object.keys(options).length) validateVolumeOptions(options);
-    if (m.Type === 'bind') steps.push({ point: { Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' } });
+    if (m.Type === 'bind') {
+      const point: MountPoint = { Type: 'bind', Source: cleanPath(m.Source!), Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' };
+      steps.push(m.BindOptions?.CreateMountpoint ? { point, createSource: m.Source! } : { point });
+    }
     else if (m.Type === 'volume') steps.push({ volume: m, destination, mode: '', copy: !m.VolumeOptions?.NoCopy });
     else steps.push({ point: { Type: 'tmpfs', Source: '', Destination: destination, Mode: '', RW: !m.ReadOnly, Propagation: '' } });
   }
