@@ -354,6 +354,7 @@ export class Containers {
       if (rec.HostConfig.Init && !existsSync(nativeBinary('gantry-tini'))) throw invalidArgument(`--init: ${nativeBinary('gantry-tini')} is not built (run make -C native)`);
       // The network (netns, veth, ports) is wired while the user is resolved.
       const [net, { user, monitorMount }] = await bothSettled(this.joinNetwork(rec), this.prepareRootfs(rec, rootfs));
+      await this.volumes.mountDevices(rec.Mounts); // after a reboot, device-backed volumes are not mounted
       const spec = buildSpec(
         {
           id,

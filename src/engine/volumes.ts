@@ -8,6 +8,7 @@ import { join, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, internal, invalidArgument, notFound, notImplemented } from '../errdefs/index.js';
 import type { HostConfig, MountPoint, MountSpec } from './docker-types.js';
+import { isMounted, mountAt, unmount } from '../images/snapshots/mount.js';
 
 export interface VolumeRecord {
   CreatedAt: string;
@@ -54,9 +55,31 @@ export class VolumeStore {
   }
 
   async remove(name: string, usedBy: string[]): Promise<void> {
-    await this.get(name);
+    const rec = await this.get(name);
     if (usedBy.length) throw conflict(`remove ${name}: volume is in use - [${usedBy.join(', ')}]`);
+    // A mounted device's files are not the volume's to delete.
+    if (needsMount(rec)) await unmount(rec.Mountpoint);
     await rm(join(this.dir, name), { recursive: true, force: true });
+  }
+
+  /**
+   * Mounts the volumes of the local driver's device options (type, device, o) on
+   * their mount points, as docker's local driver does before a container uses
+   * them. They stay mounted until the volume is removed (or the host reboots;
+   * the next use mounts them again), where docker unmounts after the last user.
+   */
+  async mountDevices(points: MountPoint[]): Promise<void> {
+    for (const p of points) {
+      if (p.Type !== 'volume' || !p.Name) continue;
+      const rec = await this.get(p.Name);
+      if (!needsMount(rec) || (await isMounted(rec.Mountpoint))) continue;
+      const o = rec.Options;
+      try {
+        await mountAt({ type: o.type!, source: o.device!, options: o.o ? [o.o] : [] }, rec.Mountpoint);
+      } catch (err) {
+        throw internal(`failed to mount local volume: ${(err as Error).message}`, err);
+      }
+    }
   }
 
   async size(name: string): Promise<number> {
@@ -214,8 +237,9 @@ export function validateVolumeOptions(opts: Record<string, string>): void {
   const required: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
   for (const [k, needs] of Object.entries(required)) if (k in opts) for (const n of needs) if (!(n in opts)) throw invalidArgument(`missing required option: "${n}"`);
   if ('size' in opts) throw invalidArgument('quota size requested but no quota support');
-  if ('type' in opts) throw notImplemented('local volumes mounted from a device (volume options type/device/o) are not supported');
 }
+
+const needsMount = (rec: VolumeRecord) => Boolean(rec.Options?.type || rec.Options?.device);
 
 /**
  * Copies an image's directory into a new volume as dockerd does on create: the
@@ -312,6 +336,8 @@ export async function planMounts(volumes: VolumeStore, hc: HostConfig, configVol
       out.mounts.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: step.destination, Driver: 'local', Mode: step.mode === undefined ? '' : step.mode || 'z', RW: !m.ReadOnly, Propagation: '' });
       if (step.copy) out.populate.push({ volumePath: vol.Mountpoint, destination: step.destination });
     }
+    // Filled (and used) on the device, as docker mounts such a volume before its copy.
+    await volumes.mountDevices(out.mounts);
   } catch (err) {
     for (const name of out.anonymous) await volumes.remove(name, []).catch(() => undefined);
     throw err;

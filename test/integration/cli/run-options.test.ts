@@ -105,6 +105,21 @@ test('--mount type=bind and type=volume options; docker\'s errors for bad ones',
   assert.equal(opt.code, 125);
   assert.match(opt.stderr, /Error response from daemon: invalid option: "foo"/);
   assert.equal((await ok(['volume', 'ls', '-q'])).trim(), '', 'a refused spec creates no volume');
+
+  // The local driver's device options: the volume is that filesystem, filled from the image, unmounted when removed.
+  const dev = await mountinfo(['--mount', 'src=tmpvol,dst=/etc,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=2m,uid=5"'], '/etc');
+  assert.match(dev, / \/etc rw,.* - tmpfs tmpfs rw,size=2048k,uid=5/);
+  assert.match(await ok(['run', '--rm', '-v', 'tmpvol:/x', 'busybox', 'ls', '/x']), /^passwd$/m);
+  const mountpoint = join(g.root, 'volumes', 'tmpvol', '_data');
+  const mounted = () => execFileSync('cat', ['/proc/self/mountinfo']).toString().split('\n').some((l) => l.split(' ')[4] === mountpoint);
+  assert.ok(mounted());
+  await ok(['volume', 'rm', 'tmpvol']);
+  assert.ok(!mounted(), 'volume rm unmounts');
+  await ok(['volume', 'create', '-o', 'type=nosuchfs', '-o', 'device=x', 'badfs']);
+  const badfs = await g.run(['run', '--rm', '-v', 'badfs:/x', 'busybox', 'true']);
+  assert.equal(badfs.code, 125);
+  assert.match(badfs.stderr, /^gantry: Error response from daemon: failed to mount local volume: mount --no-mtab -t nosuchfs x /);
+  await ok(['volume', 'rm', 'badfs']);
 });
 
 test('-v and --mount: no mount at /, no relative or empty destinations', async () => {
