@@ -197,8 +197,7 @@ export function splitVolumeFlags(values: string[]): { binds: string[]; volumes: 
     }
     const [host = '', ...rest] = parts;
     // A relative bind source ("./data") is made absolute here, as docker's CLI does.
-    const isBind = /^[./~]/.test(host);
-    binds.push(isBind && host.startsWith('.') ? [resolve(host), ...rest].join(':') : spec);
+    binds.push(host.startsWith('.') ? [resolve(host), ...rest].join(':') : spec);
   }
   return { binds, volumes };
 }
