@@ -9,15 +9,17 @@ import { resolveCommand, isGroup, groupVerb } from './resolve.js';
 import { TemplateError } from './template.js';
 import { WORKER_FLAG } from './prewarm/protocol.js';
 import { storeAccessDenied } from '../sys/private-dir.js';
+import { errorStack, errorText } from './error-text.js';
 
 const PROG = 'gantry';
 
 /**
- * docker's convention: `run` and `create` report the engine's failures as 125 (so a
- * script can tell them from the container's own exit codes); other commands exit 1.
+ * docker's convention: `run` reports the engine's failures as 125 (so a script
+ * can tell them from the container's own exit codes); other commands exit 1
+ * (`create` too: docker's 125 there is for its flags, see create.ts).
  * Usage errors are 125 everywhere.
  */
-const errorExitCode = (moduleName: string) => (moduleName === 'run' || moduleName === 'create' ? ENGINE_EXIT_CODE : 1);
+const errorExitCode = (moduleName: string) => (moduleName === 'run' ? ENGINE_EXIT_CODE : 1);
 
 /** A command that reached into a store the caller may not open (a non-root user on root's 0700 store). */
 function storeAccessError(err: unknown, globals: CliContext['globals']): GantryError | undefined {
@@ -73,6 +75,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
   const [moduleName, consumed] = resolved;
+  activeModule = moduleName;
   const { command } = (await import(`./commands/${moduleName}.js`)) as { command: Command };
   const rest = global.args.slice(consumed);
   const helpSpec = { ...command.spec, flags: [...command.spec.flags, { name: 'help', type: 'bool' as const }] };
@@ -99,24 +102,38 @@ export async function runCli(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (!(err instanceof GantryError)) err = storeAccessError(err, ctx.globals) ?? err;
-    if (err instanceof GantryError) {
-      ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
-      if (ctx.globals.debug && err.cause) ctx.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
-      return errorExitCode(moduleName);
-    }
-    ctx.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
-    return ENGINE_EXIT_CODE;
+    // One line naming the cause; the stack only when debugging.
+    ctx.stderr.write(err instanceof GantryError ? `Error response from daemon: ${errorText(err)}\n` : `${PROG}: ${errorText(err)}\n`);
+    if (ctx.globals.debug) ctx.stderr.write(`${errorStack(err)}\n`);
+    return errorExitCode(moduleName);
   }
+}
+
+/** The command being run: a failure outside its handling still exits with its code. */
+let activeModule: string | undefined;
+
+/** Last resort for a failure outside any command's handling (a stream's error event, a rejected callback). */
+function reportStray(err: unknown): void {
+  process.stderr.write(`${PROG}: ${errorText(err)}\n`);
+  if (process.env.GANTRY_DEBUG === '1') process.stderr.write(`${errorStack(err)}\n`);
 }
 
 /** Runs a command line as this process's work: its exit code becomes the process's. */
 export function runAsProcess(args: string[]): Promise<void> {
+  const stray = (err: unknown) => {
+    // A reader gone from our output (`gantry ps | head -1`) ends us as SIGPIPE ends docker: quietly.
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') process.exit(128 + 13);
+    reportStray(err);
+    process.exit(activeModule ? errorExitCode(activeModule) : ENGINE_EXIT_CODE);
+  };
+  process.on('uncaughtException', stray);
+  process.on('unhandledRejection', stray);
   return runCli(args[0] === '--' ? args.slice(1) : args).then(
     (code) => {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`${PROG}: ${(err as Error).stack ?? String(err)}\n`);
+      reportStray(err);
       process.exitCode = ENGINE_EXIT_CODE;
     },
   );

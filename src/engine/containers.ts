@@ -1,20 +1,22 @@
 // Container lifecycle on the shared on-disk state: create, start (through the
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
-import { mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
+import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig, type MountPoint } from './docker-types.js';
+import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
 import { emitEvent } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
-import { VolumeStore } from './volumes.js';
-import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
+import { planMounts, populateVolume, VolumeStore, type PlannedMounts } from './volumes.js';
+import { ContainerFs } from './archive.js';
+import { buildSpec, userMounts } from './spec/build-spec.js';
 import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
 import { requireImageService } from './image-service.js';
 import { connectAttach, waitForExit } from './attach.js';
@@ -177,8 +179,9 @@ export class Containers {
           rec.Name = `/${name}`;
         }
       }
-      rec.Mounts = await this.prepareMounts(rec);
+      const populate = await this.prepareMounts(rec);
       await this.images.prepareRootfs(image.id, rec.Gantry.rootfsKey);
+      await this.populateVolumes(rec, populate);
       const hostname = config.Hostname || id.slice(0, 12);
       // Synchronous: three small files, where async writes cost four thread-pool round trips each.
       writeFileSync(rec.HostnamePath, `${hostname}\n`);
@@ -189,7 +192,8 @@ export class Containers {
       delete rec.Gantry.creator;
       await this.store.write(rec);
     } catch (err) {
-      await this.discard(rec).catch(() => undefined);
+      // With its anonymous volumes, as dockerd cleans up a failed create.
+      await this.discard(rec, { volumes: true }).catch(() => undefined);
       throw err;
     }
     await this.event(rec, 'create');
@@ -228,32 +232,32 @@ export class Containers {
     return { [mode.name]: blankEndpoint({ ...(ep.Aliases ? { aliases: ep.Aliases } : {}), ...(ip ? { ip } : {}), networkId }) };
   }
 
-  /** Resolves -v/--mount/--tmpfs and image VOLUMEs into docker's Mounts list (creating volumes). */
-  private async prepareMounts(rec: ContainerRecord): Promise<MountPoint[]> {
-    const { parseVolumeFlag } = await import('./volumes.js');
-    const hc = rec.HostConfig;
-    const specs = [...(hc.Binds ?? []).map(parseVolumeFlag), ...(hc.Mounts ?? [])];
-    for (const [dst, opts] of Object.entries(hc.Tmpfs ?? {})) specs.push({ Type: 'tmpfs', Target: dst, ...(opts ? { Source: opts } : {}) });
-    for (const dst of Object.keys(rec.Config.Volumes ?? {})) if (!specs.some((s) => s.Target === dst)) specs.push({ Type: 'volume', Target: dst });
-    const seen = new Set<string>();
-    const out: MountPoint[] = [];
-    const anonymous: string[] = [];
-    for (const s of specs) {
-      if (seen.has(s.Target)) throw invalidArgument(`Duplicate mount point: ${s.Target}`);
-      seen.add(s.Target);
-      if (s.Type === 'bind') {
-        if (!existsSync(s.Source!)) throw invalidArgument(`invalid mount config for type "bind": bind source path does not exist: ${s.Source}`);
-        out.push({ Type: 'bind', Source: s.Source!, Destination: s.Target, Mode: s.ReadOnly ? 'ro' : '', RW: !s.ReadOnly, Propagation: s.BindOptions?.Propagation ?? 'rprivate' });
-      } else if (s.Type === 'volume') {
-        const vol = await this.volumes.create(s.Source);
-        if (!s.Source) anonymous.push(vol.Name);
-        out.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: s.Target, Driver: 'local', Mode: s.ReadOnly ? 'ro' : 'z', RW: !s.ReadOnly, Propagation: '' });
-      } else {
-        out.push({ Type: 'tmpfs', Source: s.Source ?? '', Destination: s.Target, Mode: '', RW: !s.ReadOnly, Propagation: '' });
+  /** Resolves -v/--mount and image VOLUMEs into docker's Mounts list (creating volumes). */
+  private async prepareMounts(rec: ContainerRecord): Promise<PlannedMounts['populate']> {
+    const planned = await planMounts(this.volumes, rec.HostConfig, Object.keys(rec.Config.Volumes ?? {}));
+    rec.Mounts = planned.mounts;
+    if (planned.anonymous.length) rec.Gantry.anonymousVolumes = planned.anonymous;
+    return planned.populate;
+  }
+
+  /** docker's copy of the image's content at a new volume's mount point into the (still empty) volume. */
+  private async populateVolumes(rec: ContainerRecord, populate: PlannedMounts['populate']): Promise<void> {
+    const empty = [];
+    for (const p of populate) if ((await readdir(p.volumePath)).length === 0) empty.push(p);
+    if (empty.length === 0) return;
+    // Where start mounts it too: a crash leaves nothing discard and start do not unmount.
+    const rootfs = this.store.runPath(rec.Id, 'rootfs');
+    await mkdir(rootfs, { recursive: true });
+    await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
+    try {
+      const fs = new ContainerFs(rootfs, []);
+      for (const p of empty) {
+        const { hostPath } = await fs.resolve(p.destination, true);
+        if ((await stat(hostPath).catch(() => undefined))?.isDirectory()) await populateVolume(p.volumePath, hostPath);
       }
+    } finally {
+      await this.images.unmountRootfs(rootfs);
     }
-    if (anonymous.length) rec.Gantry.anonymousVolumes = anonymous;
-    return out;
   }
 
   /** Removes everything a (possibly half-made) container owns. */
@@ -360,6 +364,7 @@ export class Containers {
       if (rec.HostConfig.Init && !existsSync(nativeBinary('gantry-tini'))) throw invalidArgument(`--init: ${nativeBinary('gantry-tini')} is not built (run make -C native)`);
       // The network (netns, veth, ports) is wired while the user is resolved.
       const [net, { user, monitorMount }] = await bothSettled(this.joinNetwork(rec), this.prepareRootfs(rec, rootfs));
+      await this.volumes.mountDevices(rec.Mounts); // after a reboot, device-backed volumes are not mounted
       const spec = buildSpec(
         {
           id,
@@ -370,10 +375,10 @@ export class Containers {
           hostnamePath: net.hostnamePath,
           hostsPath: net.hostsPath,
           resolvConfPath: net.resolvConfPath,
-          mounts: rec.Mounts.map(toResolvedMount),
+          mounts: userMounts(rec.Mounts, rec.HostConfig),
           ...(net.namespace ? { network: net.namespace } : {}),
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
-          devices: await resolveDevices(rec.HostConfig),
+          ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
         },
         this.allCapabilities,
@@ -733,26 +738,39 @@ function parseSizeOpt(s: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
-function toResolvedMount(m: MountPoint): ResolvedMount {
-  if (m.Type === 'tmpfs') {
-    const opts = ['nosuid', 'nodev', 'noexec', ...(m.Source ? m.Source.split(',') : [])];
-    if (!m.RW) opts.push('ro');
-    return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: opts };
-  }
-  const prop = m.Propagation || 'rprivate';
-  return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', prop, ...(m.RW ? [] : ['ro'])] };
-}
-
-async function resolveDevices(hc: HostConfig) {
-  const out = [];
-  for (const d of hc.Devices) {
-    const st = await stat(d.PathOnHost).catch(() => undefined);
-    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": no such file or directory`);
+/**
+ * --device as dockerd resolves it: a symlink to its target, a directory to the
+ * device nodes under it (paths mapped below the container path); its errors.
+ */
+async function resolveDevices(hc: HostConfig): Promise<{ devices: LinuxDevice[]; deviceAccess: string[] }> {
+  const devices: LinuxDevice[] = [];
+  const deviceAccess: string[] = [];
+  const add = (st: Stats, path: string, access: string) => {
     const major = Math.floor(st.rdev / 256) & 0xfff;
     const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
-    out.push({ path: d.PathInContainer || d.PathOnHost, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 } as const);
+    devices.push({ path, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid });
+    deviceAccess.push(access);
+  };
+  const isDevice = (st: Stats) => st.isCharacterDevice() || st.isBlockDevice();
+  for (const d of hc.Devices) {
+    const fail = (why: string) => invalidArgument(`error gathering device information while adding custom device "${d.PathOnHost}": ${why}`);
+    const st = await stat(d.PathOnHost).catch(() => undefined);
+    if (!st) throw fail('no such file or directory');
+    const inContainer = d.PathInContainer || d.PathOnHost;
+    if (isDevice(st)) {
+      add(st, inContainer, d.CgroupPermissions || 'rwm');
+      continue;
+    }
+    if (!st.isDirectory()) throw fail('not a device node');
+    const found = devices.length;
+    const root = await realpath(d.PathOnHost);
+    for (const rel of (await readdir(root, { recursive: true })).sort()) {
+      const child = await lstat(join(root, rel)).catch(() => undefined);
+      if (child && isDevice(child)) add(child, join(inContainer, rel), d.CgroupPermissions || 'rwm');
+    }
+    if (devices.length === found) throw fail('not a device node');
   }
-  return out;
+  return { devices, deviceAccess };
 }
 
 async function seccompFile(hc: HostConfig) {

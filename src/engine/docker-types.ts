@@ -31,14 +31,17 @@ export interface RestartPolicy {
   MaximumRetryCount: number;
 }
 
+/** docker's mount.Mount (HostConfig.Mounts, from --mount). Type is as sent: the engine refuses unknown ones. */
 export interface MountSpec {
-  Type: 'bind' | 'volume' | 'tmpfs';
+  Type: string;
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
-  BindOptions?: { Propagation?: string };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean; CreateMountpoint?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  ImageOptions?: { Subpath?: string };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] };
 }
 
 export interface Ulimit {

@@ -6,46 +6,9 @@ import type { Engine } from '../../engine/index.js';
 import { containerSizeRw } from '../../engine/disk-usage.js';
 import { formatPorts } from '../../engine/networking.js';
 import { formatContext, formatRows } from '../template.js';
+import { parseFilterFlags, psSelection } from '../ps-filters.js';
 
 const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', Size: 'SIZE', State: 'STATE', Mounts: 'MOUNTS', Networks: 'NETWORKS' };
-
-function matches(rec: ContainerRecord, filters: string[]): boolean {
-  const byKey = new Map<string, string[]>();
-  for (const f of filters) {
-    const i = f.indexOf('=');
-    if (i < 0) throw new Error(`Error response from daemon: invalid filter '${f}'`);
-    const k = f.slice(0, i);
-    byKey.set(k, [...(byKey.get(k) ?? []), f.slice(i + 1)]);
-  }
-  for (const [key, values] of byKey) {
-    const ok = values.some((v) => {
-      switch (key) {
-        case 'status':
-          return rec.State.Status === v || (v === 'paused' && rec.State.Paused);
-        case 'name':
-          return new RegExp(v).test(rec.Name.slice(1));
-        case 'id':
-          return rec.Id.startsWith(v);
-        case 'label': {
-          const j = v.indexOf('=');
-          return j < 0 ? v in rec.Config.Labels : rec.Config.Labels[v.slice(0, j)] === v.slice(j + 1);
-        }
-        case 'ancestor':
-          return rec.Gantry.imageRef === v || rec.Gantry.imageRef === `${v}:latest` || rec.Image === v || rec.Image.replace('sha256:', '').startsWith(v.replace('sha256:', ''));
-        case 'exited':
-          return rec.State.Status === 'exited' && rec.State.ExitCode === Number(v);
-        case 'health':
-          return (rec.State.Health?.Status ?? 'none') === v;
-        case 'volume':
-          return rec.Mounts.some((m) => m.Name === v || m.Destination === v);
-        default:
-          throw new Error(`invalid filter '${key}'`);
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
 
 export const command: Command = {
   spec: {
@@ -68,18 +31,12 @@ export const command: Command = {
     const engine = await openCliEngine(ctx);
     await engine.containers.repair();
     const { toSummary, statusText } = await import('../../engine/views.js');
-    const filters = (flags.filter as string[]) ?? [];
-    let last = flags.latest ? 1 : (flags.last as number);
-    const all = Boolean(flags.all) || last > 0;
+    const selection = await psSelection(engine, parseFilterFlags((flags.filter as string[]) ?? []));
+    const last = flags.latest ? 1 : (flags.last as number);
+    const all = Boolean(flags.all) || last > 0 || selection.all;
     let recs = await Promise.all((await engine.store.list()).filter((r) => r.Gantry.creator === undefined).map((r) => engine.containers.view(r)));
     recs.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
-    if (!all) recs = recs.filter((r) => r.State.Running);
-    try {
-      recs = recs.filter((r) => matches(r, filters));
-    } catch (err) {
-      ctx.stderr.write(`${(err as Error).message}\n`);
-      return 125;
-    }
+    recs = selection.filter(recs, all);
     if (last > 0) recs = recs.slice(0, last);
     const noTrunc = Boolean(flags['no-trunc']);
     if (flags.quiet) {

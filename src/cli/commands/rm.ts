@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
+import { errorText } from '../error-text.js';
 import { openCliEngine } from './run.js';
 
 /** Runs fn per argument, printing each ref on success and docker's error line otherwise. */
@@ -11,7 +12,7 @@ export async function forEachContainer(ctx: CliContext, refs: string[], fn: (ref
       if (print) ctx.stdout.write(`${ref}\n`);
     } catch (err) {
       failed = true;
-      ctx.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      ctx.stderr.write(`Error response from daemon: ${errorText(err)}\n`);
     }
   }
   return failed ? 1 : 0;

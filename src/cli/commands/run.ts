@@ -6,10 +6,11 @@ import type { CliContext } from '../context.js';
 import type { CommandSpec, FlagSpec, ParsedFlags } from '../flags.js';
 import { UsageError } from '../flags.js';
 import { parseBytes } from '../units.js';
+import { errorStack, errorText } from '../error-text.js';
 import { GantryError, invalidArgument } from '../../errdefs/index.js';
 import type { CreateRequest } from '../../engine/containers.js';
 import type { DockerConfig, HostConfig, RestartPolicy } from '../../engine/docker-types.js';
-import { parseMountFlag } from '../../engine/volumes.js';
+import { parseDeviceFlag, parseMountFlag, splitVolumeFlags } from '../mount-options.js';
 import { parsePublish } from '../../network/publish.js';
 import type { Engine } from '../../engine/engine.js';
 
@@ -169,12 +170,7 @@ function ulimit(v: string) {
   return { Name: m[1]!, Soft: soft, Hard: hard };
 }
 
-function device(v: string) {
-  const [host = '', ctr, perms] = v.split(':');
-  return { PathOnHost: host, PathInContainer: ctr && !/^[rwm]+$/.test(ctr) ? ctr : host, CgroupPermissions: perms ?? (ctr && /^[rwm]+$/.test(ctr) ? ctr : 'rwm') };
-}
-
-export function buildCreateRequest(p: ParsedFlags): CreateRequest {
+export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void = () => undefined): CreateRequest {
   const f = p.flags;
   const list = (k: string) => (f[k] as string[] | undefined) ?? [];
   const str = (k: string) => f[k] as string | undefined;
@@ -214,6 +210,9 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
       ...(p.set.has('health-retries') ? { Retries: f['health-retries'] as number } : {}),
     };
   }
+  const mounts = list('mount').map((m) => parseMountFlag(m, warn));
+  const { binds, volumes } = splitVolumeFlags(list('volume'));
+  if (Object.keys(volumes).length) config.Volumes = volumes;
   const exposed: Record<string, object> = {};
   for (const e of list('expose')) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
 
@@ -239,8 +238,8 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
   const cpus = str('cpus');
   if (cpus !== undefined && !/^\d+(\.\d+)?$/.test(cpus)) throw invalidArgument(`invalid argument "${cpus}" for "--cpus" flag: failed to parse ${cpus} as a rational number`);
   const hostConfig: Partial<HostConfig> = {
-    Binds: list('volume').length ? list('volume') : null,
-    Mounts: list('mount').map(parseMountFlag),
+    Binds: binds.length ? binds : null,
+    Mounts: mounts,
     NetworkMode: network,
     PortBindings: portBindings,
     RestartPolicy: restartPolicy(str('restart') ?? 'no'),
@@ -266,7 +265,7 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
     CpusetCpus: str('cpuset-cpus') ?? '',
     PidsLimit: p.set.has('pids-limit') ? (f['pids-limit'] as number) : null,
     Ulimits: list('ulimit').length ? list('ulimit').map(ulimit) : null,
-    Devices: list('device').map(device),
+    Devices: list('device').map(parseDeviceFlag),
     OomKillDisable: Boolean(f['oom-kill-disable']),
     LogConfig: { Type: str('log-driver') ?? 'json-file', Config: logOpts },
     ...(str('shm-size') ? { ShmSize: bytesFlag('shm-size', str('shm-size')!) } : {}),
@@ -285,17 +284,42 @@ export function buildCreateRequest(p: ParsedFlags): CreateRequest {
 }
 
 
+/** The create request of run/create's flags, or the exit code (125) of an invalid one, reported as docker reports it. */
+export function parseCreateRequest(ctx: CliContext, parsed: ParsedFlags, verb: string): CreateRequest | number {
+  try {
+    return withConsoleSize(
+      buildCreateRequest(parsed, (line) => ctx.stderr.write(`WARN[0000] ${line}\n`)),
+      ctx,
+    );
+  } catch (err) {
+    if (!(err instanceof GantryError)) throw err; // a flag's usage error
+    reportRunFailure(ctx, verb, err, false);
+    return 125;
+  }
+}
+
 export async function openCliEngine(ctx: CliContext): Promise<Engine> {
   const { openEngine } = await import('../../engine/index.js');
   return openEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
 }
 
-/** docker run's exit code when the container could not start. */
+/** docker run's exit code when the container could not be created or started (its CLI's toStatusError). */
 export function startFailureExit(err: unknown): number {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/executable file not found|no such file or directory/i.test(msg)) return 127;
-  if (/permission denied/i.test(msg)) return 126;
+  if (/executable file not found|no such file or directory|system cannot find the file specified/i.test(msg)) return 127;
+  if (/permission denied|is a directory/i.test(msg)) return 126;
   return 125;
+}
+
+/**
+ * Prints a failed run or create as docker's CLI does: "gantry: Error response
+ * from daemon: ..." for the engine's refusals, "gantry: ..." for a failure on
+ * the way to it, and a pointer to --help.
+ */
+export function reportRunFailure(ctx: CliContext, verb: string, err: unknown, fromEngine: boolean): void {
+  const text = errorText(err);
+  ctx.stderr.write(`${ctx.prog}: ${fromEngine && err instanceof GantryError ? 'Error response from daemon: ' : ''}${text}\n\nRun '${ctx.prog} ${verb} --help' for more information\n`);
+  if (ctx.globals.debug) ctx.stderr.write(`${errorStack(err)}\n`);
 }
 
 /** Streams a running container's output to the terminal; returns its exit code. */
@@ -354,8 +378,7 @@ export function withConsoleSize(req: CreateRequest, ctx: CliContext): CreateRequ
   return req;
 }
 
-export async function runContainer(ctx: CliContext, parsed: ParsedFlags): Promise<number> {
-  const req = withConsoleSize(buildCreateRequest(parsed), ctx);
+export async function runContainer(ctx: CliContext, req: CreateRequest, parsed: ParsedFlags): Promise<number> {
   const detach = Boolean(parsed.flags.detach);
   const engine = await openCliEngine(ctx);
   req.onPull = (line) => ctx.stderr.write(line);
@@ -385,9 +408,7 @@ export async function runContainer(ctx: CliContext, parsed: ParsedFlags): Promis
   } catch (err) {
     session?.close();
     if (autoRemove) await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-    const msg = err instanceof Error ? err.message : String(err);
-    ctx.stderr.write(`${ctx.prog}: Error response from daemon: ${msg}\n`);
-    return startFailureExit(err);
+    throw err;
   }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxy = (sig: NodeJS.Signals) => void engine.runtime.kill(id, { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12 }[sig as 'SIGINT'] ?? 15).catch(() => undefined);
@@ -404,15 +425,13 @@ export async function runContainer(ctx: CliContext, parsed: ParsedFlags): Promis
 export const command: Command = {
   spec: runSpec,
   async run(ctx, parsed) {
+    const req = parseCreateRequest(ctx, parsed, 'run');
+    if (typeof req === 'number') return req;
     try {
-      return await runContainer(ctx, parsed);
+      return await runContainer(ctx, req, parsed);
     } catch (err) {
-      if (err instanceof GantryError) {
-        ctx.stderr.write(`${ctx.prog}: Error response from daemon: ${err.message}\n`);
-        if (err.code === 'not-found' || err.code === 'invalid-argument' || err.code === 'conflict') ctx.stderr.write(`\nRun '${ctx.prog} run --help' for more information\n`);
-        return 125;
-      }
-      throw err;
+      reportRunFailure(ctx, 'run', err, true);
+      return startFailureExit(err);
     }
   },
 };

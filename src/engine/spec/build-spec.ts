@@ -3,7 +3,8 @@
 // numbers, volume paths, seccomp files) is resolved by the caller.
 import { OCI_VERSION, type LinuxDevice, type LinuxResources, type LinuxSeccomp, type Mount, type Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument } from '../../errdefs/index.js';
-import type { DockerConfig, HostConfig } from '../docker-types.js';
+import type { DockerConfig, HostConfig, MountPoint } from '../docker-types.js';
+import { cleanPath, tmpfsMountData } from '../volumes.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -49,6 +50,62 @@ export interface ResolvedMount {
   options: string[];
 }
 
+// mount(8)'s flag words that dockerd's MergeTmpfsOptions knows, by the flag they set or clear:
+// of two words for one flag (exec, noexec) the last wins, as of propagation modes.
+const TMPFS_FLAG_GROUPS: Record<string, string> = {
+  ro: 'rdonly', rw: 'rdonly', suid: 'nosuid', nosuid: 'nosuid', dev: 'nodev', nodev: 'nodev', exec: 'noexec', noexec: 'noexec',
+  sync: 'sync', async: 'sync', dirsync: 'dirsync', remount: 'remount', mand: 'mand', nomand: 'mand', atime: 'noatime', noatime: 'noatime',
+  diratime: 'nodiratime', nodiratime: 'nodiratime', relatime: 'relatime', norelatime: 'relatime', strictatime: 'strictatime', nostrictatime: 'strictatime',
+  bind: 'propagation', rbind: 'propagation', unbindable: 'propagation', runbindable: 'propagation', private: 'propagation', rprivate: 'propagation',
+  shared: 'propagation', rshared: 'propagation', slave: 'propagation', rslave: 'propagation',
+};
+const TMPFS_DATA_KEYS = new Set(['', 'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']);
+
+/** dockerd's tmpfs options: its defaults (noexec,nosuid,nodev,rprivate) under the user's, one word per flag, the last one winning. */
+export function tmpfsOptions(data: string): string[] {
+  const options = ['noexec', 'nosuid', 'nodev', 'rprivate', ...(data ? data.split(',') : [])];
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const option of options.reverse()) {
+    if (option === 'defaults') continue;
+    const group = TMPFS_FLAG_GROUPS[option];
+    const eq = option.indexOf('=');
+    if (!group && (eq < 0 || !TMPFS_DATA_KEYS.has(option.slice(0, eq)))) {
+      const parts = eq < 0 ? [option] : [option.slice(0, eq), option.slice(eq + 1)];
+      throw invalidArgument(`invalid tmpfs option [${parts.map((p) => JSON.stringify(p)).join(' ')}]`);
+    }
+    const key = group ?? `data:${option.slice(0, eq)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.unshift(option);
+  }
+  return out;
+}
+
+/**
+ * The container's own mounts for the runtime: its Mounts list (binds, volumes,
+ * --mount tmpfs with the options its spec carries) and HostConfig.Tmpfs, parents
+ * before children as dockerd sorts them.
+ */
+export function userMounts(points: MountPoint[], hc: HostConfig): ResolvedMount[] {
+  const specOf = (dest: string) => (hc.Mounts ?? []).find((m) => cleanPath(m.Target) === dest);
+  const out: ResolvedMount[] = Object.entries(hc.Tmpfs ?? {}).map(([dest, data]) => ({ destination: cleanPath(dest), type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(data) }));
+  const tmpfsFlags = new Set(out.map((m) => m.destination));
+  for (const m of points) {
+    const spec = specOf(m.Destination);
+    if (m.Type === 'tmpfs') {
+      // Records made before --tmpfs left .Mounts listed its mounts there too.
+      if (tmpfsFlags.has(m.Destination)) continue;
+      out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(spec ? tmpfsMountData(spec) : m.RW ? '' : 'ro') });
+      continue;
+    }
+    const recursive = !spec?.BindOptions?.NonRecursive;
+    out.push({ destination: m.Destination, type: 'bind', source: m.Source, options: [recursive ? 'rbind' : 'bind', m.Propagation || 'rprivate', ...(m.RW ? [] : ['ro'])] });
+  }
+  const depth = (p: string) => p.split('/').length;
+  return out.sort((a, b) => depth(a.destination) - depth(b.destination));
+}
+
 export interface SpecInputs {
   id: string;
   config: DockerConfig;
@@ -66,6 +123,8 @@ export interface SpecInputs {
   initPath?: string;
   /** Devices resolved from --device (host numbers looked up by the caller). */
   devices: LinuxDevice[];
+  /** Each --device's cgroup permissions ("rwm", "r", ...), in the order of `devices`. */
+  deviceAccess?: string[];
   /** Host devices for --privileged. */
   privilegedDevices?: LinuxDevice[];
   /** A profile read from --security-opt seccomp=<file>. */
@@ -124,7 +183,7 @@ export function processArgs(config: DockerConfig): string[] {
 
 const RLIMIT_NAMES = new Set(['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as']);
 
-export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: boolean): LinuxResources {
+export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: boolean, deviceAccess: string[] = []): LinuxResources {
   const r: LinuxResources = {
     devices: privileged
       ? [{ allow: true, access: 'rwm' }]
@@ -151,7 +210,7 @@ export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: bo
             ...(minor === -1 ? {} : { minor: minor! }),
             access: 'rwm',
           })),
-          ...devices.map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major!, minor: d.minor!, access: 'rwm' })),
+          ...devices.map((d, i) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major!, minor: d.minor!, access: deviceAccess[i] ?? 'rwm' })),
         ],
   };
   if (hc.Memory > 0) {
@@ -252,7 +311,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
     linux: {
       namespaces,
       cgroupsPath: `/gantry/${inp.id}`,
-      resources: resources(hc, devices, privileged),
+      resources: resources(hc, devices, privileged, inp.deviceAccess),
       ...(devices.length ? { devices } : {}),
       ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: { ...hc.Sysctls } } : {}),
       ...(seccomp ? { seccomp } : {}),
