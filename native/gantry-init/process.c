@@ -212,15 +212,18 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
 }
 
-/* Blocks until `start` opens the fifo for reading. */
-static int wait_for_start(int fifo_fd) {
+/* Blocks until `start` opens the fifo for reading. Reopened through /proc, or through
+ * its directory where the root has no /proc (a chroot without a mount namespace). */
+static int wait_for_start(const struct process_fds *fds) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fds->fifo);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = openat(fds->fifo_dir, fds->fifo_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno;
   int e = write(fd, "0", 1) != 1 ? errno : 0;
   close(fd);
-  close(fifo_fd);
+  close(fds->fifo);
+  close(fds->fifo_dir);
   return e;
 }
 
@@ -286,7 +289,7 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     close(fds->plan);
     sync_fd = -1;
   } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
-  if (fifo_fd >= 0 && (e = wait_for_start(fifo_fd))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
+  if (fifo_fd >= 0 && (e = wait_for_start(fds))) { report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
   for (size_t i = 0; i < p->nhooks; i++)
     if ((e = run_hook(p, &p->hooks[i]))) { report_error(sync_fd, -1, "startContainer hook", e, p->hooks[i].path); return e; }
   if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { e = errno; report_error(sync_fd, -1, "no_new_privs", e, ""); return e; }
