@@ -15,6 +15,7 @@ import { emitEvent } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { VolumeStore } from './volumes.js';
 import { buildSpec, type ResolvedMount } from './spec/build-spec.js';
+import { detectCgroupVersion } from '../runtime/cgroups/index.js';
 import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
 import { requireImageService } from './image-service.js';
 import { connectAttach, waitForExit } from './attach.js';
@@ -365,6 +366,7 @@ export class Containers {
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
           devices: await resolveDevices(rec.HostConfig),
           ...(await seccompFile(rec.HostConfig)),
+          cgroupns: detectCgroupVersion() === 2,
         },
         this.allCapabilities,
       );
