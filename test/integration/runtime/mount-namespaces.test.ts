@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
 import { bundle, makeEnv, newId, runCapture, skip } from './harness.js';
 import type { Env } from './harness.js';
+import { cleanupRoot, makeCliBundle, RUNTIME } from './cli-harness.js';
 
 type Propagation = NonNullable<NonNullable<Spec['linux']>['rootfsPropagation']>;
 const NAMESPACES = ['mnt', 'pid', 'net', 'ipc', 'uts', 'cgroup', 'user'];
@@ -22,16 +23,12 @@ const noNamespaces = (s: Spec) => {
   delete s.linux!.readonlyPaths;
 };
 
-/** A tmpfs made shared on the host, as systemd makes its mounts; unmounted by the returned function. */
-function sharedTmpfs(): { dir: string; group: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-shared-'));
-  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
-  execFileSync('mount', ['--make-shared', dir]);
-  const group = fieldsOf(mountinfo(), dir).find((f) => f.startsWith('shared:'))!.slice('shared:'.length);
-  return { dir, group, remove: () => {
-    execFileSync('umount', ['-R', '-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  } };
+/**
+ * Runs script in a mount namespace of its own (private to the host), with vars in its
+ * environment, so the shared mounts it makes never reach the host's mount table.
+ */
+function inOwnMountNs(script: string, vars: Record<string, string>): string {
+  return execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-euc', script], { env: { ...process.env, ...vars }, encoding: 'utf8', timeout: 60_000 });
 }
 
 describe('runtime without a mount namespace', { skip }, () => {
@@ -89,7 +86,7 @@ describe('runtime joining a mount namespace by path', { skip }, () => {
       });
       assert.equal(r.code, 0, r.out);
       assert.equal(r.out, `${ns}\n/linuxrc\n`);
-      assert.deepEqual(mountinfo().filter((l) => l.includes('gantry-bundle-')), [], 'the rootfs mounts stay in the joined namespace');
+      assert.deepEqual(mountinfo().filter((l) => l.includes(env.bundles.at(-1)!.dir)), [], 'the rootfs mounts stay in the joined namespace');
     } finally {
       holder.kill('SIGKILL');
     }
@@ -97,74 +94,89 @@ describe('runtime joining a mount namespace by path', { skip }, () => {
 });
 
 describe('rootfs propagation', { skip }, () => {
-  let env: Env;
-  let shared: ReturnType<typeof sharedTmpfs>;
-  let rootfs: string;
+  let root: string;
+  let work: string;
   before(() => {
-    env = makeEnv();
-    shared = sharedTmpfs();
-    rootfs = join(shared.dir, 'rootfs');
-    execFileSync('cp', ['-a', bundle(env, ['true']).rootfs, rootfs]);
+    root = mkdtempSync(join(tmpdir(), 'gantry-prop-root-'));
+    work = mkdtempSync(join(tmpdir(), 'gantry-prop-'));
   });
-  after(async () => {
-    await env.cleanup();
-    shared.remove();
+  after(() => {
+    cleanupRoot(root);
+    rmSync(work, { recursive: true, force: true });
   });
 
-  /** The optional fields of "/" inside a container whose rootfs lies on the host's shared tmpfs. */
-  const rootFields = async (p: Propagation | undefined) => {
-    const r = await runCapture(env, ['sh', '-c', 'cat /proc/self/mountinfo'], (s) => {
-      s.root!.path = rootfs;
+  let n = 0;
+  /**
+   * Runs args in a container whose rootfs lies on a shared tmpfs (as systemd makes
+   * mounts shared), all inside a mount namespace of the test's own. Returns the
+   * tmpfs's peer group and the container's output.
+   */
+  const onSharedMount = (args: string[], tweak: (s: Spec, shared: string) => void, script: { setup?: string; check?: string } = {}) => {
+    const shared = join(work, `shared-${++n}`);
+    mkdirSync(shared);
+    const bundle = makeCliBundle(args, (s) => {
+      s.root = { path: join(shared, 'rootfs'), readonly: false };
+      tweak(s, shared);
+    });
+    try {
+      const out = inOwnMountNs(
+        'mount -t tmpfs tmpfs "$SHARED"; mount --make-shared "$SHARED"; cp -a "$BUNDLE/rootfs" "$SHARED/rootfs"; ' +
+          `${script.setup ?? 'true'}; grep " $SHARED " /proc/self/mountinfo; "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" 2>&1; ${script.check ?? ''}`,
+        { SHARED: shared, BUNDLE: bundle, RUNTIME, ROOT: root, ID: `prop-${process.pid}-${n}` },
+      );
+      const [hostLine, ...rest] = out.split('\n');
+      const group = fieldsOf([hostLine!], shared).find((f) => f.startsWith('shared:'))!.slice('shared:'.length);
+      return { group, out: rest.join('\n'), shared };
+    } finally {
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  };
+  const rootFields = (p: Propagation | undefined) => {
+    const { group, out } = onSharedMount(['cat', '/proc/self/mountinfo'], (s) => {
       if (p) s.linux!.rootfsPropagation = p;
     });
-    assert.equal(r.code, 0, r.out);
-    return fieldsOf(r.out.split('\n'), '/');
+    return { group, fields: fieldsOf(out.split('\n'), '/') };
   };
 
   for (const p of [undefined, 'slave', 'rslave'] as const) {
-    it(`${p ?? 'the default (rslave)'}: "/" is a slave of the host's mount`, async () => {
-      assert.deepEqual(await rootFields(p), [`master:${shared.group}`]);
+    it(`${p ?? 'the default (rslave)'}: "/" is a slave of the host's mount`, () => {
+      const { group, fields } = rootFields(p);
+      assert.deepEqual(fields, [`master:${group}`]);
     });
   }
   for (const p of ['private', 'rprivate'] as const) {
-    it(`${p}: "/" receives nothing`, async () => {
-      assert.deepEqual(await rootFields(p), []);
+    it(`${p}: "/" receives nothing`, () => {
+      assert.deepEqual(rootFields(p).fields, []);
     });
   }
   for (const p of ['shared', 'rshared'] as const) {
-    it(`${p}: "/" is shared in a peer group of its own, never the host's`, async () => {
-      const fields = await rootFields(p);
+    it(`${p}: "/" is shared in a peer group of its own, never the host's`, () => {
+      const { group, fields } = rootFields(p);
       assert.equal(fields.length, 1, fields.join(' '));
       assert.match(fields[0]!, /^shared:\d+$/);
-      assert.notEqual(fields[0], `shared:${shared.group}`);
+      assert.notEqual(fields[0], `shared:${group}`);
     });
   }
   for (const p of ['unbindable', 'runbindable'] as const) {
-    it(`${p}: "/" is unbindable (and the readonly paths are still bound)`, async () => {
-      assert.deepEqual(await rootFields(p), ['unbindable']);
+    it(`${p}: "/" is unbindable (and the readonly paths are still bound)`, () => {
+      assert.deepEqual(rootFields(p).fields, ['unbindable']);
     });
   }
 
-  it('rshared with an rshared bind: a mount made in the container reaches the host (bidirectional)', async () => {
-    const volumes = sharedTmpfs();
-    try {
-      mkdirSync(join(volumes.dir, 'vol'));
-      const run = (p: Propagation | undefined, bindPropagation: string, name: string) =>
-        runCapture(env, ['sh', '-c', `mkdir /vol/${name} && mount -t tmpfs tmpfs /vol/${name}`], (s) => {
-          const caps = [...s.process!.capabilities!.bounding!, 'CAP_SYS_ADMIN'];
-          s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
-          s.mounts!.push({ destination: '/vol', type: 'bind', source: join(volumes.dir, 'vol'), options: ['rbind', bindPropagation] });
-          if (p) s.linux!.rootfsPropagation = p;
-        });
-      const both = await run('rshared', 'rshared', 'both');
-      assert.equal(both.code, 0, both.out);
-      const slave = await run(undefined, 'rslave', 'one-way');
-      assert.equal(slave.code, 0, slave.out);
-      const points = mountinfo().map((l) => l.split(' ')[4]);
-      assert.ok(points.includes(join(volumes.dir, 'vol', 'both')), 'rshared propagates to the host');
-      assert.ok(!points.includes(join(volumes.dir, 'vol', 'one-way')), 'rslave does not');
-    } finally {
-      volumes.remove();
+  it('rshared with an rshared bind: a mount made in the container reaches the host (bidirectional), rslave does not', () => {
+    for (const [p, bind, expect] of [['rshared', 'rshared', 'propagated'], [undefined, 'rslave', 'kept']] as const) {
+      const { out } = onSharedMount(['sh', '-c', 'mkdir /vol/sub && mount -t tmpfs tmpfs /vol/sub && echo mounted'], (s, shared) => {
+        const caps = [...s.process!.capabilities!.bounding!, 'CAP_SYS_ADMIN'];
+        s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+        // the volume lies on a shared mount other than the rootfs's, as kubelet's do
+        s.mounts!.push({ destination: '/vol', type: 'bind', source: `${shared}/volumes/vol`, options: ['rbind', bind] });
+        if (p) s.linux!.rootfsPropagation = p;
+      }, {
+        setup: 'mkdir "$SHARED/volumes"; mount -t tmpfs tmpfs "$SHARED/volumes"; mount --make-shared "$SHARED/volumes"; mkdir "$SHARED/volumes/vol"',
+        check: 'if grep -q " $SHARED/volumes/vol/sub " /proc/self/mountinfo; then echo propagated; else echo kept; fi',
+      });
+      assert.match(out, /mounted\n/, out);
+      assert.match(out, new RegExp(`\\n${expect}\\n$`), `${bind}: ${out}`);
     }
   });
 });
