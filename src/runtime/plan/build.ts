@@ -458,7 +458,7 @@ function hasRuntimeHooks(spec: Spec): boolean {
   return [spec.hooks?.prestart, spec.hooks?.createRuntime, spec.hooks?.createContainer].some((h) => h?.length);
 }
 
-/** Hostname, domain name and sysctls: after the pivot, where /proc is the container's. */
+/** Hostname, domain name and sysctls, once the root is the container's (its /proc/sys). */
 function planNames(spec: Spec): PlanOp[] {
   const ops: PlanOp[] = [];
   if (spec.hostname) ops.push({ kind: 'sethostname', data: spec.hostname });
