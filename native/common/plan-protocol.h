@@ -48,6 +48,7 @@ enum plan_tag {
   T_PERSONALITY = 34,  /* int: personality(value) */
   T_SCHEDULER = 35,    /* int policy, int flags, int nice, int priority, int runtime, int deadline, int period: sched_setattr */
   T_CPU_AFFINITY = 36, /* int stage (1 initial: the helper before the cgroup join, 2 final: the process before execve), str cpu_set_t bytes */
+  T_FIFO_VIA_DIR = 37, /* int: reopen FIFO through its directory (opened before any namespace is joined), not /proc/self/fd: for a root without /proc */
   T_END = 0xffff
 };
 

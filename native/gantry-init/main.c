@@ -221,8 +221,11 @@ int main(int argc, char **argv) {
     if (chmod(plan.fifo, 0622) < 0) { report_error(sync_fd, -1, "chmod exec fifo", errno, plan.fifo); return 125; }
     fifo_fd = open(plan.fifo, O_PATH | O_CLOEXEC);
     if (fifo_fd < 0) { report_error(sync_fd, -1, "open exec fifo", errno, plan.fifo); return 125; }
-    fifo_dir = open_parent_dir(plan.fifo, &fifo_base);
-    if (fifo_dir < 0) { report_error(sync_fd, -1, "open exec fifo directory", errno, plan.fifo); return 125; }
+    /* only when asked: the container's processes could reach the host through a directory fd */
+    if (plan.fifo_via_dir && (fifo_dir = open_parent_dir(plan.fifo, &fifo_base)) < 0) {
+      report_error(sync_fd, -1, "open exec fifo directory", errno, plan.fifo);
+      return 125;
+    }
   }
   const char *pid_base = NULL;
   int pid_dir = -1;

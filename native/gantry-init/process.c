@@ -212,18 +212,17 @@ static int run_hook(const struct plan *p, const struct hook *h) {
   }
 }
 
-/* Blocks until `start` opens the fifo for reading. Reopened through /proc, or through
- * its directory where the root has no /proc (a chroot without a mount namespace). */
+/* Blocks until `start` opens the fifo for reading. Reopened through /proc, or, for a
+ * root without /proc (a chroot without a mount namespace), through its directory. */
 static int wait_for_start(const struct process_fds *fds) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fds->fifo);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) fd = openat(fds->fifo_dir, fds->fifo_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = fds->fifo_dir >= 0 ? openat(fds->fifo_dir, fds->fifo_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   int e = write(fd, "0", 1) != 1 ? errno : 0;
   close(fd);
   close(fds->fifo);
-  close(fds->fifo_dir);
+  if (fds->fifo_dir >= 0) close(fds->fifo_dir);
   return e;
 }
 

@@ -485,7 +485,8 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   for (const m of spec.mounts ?? [])
     if (m.uidMappings?.length || m.gidMappings?.length) throw notImplemented(`config.json: mounts: ${m.destination}: id-mapped mounts are not supported by this runtime`);
   const rootfs = opts.rootfs ?? resolve(bundle, spec.root?.path ?? 'rootfs');
-  const ops = has(CLONE.mount)
+  const mountNs = has(CLONE.mount);
+  const ops = mountNs
     ? planRootfs(spec, bundle, rootfs, opts, { userns, cgroupMounts: opts.cgroupMounts, cgroupns: has(CLONE.cgroup) })
     : planChrootOnly(spec, opts);
 
@@ -500,6 +501,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     startContainerHooks: planHooks(spec.hooks?.startContainer),
     stateJson: opts.state && { beforePid: `${JSON.stringify(opts.state).slice(0, -1)},"pid":`, afterPid: '}' },
     fifo: opts.fifo,
+    ...(opts.fifo && !mountNs ? { fifoViaDir: true } : {}),
     sessionKeyring: opts.sessionKeyring,
     loopbackUp: (cloneFlags & CLONE.network) !== 0,
     personality: planPersonality(spec, opts.warn),

@@ -146,6 +146,8 @@ export interface LaunchPlan {
   consoleSize?: { rows: number; cols: number };
   cgroupProcs: string[];
   fifo?: string;
+  /** Reopen the fifo through its directory, not /proc/self/fd: the root has no /proc (no mount namespace). */
+  fifoViaDir?: boolean;
   startContainerHooks: PlanHook[];
   /** State JSON for startContainer hooks, split where the helper inserts the host pid. */
   stateJson?: { beforePid: string; afterPid: string };

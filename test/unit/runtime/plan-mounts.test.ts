@@ -160,6 +160,7 @@ describe('mount namespaces', () => {
   it('joins a mount namespace by path and sets the rootfs up in it, as runc and crun do', () => {
     const p = buildLaunchPlan(spec((s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'mount' ? { type: 'mount', path: '/proc/9/ns/mnt' } : n)))), '/b');
     assert.equal(p.cloneFlags & CLONE.mount, 0);
+    assert.equal(buildLaunchPlan(spec(), '/b', { fifo: '/run/x/exec.fifo' }).fifoViaDir, undefined, 'no directory fd with a mount namespace');
     assert.deepEqual(p.joins.at(-1), { type: CLONE.mount, path: '/proc/9/ns/mnt' });
     assert.ok(p.ops.some((o) => o.kind === 'pivot_root'));
   });
@@ -172,8 +173,9 @@ describe('mount namespaces', () => {
       delete s.linux!.maskedPaths;
       delete s.linux!.readonlyPaths;
       s.process!.cwd = '/work';
-    }), '/b', { warn: (m) => warnings.push(m) });
+    }), '/b', { warn: (m) => warnings.push(m), fifo: '/run/x/exec.fifo' });
     assert.equal(p.cloneFlags, 0);
+    assert.equal(p.fifoViaDir, true, 'the chroot has no /proc to reopen the fifo through');
     assert.deepEqual(p.joins, []);
     assert.equal(p.rootfs, '/b/rootfs');
     assert.deepEqual(p.ops, [{ kind: 'chroot' }, { kind: 'mkdir', flags: OpFlag.InRoot, dst: '/work', mode: 0o755 }]);
