@@ -4,7 +4,7 @@
 #define GANTRY_PLAN_PROTOCOL_H
 
 #define PLAN_MAGIC 0x59544e47u /* "GNTY" little-endian */
-#define PLAN_VERSION 4u
+#define PLAN_VERSION 5u
 
 /* fds the helper is started with */
 #define PLAN_FD 3 /* TS -> helper: the plan, then one-byte replies */
@@ -48,6 +48,7 @@ enum plan_tag {
   T_PERSONALITY = 34,  /* int: personality(value) */
   T_SCHEDULER = 35,    /* int policy, int flags, int nice, int priority, int runtime, int deadline, int period: sched_setattr */
   T_CPU_AFFINITY = 36, /* int stage (1 initial: the helper before the cgroup join, 2 final: the process before execve), str cpu_set_t bytes */
+  T_FIFO_VIA_DIR = 37, /* int: reopen FIFO through its directory (opened before any namespace is joined), not /proc/self/fd: for a root without /proc */
   T_END = 0xffff
 };
 
@@ -66,7 +67,7 @@ enum op_kind {
   OP_MKNOD = 5,      /* mknod dst mode major:minor, chown uid:gid */
   OP_CHOWN = 6,      /* chown dst uid gid */
   OP_PIVOT_ROOT = 7, /* pivot_root into the rootfs */
-  OP_CHROOT = 8,     /* move the rootfs onto / and chroot (--no-pivot) */
+  OP_MOVE_ROOT = 8,  /* move the rootfs onto / and chroot (--no-pivot) */
   OP_MASK = 9,       /* hide dst: /dev/null bind for files, read-only tmpfs for dirs */
   OP_READONLY = 10,  /* bind dst onto itself read-only */
   OP_SYSCTL = 11,    /* write data to dst (a /proc/sys path) */
@@ -74,7 +75,8 @@ enum op_kind {
   OP_DOMAINNAME = 13,/* setdomainname(data) */
   OP_CHDIR = 14,     /* chdir(dst) */
   OP_HOOKS = 15,     /* write "hooks" on the sync fd and wait for one byte on the plan fd */
-  OP_CHMOD = 16      /* chmod dst mode */
+  OP_CHMOD = 16,     /* chmod dst mode */
+  OP_CHROOT = 17     /* chroot into the root, mounts untouched (no mount namespace) */
 };
 
 /* opflags */
@@ -84,5 +86,6 @@ enum op_kind {
 #define OPF_MKAUTO 8u      /* create dst like src (dir or file) first */
 #define OPF_OPTIONAL 16u   /* a missing dst is not an error */
 #define OPF_REOPEN_ROOT 32u /* afterwards the root is dst (the rootfs bind-mounted onto itself) */
+#define OPF_ENCLOSING_MOUNT 64u /* dst is a host path: the mount containing it (EINVAL, not a mount point: retry with its parent) */
 
 #endif

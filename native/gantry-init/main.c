@@ -210,7 +210,8 @@ int main(int argc, char **argv) {
   if (plan_fd < 0 || sync_fd < 0) { report_error(SYNC_FD, -1, "dup sync fds", errno, ""); return 125; }
   close(PLAN_FD);
   close(SYNC_FD);
-  int e, console_fd = -1, fifo_fd = -1;
+  int e, console_fd = -1, fifo_fd = -1, fifo_dir = -1;
+  const char *fifo_base = NULL;
   if (plan.console_socket) {
     console_fd = connect_console(plan.console_socket);
     if (console_fd < 0) { report_error(sync_fd, -1, "connect console socket", errno, plan.console_socket); return 125; }
@@ -220,6 +221,11 @@ int main(int argc, char **argv) {
     if (chmod(plan.fifo, 0622) < 0) { report_error(sync_fd, -1, "chmod exec fifo", errno, plan.fifo); return 125; }
     fifo_fd = open(plan.fifo, O_PATH | O_CLOEXEC);
     if (fifo_fd < 0) { report_error(sync_fd, -1, "open exec fifo", errno, plan.fifo); return 125; }
+    /* only when asked: the container's processes could reach the host through a directory fd */
+    if (plan.fifo_via_dir && (fifo_dir = open_parent_dir(plan.fifo, &fifo_base)) < 0) {
+      report_error(sync_fd, -1, "open exec fifo directory", errno, plan.fifo);
+      return 125;
+    }
   }
   const char *pid_base = NULL;
   int pid_dir = -1;
@@ -248,7 +254,7 @@ int main(int argc, char **argv) {
   if (pid == 0) {
     close(go[1]);
     close(ready[0]);
-    struct process_fds fds = { .plan = plan_fd, .sync = sync_fd, .console = console_fd, .fifo = fifo_fd, .ready = ready[1] };
+    struct process_fds fds = { .plan = plan_fd, .sync = sync_fd, .console = console_fd, .fifo = fifo_fd, .fifo_dir = fifo_dir, .fifo_name = fifo_base, .ready = ready[1] };
     _exit(run_child(&plan, go[0], &fds));
   }
   close(go[0]);
@@ -276,6 +282,7 @@ int main(int argc, char **argv) {
   close(plan_fd);
   if (console_fd >= 0) close(console_fd);
   if (fifo_fd >= 0) close(fifo_fd);
+  if (fifo_dir >= 0) close(fifo_dir);
   /* Exit 0 only once the process is set up, so a wrapper (the engine's monitor)
    * can trust our status; the pid file is there by then. */
   char c;

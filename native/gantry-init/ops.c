@@ -24,6 +24,7 @@ const char *op_name(int64_t kind) {
   case OP_MKNOD: return "mknod";
   case OP_CHOWN: return "chown";
   case OP_PIVOT_ROOT: return "pivot_root";
+  case OP_MOVE_ROOT: return "move_root";
   case OP_CHROOT: return "chroot";
   case OP_MASK: return "mask";
   case OP_READONLY: return "readonly";
@@ -153,6 +154,23 @@ static int do_mount(const struct op_ctx *ctx, const struct op *o) {
   return r < 0 ? e : 0;
 }
 
+/* A propagation change of the mount that contains a host path: changing the
+ * propagation of a directory that is not a mount point fails with EINVAL, so
+ * walk up until one is found (at the latest "/"). */
+static int do_mount_enclosing(const struct op *o) {
+  char path[4096];
+  if (strlen(o->dst) >= sizeof path) return ENAMETOOLONG;
+  strcpy(path, o->dst);
+  for (;;) {
+    if (mount(NULL, path, NULL, (unsigned long)o->mountflags, NULL) == 0) return 0;
+    if (errno != EINVAL || strcmp(path, "/") == 0) return errno;
+    char *slash = strrchr(path, '/');
+    if (!slash) return EINVAL;
+    if (slash == path) slash[1] = 0;
+    else *slash = 0;
+  }
+}
+
 static int do_remount(const struct op_ctx *ctx, const struct op *o) {
   int fd = open_path(ctx, o, o->dst, O_PATH);
   if (fd < 0) return errno;
@@ -245,9 +263,10 @@ static int do_pivot_root(struct op_ctx *ctx) {
   return 0;
 }
 
-static int do_chroot(struct op_ctx *ctx) {
+/* Without a mount namespace the host's mounts must stay as they are: chroot only. */
+static int do_chroot(struct op_ctx *ctx, int move_root) {
   if (fchdir(ctx->root_fd) < 0) return errno;
-  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return errno;
+  if (move_root && mount(".", "/", NULL, MS_MOVE, NULL) < 0) return errno;
   if (chroot(".") < 0) return errno;
   if (chdir("/") < 0) return errno;
   int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -279,7 +298,7 @@ static int do_hooks(const struct op_ctx *ctx) {
 int op_run(struct op_ctx *ctx, const struct op *o) {
   errno = 0;
   switch (o->kind) {
-  case OP_MOUNT: return do_mount(ctx, o);
+  case OP_MOUNT: return (o->opflags & OPF_ENCLOSING_MOUNT) ? do_mount_enclosing(o) : do_mount(ctx, o);
   case OP_REMOUNT: return do_remount(ctx, o);
   case OP_MKDIR: {
     int fd = mkdir_p_in_root(ctx->root_fd, o->dst, (mode_t)o->mode);
@@ -292,7 +311,8 @@ int op_run(struct op_ctx *ctx, const struct op *o) {
   case OP_CHOWN:
   case OP_CHMOD: return do_chown_chmod(ctx, o);
   case OP_PIVOT_ROOT: return do_pivot_root(ctx);
-  case OP_CHROOT: return do_chroot(ctx);
+  case OP_MOVE_ROOT: return do_chroot(ctx, 1);
+  case OP_CHROOT: return do_chroot(ctx, 0);
   case OP_MASK: return do_mask(ctx, o);
   case OP_READONLY: return do_readonly(ctx, o);
   case OP_SYSCTL: return do_sysctl(ctx, o);

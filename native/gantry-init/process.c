@@ -236,13 +236,16 @@ static int run_hook(const struct plan *p, const struct hook *h, char *why, size_
   }
 }
 
-/* Blocks until `start` opens the fifo for reading; returns our write end or -errno. */
-static int wait_for_start(int fifo_fd) {
+/* Blocks until `start` opens the fifo for reading; returns our write end or -errno.
+ * Reopened through /proc, or, for a root without /proc (a chroot without a mount
+ * namespace), through its directory. */
+static int wait_for_start(const struct process_fds *fds) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fds->fifo);
+  int fd = fds->fifo_dir >= 0 ? openat(fds->fifo_dir, fds->fifo_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : open(path, O_WRONLY | O_CLOEXEC);
   int e = errno;
-  close(fifo_fd);
+  close(fds->fifo);
+  if (fds->fifo_dir >= 0) close(fds->fifo_dir);
   return fd < 0 ? -e : fd;
 }
 
@@ -325,7 +328,7 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     sync_fd = -1;
   } /* exec: both stay open (close-on-exec), so EOF tells the runtime that execve happened */
   int start_fd = -1;
-  if (fifo_fd >= 0 && (start_fd = wait_for_start(fifo_fd)) < 0) { e = -start_fd; report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
+  if (fifo_fd >= 0 && (start_fd = wait_for_start(fds)) < 0) { e = -start_fd; report_error(sync_fd, -1, "open exec fifo", e, p->fifo); return e; }
   /* `start` waits for the answer: from here a failure fails it */
   for (size_t i = 0; i < p->nhooks; i++) {
     char why[1024], msg[1100];

@@ -6,6 +6,7 @@
 /* The fds the container process holds while it is set up. */
 struct process_fds {
   int plan, sync, console, fifo;
+  int fifo_dir; const char *fifo_name; /* the fifo's directory (host) with FIFO_VIA_DIR, else -1 */
   int ready; /* one byte on it tells the helper's parent that setup succeeded */
 };
 

@@ -17,6 +17,7 @@ import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { planMounts, populateVolume, VolumeStore, type PlannedMounts } from './volumes.js';
 import { ContainerFs } from './archive.js';
 import { buildSpec, userMounts } from './spec/build-spec.js';
+import { detectCgroupVersion } from '../runtime/cgroups/index.js';
 import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
 import { requireImageService } from './image-service.js';
 import { connectAttach, waitForExit } from './attach.js';
@@ -380,6 +381,7 @@ export class Containers {
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
           ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
+          cgroupns: detectCgroupVersion() === 2,
         },
         this.allCapabilities,
       );

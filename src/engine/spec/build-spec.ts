@@ -129,6 +129,8 @@ export interface SpecInputs {
   privilegedDevices?: LinuxDevice[];
   /** A profile read from --security-opt seccomp=<file>. */
   seccompFile?: LinuxSeccomp;
+  /** A private cgroup namespace: docker's default on cgroup v2 hosts (v1 hosts share the host's). */
+  cgroupns?: boolean;
 }
 
 /** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add. */
@@ -240,6 +242,7 @@ function baseMounts(hc: HostConfig): Mount[] {
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', hc.Privileged ? 'rw' : 'ro'] },
+    // the container's own cgroups only (runtime/plan: planCgroupMount), writable for --privileged as in docker
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', hc.Privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
@@ -274,6 +277,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
   if (inp.initPath) mounts.push({ destination: '/dev/init', type: 'bind', source: inp.initPath, options: ['bind', 'ro'] });
 
   const namespaces: { type: 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup'; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (inp.cgroupns) namespaces.push({ type: 'cgroup' });
   if (inp.network === undefined) namespaces.push({ type: 'network' });
   else if (inp.network !== 'host') namespaces.push({ type: 'network', path: inp.network.netnsPath });
   if (inp.network === 'host') {

@@ -8,6 +8,7 @@ import { alreadyExists, failedPrecondition, internal, invalidArgument, isNotFoun
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup } from '../cgroups/index.js';
 import { primeCgroupAttach } from '../cgroups/attach-primer.js';
+import { cgroupMountFacts } from '../cgroups/mount-facts.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import type { HelperRun } from './helper.js';
 import { runHooks, runHooksWarning } from './hooks.js';
@@ -182,6 +183,7 @@ export class GantryRuntime implements Runtime {
         consoleSocket: opts.consoleSocket,
         pidFile: opts.pidFile && resolve(opts.pidFile),
         cgroupProcs: cg.procsFiles(),
+        cgroupMounts: cgroupMountFacts(cg),
         preserveFds: opts.preserveFds,
         wait,
         seccomp,

@@ -6,7 +6,7 @@ import { invalidArgument, notImplemented } from '../../errdefs/index.js';
 import { capabilityMask } from '../capabilities.js';
 import { parseMountOptions, PROPAGATION } from './mount-options.js';
 import { CLONE, MS, Mode, NS_FILE, OpFlag } from './types.js';
-import type { LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, PlanRlimit, PlanScheduler } from './types.js';
+import type { CgroupHierarchyMount, CgroupMountFacts, LaunchPlan, NamespaceJoin, PlanCapabilities, PlanHook, PlanOp, PlanRlimit, PlanScheduler } from './types.js';
 
 export interface ProcessPlanOptions {
   consoleSocket?: string;
@@ -35,8 +35,8 @@ export interface LaunchPlanOptions extends ProcessPlanOptions {
   sessionKeyring?: string;
   /** State given to startContainer hooks; the helper adds the pid. */
   state?: Omit<State, 'pid'>;
-  /** The host's cgroup tree: a "cgroup" mount is a read-only bind of it. */
-  hostCgroupRoot?: string;
+  /** Where the container's cgroups are on the host, for "cgroup" mounts (without: an empty tmpfs). */
+  cgroupMounts?: CgroupMountFacts;
 }
 
 const RLIMITS: Record<string, number> = {
@@ -109,7 +109,7 @@ function idMap(maps: LinuxIDMapping[] | undefined): string | undefined {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
-/** The caller's rootfs propagation for "/" (runc's default is rslave). */
+/** linux.rootfsPropagation as mount(2) flags; runc's default is rslave. */
 function rootPropagation(spec: Spec): number {
   const p = spec.linux?.rootfsPropagation;
   return p ? (PROPAGATION[p] ?? MS.SLAVE | MS.REC) : MS.SLAVE | MS.REC;
@@ -119,27 +119,83 @@ function inRoot(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
 
+/** What every cgroup mount gets, as runc and crun mount them. */
+const CGROUP_FLAGS = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+
+export interface MountPlanOptions {
+  userns: boolean;
+  cgroupMounts?: CgroupMountFacts;
+  /** The container has a cgroup namespace (new or joined): cgroup mounts are fresh ones, rooted at its cgroup. */
+  cgroupns?: boolean;
+}
+
+/** A cgroup mount is read-only unless it asks for "rw" (the last of ro/rw wins). */
+function cgroupReadOnly(options: readonly string[] = []): number {
+  const last = options.filter((x) => x === 'ro' || x === 'rw').pop();
+  return last === 'rw' ? 0 : MS.RDONLY;
+}
+
+/**
+ * One hierarchy at dst: in a cgroup namespace a fresh mount (the kernel roots it at
+ * the namespace's cgroup), else a bind of the container's own cgroup directory,
+ * never of the hierarchy's root. Not recursive, so no submount escapes the remount.
+ */
+function planHierarchy(h: CgroupHierarchyMount, dst: string, flags: number, data: string, opts: MountPlanOptions): PlanOp[] {
+  if (opts.cgroupns) return [{ kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkdir, src: h.fstype, dst, fstype: h.fstype, mountFlags: flags, data }];
+  return [
+    { kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkdir, src: h.source, dst, mountFlags: MS.BIND },
+    { kind: 'remount', flags: OpFlag.InRoot, dst, mountFlags: MS.BIND | flags },
+  ];
+}
+
+/**
+ * A "cgroup" mount. v1: a tmpfs, one directory per hierarchy (named ones and the
+ * hybrid cgroup2 one too), symlinks for comounted controllers (cpu -> cpu,cpuacct),
+ * then the tmpfs itself read-only. v2: the one hierarchy at dst. A "cgroup2" mount on
+ * a v1 host is the hybrid hierarchy; without one it is mounted like any filesystem.
+ */
+function planCgroupMount(m: Mount, dst: string, opts: MountPlanOptions): PlanOp[] | undefined {
+  const o = parseMountOptions(m.options);
+  const facts = opts.cgroupMounts ?? { version: 1, hierarchies: [] };
+  const flags = CGROUP_FLAGS | (o.flags & ~(MS.REMOUNT | MS.RDONLY)) | cgroupReadOnly(m.options);
+  const propagate = (d: string) => o.propagation.map((p): PlanOp => ({ kind: 'mount', flags: OpFlag.InRoot, dst: d, mountFlags: p }));
+  const unified = facts.hierarchies.find((h) => h.fstype === 'cgroup2');
+  if (facts.version === 2 || m.type === 'cgroup2') {
+    if (!unified) return undefined;
+    return [...planHierarchy(unified, dst, flags, o.data.join(','), opts), ...propagate(dst)];
+  }
+  const ops: PlanOp[] = [
+    { kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkdir, src: 'tmpfs', dst, fstype: 'tmpfs', mountFlags: CGROUP_FLAGS, data: 'mode=755' },
+    ...propagate(dst),
+  ];
+  const base = dst.replace(/\/+$/, '');
+  for (const h of facts.hierarchies) {
+    ops.push(...planHierarchy(h, `${base}/${h.name}`, flags, h.data, opts), ...propagate(`${base}/${h.name}`));
+  }
+  for (const h of facts.hierarchies) {
+    if (!h.name.includes(',')) continue;
+    for (const controller of h.name.split(',')) ops.push({ kind: 'symlink', flags: OpFlag.InRoot, src: h.name, dst: `${base}/${controller}` });
+  }
+  if (flags & MS.RDONLY) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst, mountFlags: MS.BIND | CGROUP_FLAGS | MS.RDONLY });
+  return ops;
+}
+
 /** One OCI mount → mount ops (mount, then remount for bind flags, then propagation). */
-export function planMount(m: Mount, bundle: string, opts: { userns: boolean; hostCgroupRoot?: string }): PlanOp[] {
+export function planMount(m: Mount, bundle: string, opts: MountPlanOptions): PlanOp[] {
   const o = parseMountOptions(m.options);
   const dst = inRoot(m.destination);
-  const ops: PlanOp[] = [];
-  let type = m.type ?? '';
-  let source = m.source ?? '';
-  let bind = o.bind || type === 'bind';
-  let recursive = o.recursive;
-  if (type === 'cgroup' || type === 'cgroup2') {
-    // The host's cgroup tree, read-only as asked: a fresh v1 mount would collide with the host's hierarchies.
-    bind = true;
-    recursive = true;
-    source = opts.hostCgroupRoot ?? '/sys/fs/cgroup';
+  if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    const ops = planCgroupMount(m, dst, opts);
+    if (ops) return ops;
   }
-  if (bind) {
+  const ops: PlanOp[] = [];
+  const type = m.type ?? '';
+  const source = m.source ?? '';
+  if (o.bind || type === 'bind') {
     const src = isAbsolute(source) ? source : resolve(bundle, source);
-    ops.push({ kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkauto, src, dst, mountFlags: MS.BIND | (recursive ? MS.REC : 0) });
+    ops.push({ kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkauto, src, dst, mountFlags: MS.BIND | (o.recursive ? MS.REC : 0) });
     const extra = o.flags & ~MS.REMOUNT;
     if (extra) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst, mountFlags: MS.BIND | extra });
-    type = '';
   } else {
     ops.push({
       kind: 'mount',
@@ -352,17 +408,83 @@ export function planProcess(p: Process, opts: ProcessPlanOptions): Omit<LaunchPl
   };
 }
 
+/**
+ * The rootfs in a mount namespace (new or joined, as runc and crun do in both):
+ * propagation, the rootfs bound onto itself, the config's mounts, devices, the
+ * runtime hooks, pivot_root (or the --no-pivot move), then what needs the new root.
+ */
+function planRootfs(spec: Spec, bundle: string, rootfs: string, opts: LaunchPlanOptions, mountOpts: MountPlanOptions): PlanOp[] {
+  const propagation = rootPropagation(spec);
+  const ops: PlanOp[] = [
+    { kind: 'mount', dst: '/', mountFlags: propagation },
+    // Like runc: the mount holding the rootfs is made private (slave if asked), so
+    // pivot_root accepts it, the bind below neither propagates back to the host nor
+    // fails on an unbindable "/", and the bind inherits that propagation.
+    { kind: 'mount', flags: OpFlag.EnclosingMount, dst: rootfs, mountFlags: propagation & MS.SLAVE ? MS.SLAVE : MS.PRIVATE },
+    { kind: 'mount', src: rootfs, dst: rootfs, mountFlags: MS.BIND | MS.REC, flags: OpFlag.ReopenRoot },
+  ];
+  for (const m of withDefaultMounts(spec.mounts ?? [])) ops.push(...planMount(m, bundle, mountOpts));
+  ops.push(...planDevices(spec, mountOpts.userns));
+  if (hasRuntimeHooks(spec)) ops.push({ kind: 'hooks' });
+  ops.push(opts.noPivot ? { kind: 'move_root' } : { kind: 'pivot_root' });
+  // like runc, a missing cwd is created (before the root may turn read-only)
+  ops.push({ kind: 'mkdir', flags: OpFlag.InRoot, dst: spec.process!.cwd, mode: 0o755 });
+  ops.push(...planNames(spec));
+  if (spec.root?.readonly) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst: '/', mountFlags: MS.BIND | MS.RDONLY });
+  for (const p of spec.linux?.readonlyPaths ?? []) ops.push({ kind: 'readonly', flags: OpFlag.InRoot, dst: p });
+  for (const p of spec.linux?.maskedPaths ?? []) ops.push({ kind: 'mask', flags: OpFlag.InRoot, dst: p });
+  // Shared and unbindable go to the new "/" after the pivot, as runc does (before it
+  // they would reach the host's mounts), and last: the readonly paths' binds above
+  // would fail on an unbindable /proc. Private and slave were set at the start.
+  if (!(propagation & (MS.PRIVATE | MS.SLAVE))) ops.push({ kind: 'mount', flags: OpFlag.InRoot, dst: '/', mountFlags: propagation });
+  return ops;
+}
+
+/**
+ * Without a mount namespace every mount would land in the host's mount table (runc
+ * makes them there, and sets "/" to rslave): like crun, the rootfs is only a chroot.
+ * What cannot work without mounts is refused, runc's text where runc refuses too.
+ */
+function planChrootOnly(spec: Spec, opts: LaunchPlanOptions): PlanOp[] {
+  if (spec.linux?.maskedPaths?.length || spec.linux?.readonlyPaths?.length) throw invalidArgument('unable to restrict sys entries without a private MNT namespace');
+  if (spec.root?.readonly) throw invalidArgument('config.json: root.readonly: needs a mount namespace (remounting the host\'s mount read-only is not done)');
+  if (spec.linux?.rootfsPropagation) throw invalidArgument('config.json: linux.rootfsPropagation: needs a mount namespace (the host\'s "/" is not changed)');
+  if (opts.noPivot) opts.warn?.('--no-pivot has no effect without a mount namespace: the rootfs is a chroot');
+  if (spec.mounts?.length || spec.linux?.devices?.length)
+    opts.warn?.('mounts and device nodes not set up: without a mount namespace they would be made in the host\'s mount table');
+  const ops: PlanOp[] = [];
+  if (hasRuntimeHooks(spec)) ops.push({ kind: 'hooks' });
+  ops.push({ kind: 'chroot' });
+  ops.push({ kind: 'mkdir', flags: OpFlag.InRoot, dst: spec.process!.cwd, mode: 0o755 });
+  ops.push(...planNames(spec));
+  return ops;
+}
+
+function hasRuntimeHooks(spec: Spec): boolean {
+  return [spec.hooks?.prestart, spec.hooks?.createRuntime, spec.hooks?.createContainer].some((h) => h?.length);
+}
+
+/** Hostname, domain name and sysctls, once the root is the container's (its /proc/sys). */
+function planNames(spec: Spec): PlanOp[] {
+  const ops: PlanOp[] = [];
+  if (spec.hostname) ops.push({ kind: 'sethostname', data: spec.hostname });
+  if (spec.domainname) ops.push({ kind: 'setdomainname', data: spec.domainname });
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))
+    ops.push({ kind: 'sysctl', flags: OpFlag.InRoot, dst: join('/proc/sys', key.replaceAll('.', '/')), data: value });
+  return ops;
+}
+
 /** The plan for `create`: new namespaces, the rootfs, and the init process. */
 export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOptions = {}): LaunchPlan {
   if (!spec.process) throw invalidArgument('config.json: process: required for create');
   const { cloneFlags, joins } = planNamespaces(spec, opts.warn);
-  const userns = (cloneFlags & CLONE.user) !== 0 || joins.some((j) => j.type === CLONE.user);
-  const newMountNs = (cloneFlags & CLONE.mount) !== 0;
-  if (!newMountNs) throw invalidArgument('config.json: linux.namespaces: a mount namespace is required');
-  if ((spec.hostname || spec.domainname) && !(cloneFlags & CLONE.uts) && !joins.some((j) => j.type === CLONE.uts))
+  const has = (flag: number) => (cloneFlags & flag) !== 0 || joins.some((j) => j.type === flag);
+  const userns = has(CLONE.user);
+  if ((spec.hostname || spec.domainname) && !has(CLONE.uts))
     throw invalidArgument('unable to set hostname without a private UTS namespace');
   if ((cloneFlags & CLONE.user) && !spec.linux?.uidMappings?.length)
     throw invalidArgument('config.json: linux.uidMappings: required with a new user namespace');
+  if (opts.noPivot && (rootPropagation(spec) & MS.PRIVATE)) throw invalidArgument('rootfsPropagation of [r]private is not safe without pivot_root');
   if (spec.linux?.intelRdt) opts.warn?.('linux.intelRdt ignored: Intel RDT is not supported by this runtime');
   // without SELinux there is nothing to label: runc and crun mount without it too
   if (spec.linux?.mountLabel) opts.warn?.(`linux.mountLabel ignored: ${opts.selinux ? 'this runtime does not apply SELinux labels' : 'SELinux is not enabled on this host'}`);
@@ -370,28 +492,10 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
   for (const m of spec.mounts ?? [])
     if (m.uidMappings?.length || m.gidMappings?.length) throw notImplemented(`config.json: mounts: ${m.destination}: id-mapped mounts are not supported by this runtime`);
   const rootfs = opts.rootfs ?? resolve(bundle, spec.root?.path ?? 'rootfs');
-
-  const ops: PlanOp[] = [
-    { kind: 'mount', dst: '/', mountFlags: rootPropagation(spec) & MS.SHARED ? MS.SLAVE | MS.REC : rootPropagation(spec) },
-    { kind: 'mount', src: rootfs, dst: rootfs, mountFlags: MS.BIND | MS.REC, flags: OpFlag.ReopenRoot },
-    { kind: 'mount', dst: rootfs, mountFlags: MS.PRIVATE },
-  ];
-  for (const m of withDefaultMounts(spec.mounts ?? [])) ops.push(...planMount(m, bundle, { userns, hostCgroupRoot: opts.hostCgroupRoot }));
-  ops.push(...planDevices(spec, userns));
-  const runtimeHooks = [...(spec.hooks?.prestart ?? []), ...(spec.hooks?.createRuntime ?? []), ...(spec.hooks?.createContainer ?? [])];
-  if (runtimeHooks.length) ops.push({ kind: 'hooks' });
-  ops.push(opts.noPivot ? { kind: 'chroot' } : { kind: 'pivot_root' });
-  const prop = spec.linux?.rootfsPropagation;
-  if (prop) ops.push({ kind: 'mount', flags: OpFlag.InRoot, dst: '/', mountFlags: PROPAGATION[prop] ?? 0 });
-  // like runc, a missing cwd is created (before the root may turn read-only)
-  ops.push({ kind: 'mkdir', flags: OpFlag.InRoot, dst: spec.process.cwd, mode: 0o755 });
-  if (spec.hostname) ops.push({ kind: 'sethostname', data: spec.hostname });
-  if (spec.domainname) ops.push({ kind: 'setdomainname', data: spec.domainname });
-  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))
-    ops.push({ kind: 'sysctl', flags: OpFlag.InRoot, dst: join('/proc/sys', key.replaceAll('.', '/')), data: value });
-  if (spec.root?.readonly) ops.push({ kind: 'remount', flags: OpFlag.InRoot, dst: '/', mountFlags: MS.BIND | MS.RDONLY });
-  for (const p of spec.linux?.readonlyPaths ?? []) ops.push({ kind: 'readonly', flags: OpFlag.InRoot, dst: p });
-  for (const p of spec.linux?.maskedPaths ?? []) ops.push({ kind: 'mask', flags: OpFlag.InRoot, dst: p });
+  const mountNs = has(CLONE.mount);
+  const ops = mountNs
+    ? planRootfs(spec, bundle, rootfs, opts, { userns, cgroupMounts: opts.cgroupMounts, cgroupns: has(CLONE.cgroup) })
+    : planChrootOnly(spec, opts);
 
   return {
     mode: Mode.Create,
@@ -404,6 +508,7 @@ export function buildLaunchPlan(spec: Spec, bundle: string, opts: LaunchPlanOpti
     startContainerHooks: planHooks(spec.hooks?.startContainer),
     stateJson: opts.state && { beforePid: `${JSON.stringify(opts.state).slice(0, -1)},"pid":`, afterPid: '}' },
     fifo: opts.fifo,
+    ...(opts.fifo && !mountNs ? { fifoViaDir: true } : {}),
     sessionKeyring: opts.sessionKeyring,
     loopbackUp: (cloneFlags & CLONE.network) !== 0,
     personality: planPersonality(spec, opts.warn),
@@ -427,11 +532,13 @@ export function buildExecPlan(spec: Spec, process: Process, initPid: number, opt
     capabilities: process.capabilities ?? spec.process?.capabilities,
     rlimits: process.rlimits?.length ? process.rlimits : spec.process?.rlimits,
   };
+  // Without a mount namespace there is none to join: the init's root is a chroot, so is ours.
+  const chroot = !spec.linux?.namespaces?.some((ns) => ns.type === 'mount');
   return {
     mode: Mode.Exec,
     cloneFlags: 0,
     joins,
-    ops: [],
+    ...(chroot ? { rootfs: `/proc/${initPid}/root`, ops: [{ kind: 'chroot' }] } : { ops: [] }),
     startContainerHooks: [],
     ...planProcess(inherited, opts),
   };

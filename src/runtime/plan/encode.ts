@@ -6,7 +6,7 @@ const T = {
   MODE: 1, CLONE_FLAGS: 2, NS_JOIN: 3, UID_MAP: 4, GID_MAP: 5, SETGROUPS_DENY: 6, ROOTFS: 7, OP: 8, RLIMIT: 9,
   CAPS: 10, SECCOMP: 11, NO_NEW_PRIVS: 12, UID: 13, GID: 14, ADDITIONAL_GID: 15, UMASK: 16, CWD: 17, ENV: 18,
   ARG: 19, OOM_SCORE_ADJ: 20, CONSOLE_SOCKET: 21, CONSOLE_SIZE: 22, CGROUP_PROCS: 23, FIFO: 24, HOOK: 25,
-  STATE_JSON: 26, WAIT: 27, PRESERVE_FDS: 28, TERMINAL: 29, SESSION_KEYRING: 30, PID_FILE: 31, LOOPBACK_UP: 32, IO_PRIORITY: 33, PERSONALITY: 34, SCHEDULER: 35, CPU_AFFINITY: 36,
+  STATE_JSON: 26, WAIT: 27, PRESERVE_FDS: 28, TERMINAL: 29, SESSION_KEYRING: 30, PID_FILE: 31, LOOPBACK_UP: 32, IO_PRIORITY: 33, PERSONALITY: 34, SCHEDULER: 35, CPU_AFFINITY: 36, FIFO_VIA_DIR: 37,
 } as const;
 
 type Field = number | bigint | string | Buffer;
@@ -61,6 +61,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (plan.consoleSize) rec(T.CONSOLE_SIZE, plan.consoleSize.rows, plan.consoleSize.cols);
   for (const p of plan.cgroupProcs) rec(T.CGROUP_PROCS, p);
   if (plan.fifo) rec(T.FIFO, plan.fifo);
+  if (plan.fifoViaDir) rec(T.FIFO_VIA_DIR, 1);
   for (const h of plan.startContainerHooks) rec(T.HOOK, h.timeout, h.path, h.args.length, ...h.args, h.env.length, ...h.env);
   if (plan.stateJson) rec(T.STATE_JSON, plan.stateJson.beforePid, plan.stateJson.afterPid);
   rec(T.WAIT, plan.wait ? 1 : 0);

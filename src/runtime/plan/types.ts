@@ -2,7 +2,7 @@
 // Numbers mirror native/common/plan-protocol.h; docs/helper-protocol.md describes both.
 
 export const PLAN_MAGIC = 0x59544e47; // "GNTY"
-export const PLAN_VERSION = 4;
+export const PLAN_VERSION = 5;
 
 export const enum Mode {
   Create = 1,
@@ -17,6 +17,7 @@ export type OpKind =
   | 'mknod'
   | 'chown'
   | 'pivot_root'
+  | 'move_root'
   | 'chroot'
   | 'mask'
   | 'readonly'
@@ -35,7 +36,7 @@ export const OP_CODES: Record<OpKind, number> = {
   mknod: 5,
   chown: 6,
   pivot_root: 7,
-  chroot: 8,
+  move_root: 8,
   mask: 9,
   readonly: 10,
   sysctl: 11,
@@ -44,6 +45,7 @@ export const OP_CODES: Record<OpKind, number> = {
   chdir: 14,
   hooks: 15,
   chmod: 16,
+  chroot: 17,
 };
 
 /** Op flags (OPF_* in plan-protocol.h). */
@@ -54,6 +56,7 @@ export const OpFlag = {
   Mkauto: 8,
   Optional: 16,
   ReopenRoot: 32,
+  EnclosingMount: 64,
 } as const;
 
 export interface PlanOp {
@@ -69,6 +72,24 @@ export interface PlanOp {
   dst?: string;
   fstype?: string;
   data?: string;
+}
+
+/** One cgroup hierarchy as a "cgroup" mount shows it to the container. */
+export interface CgroupHierarchyMount {
+  /** Directory under the mount: "memory", "cpu,cpuacct", "systemd", "unified"; "" for the only hierarchy of a v2 host. */
+  name: string;
+  fstype: 'cgroup' | 'cgroup2';
+  /** Mount data for a fresh mount in a cgroup namespace: "memory", "name=systemd", "" for cgroup2. */
+  data: string;
+  /** Host path of the container's own cgroup in this hierarchy. */
+  source: string;
+}
+
+/** The host's cgroup layout as far as a "cgroup" mount needs it. */
+export interface CgroupMountFacts {
+  version: 1 | 2;
+  /** v1: every v1 hierarchy (named ones too) and the hybrid cgroup2 one; v2: the one hierarchy. */
+  hierarchies: CgroupHierarchyMount[];
 }
 
 export interface NamespaceJoin {
@@ -125,6 +146,8 @@ export interface LaunchPlan {
   consoleSize?: { rows: number; cols: number };
   cgroupProcs: string[];
   fifo?: string;
+  /** Reopen the fifo through its directory, not /proc/self/fd: the root has no /proc (no mount namespace). */
+  fifoViaDir?: boolean;
   startContainerHooks: PlanHook[];
   /** State JSON for startContainer hooks, split where the helper inserts the host pid. */
   stateJson?: { beforePid: string; afterPid: string };

@@ -81,6 +81,15 @@ describe('podman with gantry-runtime as its OCI runtime', { skip }, () => {
     assert.match(output, /tty-ok/);
   });
 
+  test('a container sees its own cgroups, read-only in every submount', { skip: readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup/memory ') ? false : 'needs the v1 memory controller' }, () => {
+    const probe = 'echo $$ > /sys/fs/cgroup/memory/cgroup.procs || echo escape-refused; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; grep " /sys/fs/cgroup" /proc/self/mountinfo';
+    const out = ok(podman('run', '--rm', ...LIMITS, '--network', 'none', '--memory', '48m', 'gantry-busybox', 'sh', '-c', probe));
+    assert.match(out, /escape-refused\n50331648\n/);
+    const mounts = out.split('\n').filter((l) => / \/sys\/fs\/cgroup/.test(l) && / - /.test(l));
+    assert.ok(mounts.length > 2, out);
+    for (const m of mounts) assert.match(m.split(' ')[5]!, /^ro,/, m);
+  });
+
   test('run -d, exec, stop and rm', () => {
     const id = ok(podman('run', '-d', ...LIMITS, '--network', 'none', '--name', 'gantry-podman-long', 'gantry-busybox', 'sleep', '1000')).trim();
     assert.match(id, /^[0-9a-f]{64}$/);

@@ -67,3 +67,13 @@ test('user resolution from passwd and group', () => {
   assert.deepEqual(resolveUser('4242:7', passwd, group), { uid: 4242, gid: 7, additionalGids: [], home: '/' });
   assert.throws(() => resolveUser('bob', passwd, group), /unable to find user bob/);
 });
+
+test('cgroups: a read-only cgroup mount (rw when privileged), a private cgroup namespace only when asked (docker on v2)', () => {
+  const cgroupMount = (spec: ReturnType<typeof buildSpec>) => spec.mounts!.find((m) => m.destination === '/sys/fs/cgroup')!;
+  const plain = buildSpec(inputs(), ALL_CAPABILITIES);
+  assert.equal(cgroupMount(plain).type, 'cgroup');
+  assert.ok(cgroupMount(plain).options!.includes('ro'));
+  assert.ok(!plain.linux!.namespaces!.some((n) => n.type === 'cgroup'), 'v1: the host\'s cgroup namespace, as docker');
+  assert.ok(cgroupMount(buildSpec(inputs({ hostConfig: { ...defaultHostConfig(), Privileged: true } }), ALL_CAPABILITIES)).options!.includes('rw'));
+  assert.ok(buildSpec(inputs({ cgroupns: true }), ALL_CAPABILITIES).linux!.namespaces!.some((n) => n.type === 'cgroup' && !n.path));
+});

@@ -36,11 +36,6 @@ describe('planMount', () => {
     const [op] = planMount({ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }, '/b', { userns: false });
     assert.deepEqual(op, { kind: 'mount', flags: OpFlag.InRoot | OpFlag.Mkdir, src: 'tmpfs', dst: '/dev', fstype: 'tmpfs', mountFlags: MS.NOSUID, data: 'mode=755' });
   });
-  it('binds the host cgroup tree for cgroup mounts', () => {
-    const ops = planMount({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] }, '/b', { userns: false });
-    assert.equal(ops[0]!.src, '/sys/fs/cgroup');
-    assert.equal(ops[1]!.mountFlags, MS.BIND | MS.RDONLY | MS.NOSUID);
-  });
 });
 
 describe('buildLaunchPlan', () => {
@@ -51,8 +46,8 @@ describe('buildLaunchPlan', () => {
     assert.equal(p.rootfs, '/bundle/rootfs');
     assert.deepEqual(p.ops.slice(0, 3), [
       { kind: 'mount', dst: '/', mountFlags: MS.SLAVE | MS.REC },
+      { kind: 'mount', dst: '/bundle/rootfs', mountFlags: MS.SLAVE, flags: OpFlag.EnclosingMount },
       { kind: 'mount', src: '/bundle/rootfs', dst: '/bundle/rootfs', mountFlags: MS.BIND | MS.REC, flags: OpFlag.ReopenRoot },
-      { kind: 'mount', dst: '/bundle/rootfs', mountFlags: MS.PRIVATE },
     ]);
     const k = kinds(p.ops);
     const pivot = k.indexOf('pivot_root');
@@ -78,7 +73,7 @@ describe('buildLaunchPlan', () => {
     assert.ok(p.ops.some((o) => o.kind === 'mount' && o.dst === '/dev/null' && o.src === '/dev/null'), 'devices are bind mounts in a user namespace');
   });
 
-  it('writes id maps, uses chroot for --no-pivot, runs runtime hooks before the pivot', () => {
+  it('writes id maps, moves the root for --no-pivot, runs runtime hooks before the pivot', () => {
     const p = buildLaunchPlan(spec((s) => {
       s.linux!.namespaces!.push({ type: 'user' });
       s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 10, hostID: 5000, size: 1 }];
@@ -90,7 +85,7 @@ describe('buildLaunchPlan', () => {
     assert.equal(p.uidMap, '0 1000 10\n10 5000 1\n');
     assert.equal(p.gidMap, '0 1000 10\n');
     const k = kinds(p.ops);
-    assert.ok(k.indexOf('hooks') < k.indexOf('chroot'));
+    assert.ok(k.indexOf('hooks') < k.indexOf('move_root'));
     assert.ok(!k.includes('pivot_root'));
     assert.ok(p.ops.some((o) => o.kind === 'remount' && o.dst === '/' && o.mountFlags === (MS.BIND | MS.RDONLY)));
     assert.ok(p.ops.some((o) => o.kind === 'sysctl' && o.dst === '/proc/sys/net/ipv4/ip_forward' && o.data === '1'));
