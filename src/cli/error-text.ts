@@ -1,7 +1,8 @@
 // What the CLI prints for a failure: one line naming the cause, never a stack
 // (GANTRY_DEBUG=1 or -D adds it). A failed system call reads as Go's errors do
 // in docker's output ("open /var/lib/gantry/x: permission denied"), and a
-// permission error of a non-root caller says that gantry needs root.
+// permission error of a non-root caller says that gantry needs root (unless
+// it says whom to run as already: the store's own access error).
 
 /** libuv's text for an errno code ("no space left on device"), taken from Node's message. */
 function strerror(err: NodeJS.ErrnoException): string {
@@ -26,7 +27,7 @@ export function errorText(err: unknown): string {
   }
   text = text.replace(/\s*\n\s*/g, ' ').trim();
   const euid = process.geteuid?.();
-  if (euid !== undefined && euid !== 0 && /permission denied|operation not permitted|\bEACCES\b|\bEPERM\b/i.test(text)) {
+  if (euid !== undefined && euid !== 0 && !/run gantry as its owner/.test(text) && /permission denied|operation not permitted|\bEACCES\b|\bEPERM\b/i.test(text)) {
     text += ` (gantry needs root; running as uid ${euid})`;
   }
   return text;
