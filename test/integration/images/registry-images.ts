@@ -139,12 +139,16 @@ export interface ProxyOptions {
   corruptBlob?: Digest;
   /** Forward only this many bytes of this blob, then hold the response (to kill the registry mid-download). */
   stallBlob?: { digest: Digest; afterBytes: number };
+  /** Answer every ranged blob GET with 416 (a registry or CDN that cannot serve ranges). */
+  refuseRanges?: boolean;
 }
 
 export interface TestProxy {
   host: string;
   /** Range headers seen on blob GETs. */
   ranges: string[];
+  /** Every blob GET: "<digest> <range or 'full'>". */
+  blobGets: string[];
   /** Resolves once a stalled blob has been held. */
   stalled: Promise<void>;
   /** Cuts the held responses (as a dying registry would). */
@@ -156,6 +160,7 @@ export interface TestProxy {
 export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}): Promise<TestProxy> {
   const http = await import('node:http');
   const ranges: string[] = [];
+  const blobGets: string[] = [];
   let markStalled!: () => void;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const agent = new http.Agent({ keepAlive: false });
@@ -164,6 +169,11 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
     const url = req.url ?? '/';
     const isBlob = req.method === 'GET' && url.includes('/blobs/sha256:');
     if (isBlob && req.headers.range) ranges.push(req.headers.range);
+    if (isBlob) blobGets.push(`${url.slice(url.indexOf('/blobs/') + 7)} ${req.headers.range ?? 'full'}`);
+    if (isBlob && req.headers.range && opts.refuseRanges) {
+      res.writeHead(416).end('range not satisfiable\n');
+      return;
+    }
     const up = http.request(
       { host: upstreamHost.split(':')[0], port: Number(upstreamHost.split(':')[1]), method: req.method, path: url, headers: { ...req.headers, host: upstreamHost }, agent },
       (ur) => {
@@ -210,6 +220,7 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
   return {
     host: `127.0.0.1:${port}`,
     ranges,
+    blobGets,
     stalled,
     releaseStalled: () => held.splice(0).forEach((r) => r.destroy()),
     stop: async () => {
