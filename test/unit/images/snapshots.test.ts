@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
+import { stagingPrefix, stagingWriterAlive } from '../../../src/images/snapshots/staging-dir.js';
 
 async function withSnapshotter(fn: (s: Snapshotter) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-snap-'));
@@ -69,4 +70,17 @@ test('on ext4 the staging dir is marked a top of directory hierarchy (chattr +T)
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('staging dir names say whether their writer still runs', () => {
+  const mine = `${stagingPrefix('new')}abc123`;
+  assert.match(mine, new RegExp(`^new-${process.pid}\\.\\d+-abc123$`));
+  assert.equal(stagingWriterAlive(mine), true);
+  assert.equal(stagingWriterAlive(`${stagingPrefix('overlay-test')}x`), true);
+  const dead = spawnSync('true').pid;
+  assert.equal(stagingWriterAlive(`new-${dead}.1-abc123`), false);
+  // The pid lives but is another process (its start time differs): dead too.
+  assert.equal(stagingWriterAlive(`new-${process.pid}.1-abc123`), false);
+  // Names of older versions do not say.
+  assert.equal(stagingWriterAlive('new-abc123'), undefined);
 });
