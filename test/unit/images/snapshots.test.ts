@@ -1,5 +1,8 @@
 import { test } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -83,4 +86,18 @@ test('staging dir names say whether their writer still runs', () => {
   assert.equal(stagingWriterAlive(`new-${process.pid}.1-abc123`), false);
   // Names of older versions do not say.
   assert.equal(stagingWriterAlive('new-abc123'), undefined);
+});
+
+test('a zombie writer counts as dead', async () => {
+  // `true &` exits and is never reaped: `exec sleep` replaced the shell that would wait for it.
+  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+    let stat = '';
+    while (!(stat = readFileSync(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await sleep(10);
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    assert.equal(stagingWriterAlive(`new-${pid}.${startTime}-abc123`), false);
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });
