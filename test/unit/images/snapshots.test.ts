@@ -89,12 +89,12 @@ test('staging dir names say whether their writer still runs', () => {
 });
 
 test('a zombie writer counts as dead', async () => {
-  // `true &` exits and is never reaped: `exec sleep` replaced the shell that would wait for it.
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The background sleep exits after the shell became `sleep 30`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
     let stat = '';
-    while (!(stat = readFileSync(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await sleep(10);
+    while (!(stat = readFileSync(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await sleep(50);
     const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
     assert.equal(stagingWriterAlive(`new-${pid}.${startTime}-abc123`), false);
   } finally {
