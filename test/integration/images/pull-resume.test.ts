@@ -165,3 +165,38 @@ test('kill -9 of gantry pull mid-download: the next pull resumes and succeeds', 
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('kill -9 of gantry pull after the blob arrived but before its commit: the next pull commits it without fetching it', async () => {
+  const work = await mkdtemp(join(tmpdir(), 'gantry-pull-kill-'));
+  let reg: TestRegistry | undefined;
+  let proxy: TestProxy | undefined;
+  const env = { ...process.env, GANTRY_ROOT: join(work, 'root'), GANTRY_RUNROOT: join(work, 'run'), GANTRY_PREWARM: '0' };
+  try {
+    reg = await startRegistry();
+    const layout = await buildLayout(join(work, 'img'), [bigImage()]);
+    await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/test/big:latest`);
+    const digest = layout.manifests[0]!.layerDigests[0]!;
+    const size = (await stat(join(layout.dir, 'blobs', 'sha256', digest.slice(7)))).size;
+    // Every byte goes out, but the chunked response never ends: the pull waits for the end it would commit at.
+    proxy = await startProxy(reg.host, { stallBlob: { digest, afterBytes: size, chunked: true } });
+    const child = spawn(join(repoRoot(), 'bin/gantry'), ['pull', '-q', `${proxy.host}/test/big:latest`], { env, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    await proxy.stalled;
+    const data = join(work, 'root', 'content', 'ingest', digest.replace(':', '%3a'), 'data');
+    while (((await stat(data).catch(() => undefined))?.size ?? 0) < size) await sleep(20);
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    proxy.releaseStalled();
+    const fetched = proxy.blobGets.filter((g) => g.startsWith(digest)).length;
+
+    const again = await gantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(proxy.blobGets.filter((g) => g.startsWith(digest)).length, fetched, 'no second request for the layer');
+    assert.deepEqual(proxy.ranges, []);
+    assert.deepEqual(await readdir(join(work, 'root', 'content', 'ingest')), []);
+  } finally {
+    await proxy?.stop();
+    await reg?.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+});

@@ -138,7 +138,7 @@ export interface ProxyOptions {
   /** Flip a byte in this blob's response body (a registry serving corrupt data). */
   corruptBlob?: Digest;
   /** Forward only this many bytes of this blob, then hold the response (to kill the registry mid-download). */
-  stallBlob?: { digest: Digest; afterBytes: number };
+  stallBlob?: { digest: Digest; afterBytes: number; /** Send it chunked, so a client that got every byte still waits for the end. */ chunked?: boolean };
   /** Answer every ranged blob GET with 416 (a registry or CDN that cannot serve ranges). */
   refuseRanges?: boolean;
 }
@@ -179,9 +179,10 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
       (ur) => {
         const headers = { ...ur.headers };
         if (headers.location) headers.location = headers.location.replace(upstreamHost, `${req.headers.host}`);
-        res.writeHead(ur.statusCode ?? 502, headers);
         const corrupt = isBlob && opts.corruptBlob && url.includes(opts.corruptBlob);
         const stall = isBlob && opts.stallBlob && url.includes(opts.stallBlob.digest) && !req.headers.range ? opts.stallBlob : undefined;
+        if (stall?.chunked) delete headers['content-length'];
+        res.writeHead(ur.statusCode ?? 502, headers);
         let sent = 0;
         let flipped = false;
         if (stall) held.push(res);
