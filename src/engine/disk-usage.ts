@@ -1,7 +1,9 @@
 // `docker system df`: what images, containers and volumes occupy, from the
 // same ownership GC uses: an image is in use when an active snapshot (a
 // container's rootfs) sits on its top layer; layers are counted once however
-// many images share them; a container's size is its writable layer.
+// many images share them; a container's size is its writable layer; what a
+// crash left of image data (half-unpacked layers, partial downloads) is counted
+// apart, with the part GC removes now.
 import type { Engine } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
@@ -33,6 +35,11 @@ export interface DiskUsage {
   layersSize: number;
   /** Bytes of layers no image in use needs. */
   imagesReclaimable: number;
+  /**
+   * What GC counts besides layers: crash leftovers (half-unpacked layers, unfinished
+   * loads, unpublished snapshots) and partial downloads; reclaimable: what it removes now.
+   */
+  leftovers: { size: number; reclaimable: number };
   containers: ContainerUsage[];
   volumes: VolumeUsage[];
 }
@@ -46,7 +53,7 @@ export async function containerSizeRw(engine: Engine, rec: ContainerRecord): Pro
 
 export async function diskUsage(engine: Engine): Promise<DiskUsage> {
   const svc = requireImageService(engine.images, 'system df');
-  const [images, snapshots, records] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list()]);
+  const [images, snapshots, records, leftovers] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list(), svc.leftoverUsage()]);
   const layerSize = new Map<string, number>();
   for (const s of snapshots) if (s.kind === 'committed') layerSize.set(s.key, s.size ?? 0);
   const usersOfLayer = new Map<string, number>();
@@ -72,5 +79,5 @@ export async function diskUsage(engine: Engine): Promise<DiskUsage> {
   const links = new Map<string, number>();
   for (const r of records) for (const m of r.Mounts) if (m.Type === 'volume' && m.Name) links.set(m.Name, (links.get(m.Name) ?? 0) + 1);
   const volumes = await Promise.all((await engine.volumes.list()).map(async (v) => ({ name: v.Name, links: links.get(v.Name) ?? 0, size: await engine.volumes.size(v.Name) })));
-  return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, containers, volumes };
+  return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, leftovers, containers, volumes };
 }

@@ -82,14 +82,13 @@ export async function systemPrune(engine: Engine, opts: SystemPruneOptions = {})
   const networks = opts.pruneNetworks ? await opts.pruneNetworks() : [];
   const volumes = opts.volumes ? await pruneVolumes(engine) : { removed: [], spaceReclaimed: 0 };
   const svc = requireImageService(engine.images, 'system prune');
+  // Ends with the image GC: orphans from crashes (snapshots, blobs, half-unpacked layers nothing owns) go too.
   const images = await svc.prune({ all: Boolean(opts.all) });
-  // Orphans from crashes (snapshots and blobs nothing owns) go too.
-  const gc = await svc.gc();
   return {
     containers: containers.removed,
     networks,
     volumes: volumes.removed,
     images: images.deleted,
-    spaceReclaimed: containers.spaceReclaimed + volumes.spaceReclaimed + images.spaceReclaimed + gc.bytesReclaimed,
+    spaceReclaimed: containers.spaceReclaimed + volumes.spaceReclaimed + images.spaceReclaimed,
   };
 }

@@ -4,11 +4,14 @@
 // passes. Swept: unreferenced blobs and committed snapshots, abandoned ingests, and
 // what a crash can leave behind (staging dirs, snapshot dirs no key points to).
 import { lstat, readdir, readlink, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { GantryError } from '../errdefs/index.js';
 import { chainIds, type Digest } from '../oci/digest.js';
 import type { ImageConfig, Manifest } from '../oci/image-spec.js';
 import type { ContentStore } from './content/store-api.js';
 import type { Snapshotter } from './snapshots/snapshotter.js';
+import { stagingWriterAlive } from './snapshots/staging-dir.js';
+import { processAlive } from '../sys/process-alive.js';
 import type { ImageStore } from './store/image-store.js';
 import { oldestLease } from './store/leases.js';
 
@@ -17,7 +20,10 @@ export interface GcOptions {
   extraSnapshotRoots?: string[];
   /** Ingests untouched for longer than this are abandoned (default 1 hour; 0 removes all). */
   ingestMaxAgeMs?: number;
-  /** Unpublished snapshot dirs and staging dirs younger than this may belong to a running unpack (default 10 minutes). */
+  /**
+   * Crash leftovers that do not name a writer (unpublished snapshot dirs, staging dirs
+   * of older versions) younger than this may belong to a running operation (default 10 minutes).
+   */
   orphanGraceMs?: number;
 }
 
@@ -39,6 +45,64 @@ async function duBytes(path: string): Promise<number> {
   };
   await walk(path);
   return total;
+}
+
+/** Ingests untouched for longer than the max age (a resume would still want younger ones). */
+export function ingestAbandoned(ing: { updatedAt: Date }, now: number, opts: GcOptions): boolean {
+  const maxAge = opts.ingestMaxAgeMs ?? 3600_000;
+  return maxAge === 0 || now - ing.updatedAt.getTime() >= maxAge;
+}
+
+export interface Leftover {
+  path: string;
+  bytes: number;
+  /** GC removes it now: its writer is gone, or (unless its name proves the writer runs) it is older than the grace. */
+  removable: boolean;
+}
+
+/**
+ * What a crash can leave behind: staging dirs (half-unpacked snapshots, loads),
+ * snapshot dirs no key links to, half-written metadata. Staging dirs name their
+ * writer (staging-dir.ts) and are removable the moment it is dead, however young,
+ * and never while it runs; metadata temp files once their writer's pid is gone;
+ * the rest, and staging dirs of older versions, once older than the grace.
+ */
+export async function crashLeftovers(
+  deps: { snapshots: Snapshotter; images: ImageStore; staging: string },
+  opts: GcOptions = {},
+): Promise<Leftover[]> {
+  const now = Date.now();
+  const grace = opts.orphanGraceMs ?? 600_000;
+  const linked = new Set<string>();
+  const keysDir = join(deps.snapshots.root, 'keys');
+  for (const name of await readdir(keysDir).catch(() => [] as string[])) {
+    const target = await readlink(join(keysDir, name)).catch(() => undefined);
+    if (target !== undefined) linked.add(target.replace(/^\.\.\//, ''));
+  }
+  const { ids, staging } = await deps.snapshots.onDisk();
+  const halfWritten = (await readdir(deps.images.root).catch(() => [] as string[]))
+    .filter((n) => n.startsWith('.tmp-'))
+    .map((n) => join(deps.images.root, n));
+  const loads = (await readdir(deps.staging).catch(() => [] as string[])).map((n) => join(deps.staging, n));
+  const candidates = [...ids.filter((id) => !linked.has(id)).map((id) => join(deps.snapshots.root, id)), ...staging, ...halfWritten, ...loads];
+  const out: Leftover[] = [];
+  for (const path of candidates) {
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) continue;
+    const name = basename(path);
+    const old = now - st.mtimeMs >= grace;
+    // A staging name proves its writer (pid and start time); a metadata temp's pid may have been reused, so age still counts.
+    const staged = stagingWriterAlive(name);
+    const removable = staged !== undefined ? !staged : metadataWriterDead(name) || old;
+    out.push({ path, bytes: await duBytes(path), removable });
+  }
+  return out;
+}
+
+/** A ".tmp-<pid>-…" file (atomic-file.ts) whose writer is gone. */
+function metadataWriterDead(name: string): boolean {
+  const m = /^\.tmp-(\d+)-/.exec(name);
+  return m !== null && !processAlive(Number(m[1]));
 }
 
 export async function gcImages(
@@ -102,40 +166,31 @@ export async function gcImages(
     report.snapshots.push(s.key);
   }
 
-  const maxAge = opts.ingestMaxAgeMs ?? 3600_000;
   for (const ing of await deps.content.listIngests()) {
-    if (maxAge > 0 && now - ing.updatedAt.getTime() < maxAge) continue; // 0: every ingest
-    await deps.content.abortIngest(ing.ref);
+    if (!ingestAbandoned(ing, now, opts)) continue;
+    try {
+      await deps.content.abortIngest(ing.ref);
+    } catch (err) {
+      if (err instanceof GantryError && err.code === 'failed-precondition') continue; // a live writer holds it
+      throw err;
+    }
     report.ingests.push(ing.ref);
     report.bytesReclaimed += ing.offset;
   }
 
-  // Crash leftovers: snapshot dirs no key links to, old staging dirs (snapshots, loads), half-written metadata.
-  const grace = opts.orphanGraceMs ?? 600_000;
-  const linked = new Set<string>();
+  // Keys whose dir a crash (or a manual cleanup) removed.
   const keysDir = join(deps.snapshots.root, 'keys');
   for (const name of await readdir(keysDir).catch(() => [] as string[])) {
     const target = await readlink(join(keysDir, name)).catch(() => undefined);
-    if (target === undefined) continue;
-    const id = target.replace(/^\.\.\//, '');
-    if (await stat(join(deps.snapshots.root, id)).catch(() => undefined)) linked.add(id);
-    else {
-      await rm(join(keysDir, name), { force: true }); // a key whose dir a crash removed
-      report.orphans.push(join(keysDir, name));
-    }
+    if (target === undefined || (await stat(join(deps.snapshots.root, target.replace(/^\.\.\//, ''))).catch(() => undefined))) continue;
+    await rm(join(keysDir, name), { force: true });
+    report.orphans.push(join(keysDir, name));
   }
-  const { ids, staging } = await deps.snapshots.onDisk();
-  const halfWritten = (await readdir(deps.images.root).catch(() => [] as string[]))
-    .filter((n) => n.startsWith('.tmp-'))
-    .map((n) => join(deps.images.root, n));
-  const loads = (await readdir(deps.staging).catch(() => [] as string[])).map((n) => join(deps.staging, n));
-  const candidates = [...ids.filter((id) => !linked.has(id)).map((id) => join(deps.snapshots.root, id)), ...staging, ...halfWritten, ...loads];
-  for (const path of candidates) {
-    const st = await lstat(path).catch(() => undefined);
-    if (!st || now - st.mtimeMs < grace) continue;
-    report.bytesReclaimed += await duBytes(path);
-    await rm(path, { recursive: true, force: true });
-    report.orphans.push(path);
+  for (const l of await crashLeftovers(deps, opts)) {
+    if (!l.removable) continue;
+    report.bytesReclaimed += l.bytes;
+    await rm(l.path, { recursive: true, force: true });
+    report.orphans.push(l.path);
   }
   return report;
 }

@@ -5,12 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GantryError, invalidArgument, notFound } from '../errdefs/index.js';
+import { GantryError, failedPrecondition, invalidArgument, notFound } from '../errdefs/index.js';
 import { chainIds, type Digest } from '../oci/digest.js';
 import type { Descriptor, ImageConfig } from '../oci/image-spec.js';
 import { familiarString, parseReference, withDigest, type Reference } from '../oci/reference.js';
 import { getCredentials } from './auth/credentials.js';
-import type { ContentStore } from './content/store-api.js';
+import type { ContentStore, IngestWriter } from './content/store-api.js';
 import { RegistryClient, isRetryableNetworkError, pullScope, type RegistryAuth } from './registry/client.js';
 import type { RegistryConfig } from './registry/config.js';
 import {
@@ -321,59 +321,94 @@ async function downloadInto(
   emit: (e: ProgressEvent) => void,
 ): Promise<void> {
   const id = shortId(layer.digest);
-  if (await content.has(layer.digest)) {
+  const fromStore = async () => {
     await feed.pipeFrom(content.openBlob(layer.digest));
     emit({ status: 'Download complete', id });
-    return;
-  }
-  const w = await content.ingest(layer.digest, { digest: layer.digest, size: layer.size });
+  };
+  const commit = async (w: IngestWriter) => {
+    emit({ status: 'Verifying Checksum', id });
+    await w.commit({ digest: layer.digest, size: layer.size });
+    await recordSource(content, layer.digest, ref);
+  };
+  if (await content.has(layer.digest)) return fromStore();
+  const open = () => content.ingest(layer.digest, { digest: layer.digest, size: layer.size });
+  let w = await open();
   try {
     if (await content.has(layer.digest)) {
       // Another pull committed it while we waited for the ingest.
       await w.abort();
-      await feed.pipeFrom(content.openBlob(layer.digest));
-      emit({ status: 'Download complete', id });
-      return;
+      return await fromStore();
     }
-    if (w.offset > 0) await feed.pipeFrom(w.openPartial());
-    let lastEmit = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await openBlobAt(client, ref, layer.digest, w.offset);
-        // A server ignoring Range sends everything again: skip what we hold.
-        let skip = res.statusCode === 206 ? 0 : w.offset;
-        for await (const c of res) {
-          let chunk = c as Buffer;
-          if (skip > 0) {
-            const n = Math.min(skip, chunk.length);
-            skip -= n;
-            chunk = chunk.subarray(n);
-            if (chunk.length === 0) continue;
-          }
-          await w.write(chunk);
-          await feed.write(chunk);
-          const now = Date.now();
-          if (now - lastEmit >= PROGRESS_INTERVAL_MS) {
-            lastEmit = now;
-            emit({ status: 'Downloading', id, progressDetail: { current: w.offset, total: layer.size } });
-          }
-        }
-        if (w.offset < layer.size) {
-          throw Object.assign(new Error(`short read: ${w.offset} of ${layer.size} bytes`), { code: 'ECONNRESET' });
-        }
-        break;
-      } catch (err) {
-        if (attempt + 1 >= BLOB_ATTEMPTS || !isResumable(err)) throw err;
-        await sleep(Math.min(200 * 2 ** attempt, 3000));
-      }
+    if (w.offset > 0) {
+      // Bytes an earlier process left (a kill can leave anything there) are proven only
+      // by the commit: the rest is fetched first (none if complete) and the unpacker
+      // reads the verified blob. A bad ingest, or a registry refusing the range, is
+      // discarded and the layer fetched from zero.
+      const complete = w.offset === layer.size || (await fetchRest(client, ref, layer, w, undefined, emit));
+      const committed = complete && (await commit(w).then(() => true, () => false));
+      if (committed) return await fromStore();
+      await w.abort();
+      w = await open();
     }
-    emit({ status: 'Verifying Checksum', id });
-    await w.commit({ digest: layer.digest, size: layer.size });
-    await recordSource(content, layer.digest, ref);
+    if (!(await fetchRest(client, ref, layer, w, feed, emit))) {
+      throw failedPrecondition(`fetching ${layer.digest} from byte ${w.offset}: the registry answered 416 (range not satisfiable)`);
+    }
+    await commit(w);
     emit({ status: 'Download complete', id });
   } finally {
     // Keeps partial data for a resume; a no-op after commit or abort.
     await w.close();
+  }
+}
+
+/**
+ * Downloads the blob from the ingest's offset to its end into the ingest (and the
+ * feed, if any), resuming with Range after network errors. False if the registry
+ * answered a ranged request with 416.
+ */
+async function fetchRest(
+  client: RegistryClient,
+  ref: Reference,
+  layer: Descriptor,
+  w: IngestWriter,
+  feed: ApplyFeed | undefined,
+  emit: (e: ProgressEvent) => void,
+): Promise<boolean> {
+  const id = shortId(layer.digest);
+  let lastEmit = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await openBlobAt(client, ref, layer.digest, w.offset);
+      if (res.statusCode === 416) {
+        res.resume();
+        return false;
+      }
+      // A server ignoring Range sends everything again: skip what we hold.
+      let skip = res.statusCode === 206 ? 0 : w.offset;
+      for await (const c of res) {
+        let chunk = c as Buffer;
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length);
+          skip -= n;
+          chunk = chunk.subarray(n);
+          if (chunk.length === 0) continue;
+        }
+        await w.write(chunk);
+        await feed?.write(chunk);
+        const now = Date.now();
+        if (now - lastEmit >= PROGRESS_INTERVAL_MS) {
+          lastEmit = now;
+          emit({ status: 'Downloading', id, progressDetail: { current: w.offset, total: layer.size } });
+        }
+      }
+      if (w.offset < layer.size) {
+        throw Object.assign(new Error(`short read: ${w.offset} of ${layer.size} bytes`), { code: 'ECONNRESET' });
+      }
+      return true;
+    } catch (err) {
+      if (attempt + 1 >= BLOB_ATTEMPTS || !isResumable(err)) throw err;
+      await sleep(Math.min(200 * 2 ** attempt, 3000));
+    }
   }
 }
 
@@ -393,6 +428,7 @@ function openBlobAt(client: RegistryClient, ref: Reference, digest: Digest, offs
   return client.request('GET', `/v2/${ref.path}/blobs/${digest}`, {
     scopes: [pullScope(ref.path)],
     headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    accept: offset > 0 ? [416] : [],
     followRedirects: true,
   });
 }

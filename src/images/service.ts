@@ -13,7 +13,7 @@ import { familiarString, parseReference, type Reference } from '../oci/reference
 import { applyTar } from './archive/apply.js';
 import { DigestingStream } from './archive/digesting.js';
 import { openContentStore, type ContentStore } from './content/index.js';
-import { gcImages, type GcOptions, type GcReport } from './gc.js';
+import { crashLeftovers, gcImages, ingestAbandoned, type GcOptions, type GcReport } from './gc.js';
 import type { LoadedImage } from './import/load.js';
 import type { ImportOptions } from './import/rootfs.js';
 import type { PullOptions, PullResult, RegistryConfig } from './pull.js';
@@ -274,12 +274,29 @@ export class ImageService {
       });
       if (removed) deleted.push({ Deleted: r.id });
     }
-    const report = deleted.length > 0 ? await this.gc() : undefined;
-    return { deleted, spaceReclaimed: report?.bytesReclaimed ?? 0 };
+    // Always collected: crash leftovers (a killed pull's half-unpacked layers) go even when no image did.
+    const report = await this.gc();
+    return { deleted, spaceReclaimed: report.bytesReclaimed };
   }
 
   gc(opts: GcOptions = {}): Promise<GcReport> {
     return gcImages(this.deps, opts);
+  }
+
+  /** Bytes of what GC counts as crash leftovers and partial downloads, and how many of them it would remove now (for `system df`). */
+  async leftoverUsage(opts: GcOptions = {}): Promise<{ size: number; reclaimable: number }> {
+    const now = Date.now();
+    let size = 0;
+    let reclaimable = 0;
+    for (const l of await crashLeftovers(this.deps, opts)) {
+      size += l.bytes;
+      if (l.removable) reclaimable += l.bytes;
+    }
+    for (const ing of await this.content.listIngests()) {
+      size += ing.offset;
+      if (ingestAbandoned(ing, now, opts)) reclaimable += ing.offset;
+    }
+    return { size, reclaimable };
   }
 
   // ---- archives ----
@@ -297,7 +314,7 @@ export class ImageService {
   }
 
   async load(input: Readable): Promise<LoadedImage[]> {
-    const staging = join(this.root, 'tmp');
+    const staging = this.deps.staging;
     await mkdir(staging, { recursive: true });
     const { loadArchive } = await import('./import/load.js');
     return this.leased(() => loadArchive(this.deps, input, staging));

@@ -19,8 +19,11 @@ function summary(du: DiskUsage) {
   const stoppedSize = du.containers.filter((c) => !c.rec.State.Running).reduce((n, c) => n + c.sizeRw, 0);
   const volumesSize = du.volumes.reduce((n, v) => n + v.size, 0);
   const unusedVolumes = du.volumes.filter((v) => v.links === 0).reduce((n, v) => n + v.size, 0);
+  // Crash leftovers and partial downloads are image data: counted in the Images row, like docker's dangling layers.
+  const imagesSize = du.layersSize + du.leftovers.size;
+  const imagesReclaimable = du.imagesReclaimable + du.leftovers.reclaimable;
   return [
-    { Type: 'Images', TotalCount: String(du.images.length), Active: String(du.images.filter((i) => i.containers > 0).length), Size: humanSize(du.layersSize), Reclaimable: reclaimable(du.imagesReclaimable, du.layersSize) },
+    { Type: 'Images', TotalCount: String(du.images.length), Active: String(du.images.filter((i) => i.containers > 0).length), Size: humanSize(imagesSize), Reclaimable: reclaimable(imagesReclaimable, imagesSize) },
     { Type: 'Containers', TotalCount: String(du.containers.length), Active: String(activeContainers.length), Size: humanSize(containersSize), Reclaimable: reclaimable(stoppedSize, containersSize) },
     { Type: 'Local Volumes', TotalCount: String(du.volumes.length), Active: String(du.volumes.filter((v) => v.links > 0).length), Size: humanSize(volumesSize), Reclaimable: reclaimable(unusedVolumes, volumesSize) },
     { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
@@ -42,8 +45,10 @@ function verbose(du: DiskUsage): string {
     containers.push([rec.Id.slice(0, 12), rec.Gantry.imageRef, `"${cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd}"`, String(rec.Mounts.filter((m) => m.Type === 'volume').length), humanSize(sizeRw), timeAgo(rec.Created), statusText(rec), rec.Name.slice(1)]);
   }
   const volumes = [['VOLUME NAME', 'LINKS', 'SIZE'], ...du.volumes.map((v) => [v.name, String(v.links), humanSize(v.size)])];
+  // Not an image's: listed after the images so the Images row's extra bytes are explained.
+  const leftovers = du.leftovers.size > 0 ? `\nUnfinished layers and downloads: ${humanSize(du.leftovers.size)} (${humanSize(du.leftovers.reclaimable)} reclaimable)\n` : '';
   return [
-    `Images space usage:\n\n${tabulate(images)}`,
+    `Images space usage:\n\n${tabulate(images)}${leftovers}`,
     `Containers space usage:\n\n${tabulate(containers)}`,
     `Local Volumes space usage:\n\n${tabulate(volumes)}`,
     `Build cache usage: 0B\n\n${tabulate([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']])}`,

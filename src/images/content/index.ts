@@ -66,17 +66,11 @@ class FileIngest implements IngestWriter {
     private fh: FileHandle,
     private readonly hash: Hash,
     private written: number,
-    private readonly resumedAt: number,
     private readonly release: () => Promise<void>,
   ) {}
 
   get offset(): number {
     return this.written;
-  }
-
-  openPartial(): Readable {
-    // An empty range still needs a stream that ends; createReadStream's end is inclusive.
-    return createReadStream(join(this.dir, 'data'), { start: 0, end: this.resumedAt - 1 });
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -243,7 +237,7 @@ class FileContentStore implements ContentStore {
       // 'a+' appends on Linux regardless of position: reopen for positional writes.
       await fh.close();
       const wfh = await open(dataPath, 'r+');
-      return new FileIngest(this, ref, dir, wfh, hash, size, size, release);
+      return new FileIngest(this, ref, dir, wfh, hash, size, release);
     } catch (err) {
       await release();
       throw storageError(`opening ingest ${ref}`, err, this.root);

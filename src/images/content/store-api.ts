@@ -11,8 +11,6 @@ export interface BlobInfo {
 export interface IngestWriter {
   /** Bytes ingested so far (a resumed ingest starts here; use a Range request). */
   readonly offset: number;
-  /** The bytes a resumed ingest already held when it was opened (to replay them to a consumer). */
-  openPartial(): Readable;
   write(chunk: Buffer): Promise<void>;
   /** Verifies size and digest, then renames atomically into place. Throws (and discards) on mismatch. */
   commit(expected: { digest: Digest; size?: number }): Promise<BlobInfo>;

@@ -1,7 +1,8 @@
 // `docker load`: docker-archive tars (manifest.json, with or without the OCI
 // layout docker ≥ 25 adds) and OCI layout archives (index.json only, as skopeo
-// and podman write them). The archive is extracted to a staging dir first, since
-// manifest.json may come after the blobs it names.
+// and podman write them). The archive's files are stored in a staging dir first,
+// since manifest.json may come after the blobs it names; its names are resolved
+// among its own entries only (archive-entries.ts).
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,11 +11,12 @@ import { invalidArgument } from '../../errdefs/index.js';
 import { chainIds, isDigest, type Digest } from '../../oci/digest.js';
 import { MediaType, isIndexMediaType, type Descriptor, type ImageConfig, type Index, type Manifest } from '../../oci/image-spec.js';
 import { parseReference } from '../../oci/reference.js';
-import { applyTar } from '../archive/apply.js';
 import { autoDecompress, compressionOfMagic } from '../archive/compression.js';
 import type { ContentStore } from '../content/store-api.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { LayerUnpacker } from '../unpack-api.js';
+import { stagingPrefix } from '../snapshots/staging-dir.js';
+import { ArchiveEntries } from './archive-entries.js';
 import { storeBlobStream } from './layer-blob.js';
 import { hostPlatform } from './rootfs.js';
 
@@ -73,22 +75,44 @@ async function unpackAndRecord(
   return { id: configDigest, names };
 }
 
-async function loadDockerArchive(deps: Deps, dir: string): Promise<LoadedImage[]> {
-  const entries = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { Config: string; RepoTags?: string[] | null; Layers: string[] }[];
+interface DockerArchiveEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
+
+function parseDockerManifest(bytes: Buffer): DockerArchiveEntry[] {
+  const list = JSON.parse(bytes.toString('utf8')) as unknown;
+  const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!Array.isArray(list)) throw invalidArgument('manifest.json: not a list of images');
+  for (const e of list as Partial<DockerArchiveEntry>[]) {
+    if (typeof e?.Config !== 'string' || !isStrings(e.Layers) || !(e.RepoTags == null || isStrings(e.RepoTags))) {
+      throw invalidArgument('manifest.json: an image entry needs Config (a name) and Layers (a list of names)');
+    }
+  }
+  return list as DockerArchiveEntry[];
+}
+
+async function loadDockerArchive(deps: Deps, entries: ArchiveEntries, manifestPath: string): Promise<LoadedImage[]> {
+  const list = parseDockerManifest(await readFile(manifestPath));
+  // Every name is resolved before anything is stored: a bad one leaves the store as it was.
+  const planned = list.map((e) => ({
+    configPath: entries.resolve(e.Config, 'manifest.json Config'),
+    layerPaths: e.Layers.map((l) => entries.resolve(l, 'manifest.json Layers entry')),
+    names: (e.RepoTags ?? []).map(nameOf).filter((n): n is string => n !== undefined),
+  }));
   const out: LoadedImage[] = [];
-  for (const e of entries) {
-    const configBytes = await readFile(join(dir, e.Config));
+  for (const { configPath, layerPaths, names } of planned) {
+    const configBytes = await readFile(configPath);
     const config = JSON.parse(configBytes.toString()) as ImageConfig;
     const layers: Descriptor[] = [];
-    for (const l of e.Layers) {
-      const path = join(dir, l);
+    for (const path of layerPaths) {
       const mediaType = LAYER_TYPE[compressionOfMagic(await readHead(path))];
       const { digest, size } = await storeBlobStream(deps.content, createReadStream(path));
       layers.push({ mediaType, digest, size });
     }
     const configInfo = await deps.content.putBlob(configBytes);
     const { manifest } = await writeImageForConfig(deps.content, configInfo.digest, configBytes.length, layers);
-    const names = (e.RepoTags ?? []).map(nameOf).filter((n): n is string => n !== undefined);
     out.push(await unpackAndRecord(deps, manifest, configInfo.digest, config, layers, names));
   }
   return out;
@@ -101,30 +125,40 @@ async function writeImageForConfig(content: ContentStore, configDigest: Digest, 
   return { manifest: { mediaType: MediaType.OciManifest, digest: info.digest, size: info.size } as Descriptor };
 }
 
-async function loadOciLayout(deps: Deps, dir: string): Promise<LoadedImage[]> {
-  const blob = (d: string) => {
+async function loadOciLayout(deps: Deps, entries: ArchiveEntries, indexPath: string): Promise<LoadedImage[]> {
+  const blob = (d: string, what: string) => {
     if (!isDigest(d)) throw invalidArgument(`invalid digest "${d}" in archive`);
-    return join(dir, 'blobs', d.replace(':', '/'));
+    return entries.resolve(`blobs/${d.replace(':', '/')}`, what);
   };
-  const copyBlob = async (d: Digest) => {
-    if (!(await deps.content.has(d))) await storeBlobStream(deps.content, createReadStream(blob(d)), d);
-  };
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as Index;
-  const out: LoadedImage[] = [];
+  const json = async <T>(path: string) => JSON.parse(await readFile(path, 'utf8')) as T;
+  const index = await json<Index>(indexPath);
   const host = hostPlatform();
+  // Every blob is resolved before anything is stored: a bad name leaves the store as it was.
+  const planned = [];
   for (const top of index.manifests) {
     let desc = top;
+    const indexBlobs: { digest: Digest; path: string }[] = [];
     if (isIndexMediaType(top.mediaType)) {
-      const nested = JSON.parse(await readFile(blob(top.digest), 'utf8')) as Index;
+      const path = blob(top.digest, 'index.json manifest');
+      const nested = await json<Index>(path);
       const pick = nested.manifests.find((m) => m.platform?.architecture === host.architecture && m.platform.os === host.os) ?? nested.manifests[0];
       if (!pick) continue;
-      await copyBlob(top.digest);
+      indexBlobs.push({ digest: top.digest, path });
       desc = pick;
     }
-    const manifest = JSON.parse(await readFile(blob(desc.digest), 'utf8')) as Manifest;
-    await copyBlob(manifest.config.digest);
-    for (const l of manifest.layers) await copyBlob(l.digest);
-    await copyBlob(desc.digest);
+    const manifestPath = blob(desc.digest, 'manifest');
+    const manifest = await json<Manifest>(manifestPath);
+    const blobs = [
+      ...indexBlobs,
+      { digest: manifest.config.digest, path: blob(manifest.config.digest, 'image config') },
+      ...manifest.layers.map((l) => ({ digest: l.digest, path: blob(l.digest, 'layer') })),
+      { digest: desc.digest, path: manifestPath },
+    ];
+    planned.push({ top, desc, manifest, blobs });
+  }
+  const out: LoadedImage[] = [];
+  for (const { top, desc, manifest, blobs } of planned) {
+    for (const b of blobs) if (!(await deps.content.has(b.digest))) await storeBlobStream(deps.content, createReadStream(b.path), b.digest);
     const config = JSON.parse((await deps.content.readBlob(manifest.config.digest)).toString()) as ImageConfig;
     const a = top.annotations ?? {};
     const name = nameOf(a['io.containerd.image.name']) ?? (a['org.opencontainers.image.ref.name']?.match(/[/:]/) ? nameOf(a['org.opencontainers.image.ref.name']) : undefined);
@@ -136,15 +170,15 @@ async function loadOciLayout(deps: Deps, dir: string): Promise<LoadedImage[]> {
 
 /** Loads every image in the archive on `input` (any compression). */
 export async function loadArchive(deps: Deps, input: Readable, stagingRoot: string): Promise<LoadedImage[]> {
-  const dir = await mkdtemp(join(stagingRoot, 'load-'));
+  const dir = await mkdtemp(join(stagingRoot, stagingPrefix('load')));
   try {
     const { stream } = await autoDecompress(input);
-    // The archive is trusted no more than a layer: extracted with the same path rules.
-    await applyTar(dir, stream, 'merge');
-    const hasLegacy = await readFile(join(dir, 'manifest.json')).then(() => true, () => false);
-    if (hasLegacy) return await loadDockerArchive(deps, dir);
-    const hasIndex = await readFile(join(dir, 'index.json')).then(() => true, () => false);
-    if (hasIndex) return await loadOciLayout(deps, dir);
+    // Kept as a table of the archive's own entries: no name in it reaches the host.
+    const entries = await ArchiveEntries.extract(stream, dir);
+    const legacy = entries.find('manifest.json', 'manifest.json');
+    if (legacy !== undefined) return await loadDockerArchive(deps, entries, legacy);
+    const index = entries.find('index.json', 'index.json');
+    if (index !== undefined) return await loadOciLayout(deps, entries, index);
     throw invalidArgument('open manifest.json: no such file or directory (not a docker-archive or OCI layout)');
   } finally {
     await rm(dir, { recursive: true, force: true });

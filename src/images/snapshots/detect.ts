@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountAt, unmount } from './mount.js';
-import { ensureStagingDir } from './staging-dir.js';
+import { ensureStagingDir, stagingPrefix } from './staging-dir.js';
 import type { SnapshotterName } from './snapshotter.js';
 
 export async function detectSnapshotter(root: string): Promise<SnapshotterName> {
@@ -17,7 +17,7 @@ export async function detectSnapshotter(root: string): Promise<SnapshotterName> 
   } catch {
     // not tested yet
   }
-  const dir = await mkdtemp(join(await ensureStagingDir(root), 'overlay-test-'));
+  const dir = await mkdtemp(join(await ensureStagingDir(root), stagingPrefix('overlay-test')));
   let name: SnapshotterName = 'native';
   try {
     for (const d of ['lower', 'upper', 'work', 'merged']) await mkdir(join(dir, d));

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '../../errdefs/index.js';
 import type { WhiteoutMode } from '../archive/apply.js';
 import type { Mount } from './mount.js';
-import { ensureStagingDir } from './staging-dir.js';
+import { ensureStagingDir, stagingPrefix } from './staging-dir.js';
 
 export type SnapshotterName = 'overlayfs' | 'native';
 
@@ -149,7 +149,7 @@ export class Snapshotter {
    * the chain ID depends on the digest of what was applied).
    */
   async commitComputed(parent: string | undefined, fill: (dir: string) => Promise<{ key: string; size: number }>): Promise<SnapshotInfo> {
-    const staging = await mkdtemp(join(this.root, 'tmp', 'new-'));
+    const staging = await mkdtemp(join(this.root, 'tmp', stagingPrefix('new')));
     try {
       const fsDir = join(staging, 'fs');
       if (this.name === 'native' && parent !== undefined) {
@@ -205,7 +205,7 @@ export class Snapshotter {
   /** Creates an active (writable) snapshot for a container over committed `parent`. */
   async prepare(key: string, parent: string | undefined): Promise<SnapshotInfo> {
     if (await this.stat(key)) throw alreadyExists(`snapshot ${key} already exists`);
-    const staging = mkdtempSync(join(this.root, 'tmp', 'new-'));
+    const staging = mkdtempSync(join(this.root, 'tmp', stagingPrefix('new')));
     try {
       const fsDir = join(staging, 'fs');
       if (this.name === 'native' && parent !== undefined) {

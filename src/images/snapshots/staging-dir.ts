@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processStartTime } from '../../sys/process-alive.js';
 
 function markTopDir(dir: string): Promise<void> {
   return new Promise((resolve) => {
@@ -30,4 +31,26 @@ export async function ensureStagingDir(root: string): Promise<string> {
   }
   await markTopDir(dir);
   return dir;
+}
+
+// Staging entries carry their writer's pid and start time, so GC removes one
+// the moment its writer is gone (killed, or a zombie) instead of after an age.
+let owner: string | undefined;
+const OWNED = /^[a-z-]+?-(\d+)\.(\d+)-/;
+
+/** A mkdtemp prefix for a staging entry of kind `kind` owned by this process. */
+export function stagingPrefix(kind: string): string {
+  owner ??= `${process.pid}.${processStartTime(process.pid) ?? '0'}`;
+  return `${kind}-${owner}-`;
+}
+
+/**
+ * Whether the process that made staging entry `name` still runs: true or false for
+ * names from stagingPrefix (a later process reusing the pid does not count),
+ * undefined for names that do not say (made by an older version).
+ */
+export function stagingWriterAlive(name: string): boolean | undefined {
+  const m = OWNED.exec(name);
+  if (!m) return undefined;
+  return processStartTime(Number(m[1])) === m[2];
 }

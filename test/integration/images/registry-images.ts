@@ -138,13 +138,17 @@ export interface ProxyOptions {
   /** Flip a byte in this blob's response body (a registry serving corrupt data). */
   corruptBlob?: Digest;
   /** Forward only this many bytes of this blob, then hold the response (to kill the registry mid-download). */
-  stallBlob?: { digest: Digest; afterBytes: number };
+  stallBlob?: { digest: Digest; afterBytes: number; /** Send it chunked, so a client that got every byte still waits for the end. */ chunked?: boolean };
+  /** Answer every ranged blob GET with 416 (a registry or CDN that cannot serve ranges). */
+  refuseRanges?: boolean;
 }
 
 export interface TestProxy {
   host: string;
   /** Range headers seen on blob GETs. */
   ranges: string[];
+  /** Every blob GET: "<digest> <range or 'full'>". */
+  blobGets: string[];
   /** Resolves once a stalled blob has been held. */
   stalled: Promise<void>;
   /** Cuts the held responses (as a dying registry would). */
@@ -156,6 +160,7 @@ export interface TestProxy {
 export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}): Promise<TestProxy> {
   const http = await import('node:http');
   const ranges: string[] = [];
+  const blobGets: string[] = [];
   let markStalled!: () => void;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const agent = new http.Agent({ keepAlive: false });
@@ -164,14 +169,20 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
     const url = req.url ?? '/';
     const isBlob = req.method === 'GET' && url.includes('/blobs/sha256:');
     if (isBlob && req.headers.range) ranges.push(req.headers.range);
+    if (isBlob) blobGets.push(`${url.slice(url.indexOf('/blobs/') + 7)} ${req.headers.range ?? 'full'}`);
+    if (isBlob && req.headers.range && opts.refuseRanges) {
+      res.writeHead(416).end('range not satisfiable\n');
+      return;
+    }
     const up = http.request(
       { host: upstreamHost.split(':')[0], port: Number(upstreamHost.split(':')[1]), method: req.method, path: url, headers: { ...req.headers, host: upstreamHost }, agent },
       (ur) => {
         const headers = { ...ur.headers };
         if (headers.location) headers.location = headers.location.replace(upstreamHost, `${req.headers.host}`);
-        res.writeHead(ur.statusCode ?? 502, headers);
         const corrupt = isBlob && opts.corruptBlob && url.includes(opts.corruptBlob);
         const stall = isBlob && opts.stallBlob && url.includes(opts.stallBlob.digest) && !req.headers.range ? opts.stallBlob : undefined;
+        if (stall?.chunked) delete headers['content-length'];
+        res.writeHead(ur.statusCode ?? 502, headers);
         let sent = 0;
         let flipped = false;
         if (stall) held.push(res);
@@ -210,6 +221,7 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
   return {
     host: `127.0.0.1:${port}`,
     ranges,
+    blobGets,
     stalled,
     releaseStalled: () => held.splice(0).forEach((r) => r.destroy()),
     stop: async () => {

@@ -1,10 +1,14 @@
 import { test } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
+import { stagingPrefix, stagingWriterAlive } from '../../../src/images/snapshots/staging-dir.js';
 
 async function withSnapshotter(fn: (s: Snapshotter) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-snap-'));
@@ -68,5 +72,32 @@ test('on ext4 the staging dir is marked a top of directory hierarchy (chattr +T)
     assert.match(attrs, /T/);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('staging dir names say whether their writer still runs', () => {
+  const mine = `${stagingPrefix('new')}abc123`;
+  assert.match(mine, new RegExp(`^new-${process.pid}\\.\\d+-abc123$`));
+  assert.equal(stagingWriterAlive(mine), true);
+  assert.equal(stagingWriterAlive(`${stagingPrefix('overlay-test')}x`), true);
+  const dead = spawnSync('true').pid;
+  assert.equal(stagingWriterAlive(`new-${dead}.1-abc123`), false);
+  // The pid lives but is another process (its start time differs): dead too.
+  assert.equal(stagingWriterAlive(`new-${process.pid}.1-abc123`), false);
+  // Names of older versions do not say.
+  assert.equal(stagingWriterAlive('new-abc123'), undefined);
+});
+
+test('a zombie writer counts as dead', async () => {
+  // The background sleep exits after the shell became `sleep 30`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+    let stat = '';
+    while (!(stat = readFileSync(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await sleep(50);
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    assert.equal(stagingWriterAlive(`new-${pid}.${startTime}-abc123`), false);
+  } finally {
+    parent.kill('SIGKILL');
   }
 });
