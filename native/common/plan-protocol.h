@@ -4,7 +4,7 @@
 #define GANTRY_PLAN_PROTOCOL_H
 
 #define PLAN_MAGIC 0x59544e47u /* "GNTY" little-endian */
-#define PLAN_VERSION 4u
+#define PLAN_VERSION 5u
 
 /* fds the helper is started with */
 #define PLAN_FD 3 /* TS -> helper: the plan, then one-byte replies */
@@ -48,6 +48,7 @@ enum plan_tag {
   T_PERSONALITY = 34,  /* int: personality(value) */
   T_SCHEDULER = 35,    /* int policy, int flags, int nice, int priority, int runtime, int deadline, int period: sched_setattr */
   T_CPU_AFFINITY = 36, /* int stage (1 initial: the helper before the cgroup join, 2 final: the process before execve), str cpu_set_t bytes */
+  T_DIE_WITH_PARENT = 37, /* int: the process is cloned as the helper's sibling (CLONE_PARENT) and is killed when that parent dies */
   T_END = 0xffff
 };
 
