@@ -594,11 +594,15 @@ export class Containers {
     return rec;
   }
 
-  /** A start killed between the runtime's create and start left its init blocked on the exec fifo: kill it. */
+  /**
+   * A start killed between the runtime's create and start left its init blocked
+   * on the exec fifo (with no runtime state if it died inside create): kill it.
+   */
   private async removeUnstartedInit(id: string): Promise<void> {
-    if (this.monitorPid(id) === undefined) return;
+    const monitor = this.monitorPid(id);
+    if (monitor === undefined) return;
     const init = await this.runtime.state(id).catch(() => undefined);
-    if (init?.status !== 'created') return;
+    if (init ? init.status !== 'created' : !pidAlive(monitor)) return;
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
     // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
     await waitForExit(this.store.runPath(id), 10000);
