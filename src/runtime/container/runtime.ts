@@ -8,6 +8,7 @@ import { alreadyExists, failedPrecondition, invalidArgument, isNotFound, notFoun
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
 import { openCgroup, resolveCgroupPath } from '../cgroups/index.js';
 import { oomCountFile } from '../cgroups/oom-file.js';
+import { hostMountinfo } from '../cgroups/mountinfo.js';
 import { primeCgroupAttach } from '../cgroups/attach-primer.js';
 import { processProcsFiles } from '../cgroups/process-cgroups.js';
 import type { CgroupManager } from '../cgroups/index.js';
@@ -474,7 +475,7 @@ export class GantryRuntime implements Runtime {
 
   oomCountFile(id: string, cgroupsPath: string | undefined): string | undefined {
     const path = resolveCgroupPath({ id, cgroupsPath, systemd: this.opts.systemdCgroup });
-    return oomCountFile(path, readFileSync('/proc/self/mountinfo', 'utf8'));
+    return oomCountFile(path, hostMountinfo());
   }
 
   async oomKillCount(id: string): Promise<number> {
