@@ -124,7 +124,8 @@ export class Containers {
     if (monitor === undefined || (!opts.locked && this.lockHeld(rec.Id))) return rec;
     const s = rec.State;
     const exit = await this.exitInfo(rec.Id);
-    if (exit) return { ...rec, State: exitedState(s, exit) };
+    // (A record that already has this exit was folded by a version that kept the pid file.)
+    if (exit) return exit.finishedAt === s.FinishedAt ? rec : { ...rec, State: exitedState(s, exit) };
     const init = await this.runtime.state(rec.Id).catch(() => undefined);
     if (init?.status === 'running' || init?.status === 'paused') {
       const paused = init.status === 'paused';
