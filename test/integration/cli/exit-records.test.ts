@@ -167,6 +167,11 @@ test('every exit emits one die event with its exitCode: seen by the monitor, by 
   await g.run(['inspect', exited]);
   const killed = (await g.run(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
   assert.equal((await g.run(['rm', '-f', killed])).code, 0);
+  // kill, then rm at once: rm races the monitor's cleanup for the exit.
+  const killedThenRemoved = (await g.run(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+  assert.equal((await g.run(['kill', killedThenRemoved])).code, 0);
+  await g.run(['wait', killedThenRemoved]);
+  assert.equal((await g.run(['rm', killedThenRemoved])).code, 0);
   const rmRun = await g.run(['run', '--rm', '--name', 'rmfg', 'busybox', 'sh', '-c', 'exit 5']);
   assert.equal(rmRun.code, 5);
   const rmDetached = (await g.run(['run', '-d', '--rm', 'busybox', 'sh', '-c', 'exit 6'])).stdout.trim();
@@ -174,6 +179,7 @@ test('every exit emits one die event with its exitCode: seen by the monitor, by 
   await sleep(300);
   assert.deepEqual(await dieEvents(exited), ['3']);
   assert.deepEqual(await dieEvents(killed), ['137']);
+  assert.deepEqual(await dieEvents(killedThenRemoved), ['137']);
   const rmfgId = (await allEvents()).find((e) => e.Action === 'create' && e.Actor.Attributes.name === 'rmfg')?.Actor.ID;
   assert.ok(rmfgId);
   assert.deepEqual(await dieEvents(rmfgId), ['5']);
