@@ -124,8 +124,12 @@ export class Containers {
     if (monitor === undefined || (!opts.locked && this.lockHeld(rec.Id))) return rec;
     const s = rec.State;
     const exit = await this.exitInfo(rec.Id);
-    // (A record that already has this exit was folded by a version that kept the pid file.)
-    if (exit) return exit.finishedAt === s.FinishedAt ? rec : { ...rec, State: exitedState(s, exit) };
+    if (exit) {
+      // No pid file: the helper failed (or was cut off) before the init was set up; nothing ran.
+      // (A record that already has this exit was folded by a version that kept monitor.pid.)
+      if (!existsSync(this.store.runPath(rec.Id, 'pid')) || exit.finishedAt === s.FinishedAt) return rec;
+      return { ...rec, State: exitedState(s, exit) };
+    }
     const init = await this.runtime.state(rec.Id).catch(() => undefined);
     if (init?.status === 'running' || init?.status === 'paused') {
       const paused = init.status === 'paused';
@@ -570,7 +574,7 @@ export class Containers {
     if (stored.Gantry.creator !== undefined) return stored;
     const rec = await this.view(stored, { locked: true });
     if (rec.State === stored.State) {
-      if (!stored.State.Running) await this.removeUnstartedInit(id);
+      if (!stored.State.Running) await this.removeUnstartedRun(id);
       return rec;
     }
     if (rec.State.Running) {
@@ -596,17 +600,19 @@ export class Containers {
   }
 
   /**
-   * A start killed between the runtime's create and start left its init blocked
-   * on the exec fifo (with no runtime state if it died inside create): kill it.
+   * A stopped record that view left as it is beside a monitor's pid file: a start
+   * killed before its init ran. Its init may be blocked on the exec fifo (or not
+   * yet in the runtime's state, if the start died inside create): it is killed;
+   * then the run directory's leftovers go, so the next read is the fast one.
    */
-  private async removeUnstartedInit(id: string): Promise<void> {
+  private async removeUnstartedRun(id: string): Promise<void> {
     const monitor = this.monitorPid(id);
     if (monitor === undefined) return;
-    const init = await this.runtime.state(id).catch(() => undefined);
-    if (init ? init.status !== 'created' : !pidAlive(monitor)) return;
-    await this.runtime.delete(id, { force: true }).catch(() => undefined);
-    // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
-    await waitForExit(this.store.runPath(id), 10000);
+    if (pidAlive(monitor)) {
+      await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
+      await waitForExit(this.store.runPath(id), 10000);
+    }
     for (const f of ['monitor.pid', 'exit.json']) rmSync(this.store.runPath(id, f), { force: true });
     await this.networking.teardown(id).catch(() => undefined);
   }
