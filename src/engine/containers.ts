@@ -84,8 +84,18 @@ export class Containers {
     }
   }
 
-  monitorAlive(id: string): boolean {
-    return pidAlive(this.monitorPid(id) ?? 0);
+  /**
+   * The process at the monitor's pid is still this container's monitor (or the
+   * exit command it execs: both name the container in their argv), not a later
+   * process that got the pid of a killed one.
+   */
+  private monitorRuns(id: string, pid: number | undefined): boolean {
+    if (pid === undefined || !pidAlive(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(id.slice(0, 12));
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -106,7 +116,7 @@ export class Containers {
     const exit = await this.exitInfo(rec.Id);
     if (exit) return { ...rec, State: exitedState(s, exit) };
     const monitor = this.monitorPid(rec.Id);
-    if (pidAlive(monitor ?? 0)) return rec;
+    if (this.monitorRuns(rec.Id, monitor)) return rec;
     // It may have recorded the exit and gone since the first read.
     const late = await this.exitInfo(rec.Id);
     if (late) return { ...rec, State: exitedState(s, late) };
@@ -136,7 +146,7 @@ export class Containers {
       return { ...rec, State: { ...s, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, OOMKilled: false, Dead: false, Pid: init.pid, ExitCode: 0, Error: '', StartedAt: init.created } };
     }
     // Created and waiting for a start that never came: still Created (finishExit removes the init).
-    if (init?.status === 'created' || pidAlive(monitor)) return rec;
+    if (init?.status === 'created' || this.monitorRuns(rec.Id, monitor)) return rec;
     const late = await this.exitInfo(rec.Id);
     return { ...rec, State: late ? exitedState(s, late) : lostMonitorState(s, monitor) };
   }
@@ -608,7 +618,7 @@ export class Containers {
   private async removeUnstartedRun(id: string): Promise<void> {
     const monitor = this.monitorPid(id);
     if (monitor === undefined) return;
-    if (pidAlive(monitor)) {
+    if (this.monitorRuns(id, monitor)) {
       await this.runtime.delete(id, { force: true }).catch(() => undefined);
       // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
       await waitForExit(this.store.runPath(id), 10000);

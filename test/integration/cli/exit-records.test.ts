@@ -3,8 +3,8 @@
 // hierarchy appeared; OOM; and one die event per exit, whoever saw it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from './gantry-harness.js';
@@ -93,6 +93,22 @@ test('kill -9 of a monitor: the container dies with it and inspect says Exited (
   assert.equal((await g.run(['start', id])).code, 0);
   assert.equal(await inspectField(id, '{{.State.Status}}'), 'running');
   await removeAll();
+});
+
+test('a killed monitor\'s pid taken by another process does not keep the record Running', async () => {
+  const id = (await g.run(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+  const pidFile = join(g.runroot, 'containers', id.slice(0, 12), 'monitor.pid');
+  process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  // Pid reuse, staged: the file names a live process that is not this container's monitor.
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeFileSync(pidFile, String(other.pid));
+    assert.equal(await inspectField(id, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 137');
+    assert.deepEqual(containerProcesses(id), []);
+  } finally {
+    other.kill('SIGKILL');
+    await removeAll();
+  }
 });
 
 test('an init that outlives its monitor (a setuid exec clears the parent-death signal) is killed when the record is read', async () => {
