@@ -3,12 +3,13 @@
 // hierarchy appeared; OOM; and one die event per exit, whoever saw it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from './gantry-harness.js';
 
+const GANTRY = join(import.meta.dirname, '..', '..', '..', '..', 'bin', 'gantry');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let g: Gantry;
@@ -134,15 +135,21 @@ test('an init that outlives its monitor (a setuid exec clears the parent-death s
 test('exec joins the cgroups the init is in: a hierarchy mounted after run is no obstacle', async () => {
   const id = (await g.run(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
   const mnt = mkdtempSync(join(tmpdir(), 'gantry-cgtest-'));
-  execFileSync('mount', ['-t', 'cgroup', '-o', 'none,name=gantrytest', 'cgroup', mnt]);
   try {
-    const r = await g.run(['exec', id, 'cat', '/proc/self/cgroup']);
-    assert.equal(r.code, 0, r.stderr);
+    // Mounted in a private mount namespace of the exec alone: gantry commands running
+    // elsewhere on the host never see it (they would make their cgroups in it), and it
+    // goes with the namespace. The hierarchy itself is global: the init is in its root.
+    // No pre-warmed worker: it would run the exec in the host's mount namespace.
+    const script = 'mount -t cgroup -o none,name=gantrytest cgroup "$0" && exec "$@"';
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, mnt, GANTRY, '--root', g.root, '--runroot', g.runroot, 'exec', id, 'cat', '/proc/self/cgroup'], {
+      env: { ...g.env, GANTRY_PREWARM: '0' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
     // In the init's cgroups: the container's in the old hierarchies, the new one's root.
     assert.match(r.stdout, new RegExp(`:memory:/gantry/${id}\\n`));
     assert.match(r.stdout, /:name=gantrytest:\/\n/);
   } finally {
-    execFileSync('umount', [mnt]);
     rmSync(mnt, { recursive: true, force: true });
     await removeAll();
   }
