@@ -4,7 +4,7 @@
 #define GANTRY_PLAN_PROTOCOL_H
 
 #define PLAN_MAGIC 0x59544e47u /* "GNTY" little-endian */
-#define PLAN_VERSION 5u
+#define PLAN_VERSION 6u
 
 /* fds the helper is started with */
 #define PLAN_FD 3 /* TS -> helper: the plan, then one-byte replies */
@@ -49,6 +49,7 @@ enum plan_tag {
   T_SCHEDULER = 35,    /* int policy, int flags, int nice, int priority, int runtime, int deadline, int period: sched_setattr */
   T_CPU_AFFINITY = 36, /* int stage (1 initial: the helper before the cgroup join, 2 final: the process before execve), str cpu_set_t bytes */
   T_FIFO_VIA_DIR = 37, /* int: reopen FIFO through its directory (opened before any namespace is joined), not /proc/self/fd: for a root without /proc */
+  T_DIE_WITH_PARENT = 38, /* int: the process is cloned as the helper's sibling (CLONE_PARENT) and is killed when that parent dies */
   T_END = 0xffff
 };
 

@@ -247,8 +247,10 @@ int main(int argc, char **argv) {
   if ((e = setns_all(&plan, sync_fd))) return 125;
   int go[2], ready[2];
   if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) { report_error(sync_fd, -1, "pipe", errno, ""); return 125; }
-  /* fork-like clone: the child continues here with a copy of our memory */
-  unsigned long flags = (unsigned long)(plan.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD;
+  /* fork-like clone: the child continues here with a copy of our memory. With
+   * die_with_parent it is our parent's child (CLONE_PARENT), so it can die with it. */
+  pid_t parent = getppid();
+  unsigned long flags = (unsigned long)(plan.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD | (plan.die_with_parent ? CLONE_PARENT : 0);
   pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid < 0) { report_error(sync_fd, -1, "clone", errno, "linux.namespaces"); return 125; }
   if (pid == 0) {
@@ -294,6 +296,13 @@ int main(int argc, char **argv) {
   if (n != 1) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return 1;
+  }
+  /* The process set its parent-death signal before "ready": a parent that died
+   * before that (we were reparented too) would leave it running unmonitored. */
+  if (plan.die_with_parent && getppid() != parent) {
+    report_error(sync_fd, -1, "parent died", ESRCH, "");
+    kill(pid, SIGKILL);
+    return 125;
   }
   if (pid_dir >= 0 && write_pid_file(pid_dir, pid_base, pid) < 0) {
     report_error(sync_fd, -1, "write pid file", errno, plan.pid_file);

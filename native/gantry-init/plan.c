@@ -121,6 +121,7 @@ static int decode_record(struct plan *p, uint32_t tag, struct cursor *c) {
   case T_PID_FILE: p->pid_file = get_str(c); break;
   case T_LOOPBACK_UP: p->loopback_up = get_int(c); break;
   case T_FIFO_VIA_DIR: p->fifo_via_dir = get_int(c); break;
+  case T_DIE_WITH_PARENT: p->die_with_parent = get_int(c); break;
   case T_IO_PRIORITY: p->has_ioprio = 1; p->ioprio = get_int(c); break;
   case T_PERSONALITY: p->has_personality = 1; p->persona = get_int(c); break;
   case T_SCHEDULER: p->has_sched = 1; for (int i = 0; i < 7; i++) p->sched[i] = get_int(c); break;

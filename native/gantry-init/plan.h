@@ -16,7 +16,7 @@ struct hook { int64_t timeout; char *path; char **args; char **env; };
 
 struct plan {
   int64_t mode, clone_flags, setgroups_deny, no_new_privs, uid, gid, umask;
-  int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols, loopback_up, fifo_via_dir;
+  int64_t oom_score_adj, wait, preserve_fds, terminal, rows, cols, loopback_up, fifo_via_dir, die_with_parent;
   int has_oom, has_caps, has_seccomp, has_ioprio, has_personality;
   int64_t ioprio, persona;
   int has_sched; int64_t sched[7]; /* policy flags nice priority runtime deadline period */

@@ -307,6 +307,8 @@ int process_finish(struct plan *p, struct process_fds *fds) {
     return e;
   }
   if ((e = set_identity(p, sync_fd))) return e;
+  /* After the identity change, which clears it. */
+  if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) { e = errno; report_error(sync_fd, -1, "prctl", e, "PR_SET_PDEATHSIG"); return e; }
   if ((e = apply_rlimits(p, sync_fd))) return e;
   if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)p->ioprio) < 0) {
     e = errno; report_error(sync_fd, -1, "ioprio_set", e, "process.ioPriority"); return e;

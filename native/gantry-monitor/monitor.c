@@ -17,8 +17,11 @@
  * helper and closed in the monitor), and then:
  *  - writes output to the docker json-file log FILE with rotation;
  *  - serves attach clients on D/attach.sock (framing: docs/cli.md "attach protocol");
- *  - learns the container pid from P once the helper has exited, reaps it and
- *    writes D/exit.json atomically {"exitCode","oomKilled","finishedAt"};
+ *  - learns the container pid from P once the helper has exited, reaps it (the
+ *    helper clones it as our child; it dies with us, so a killed monitor never
+ *    leaves a container nobody reaps) and writes D/exit.json atomically
+ *    {"exitCode","oomKilled","finishedAt"}, oomKilled when the counter in F
+ *    (the cgroup's memory.oom_control or memory.events) counts a kill;
  *  - spawns the health argv every interval while the container runs;
  *  - unmounts TARGET once the container is gone (before exit.json: whoever sees
  *    that finds the rootfs released; if it is busy, the engine retries);
@@ -271,7 +274,8 @@ static int read_pidfile(void) {
   return n > 0 ? atoi(buf) : -1;
 }
 
-/* The cgroup v1 memory controller counts OOM kills in memory.oom_control ("oom_kill N"). */
+/* The kernel counts the cgroup's OOM kills as "oom_kill N": v1 in memory.oom_control,
+ * v2 in memory.events; the engine names the container's file. */
 static long oom_kills(void) {
   if (!opt.oom_file) return 0;
   FILE *f = fopen(opt.oom_file, "re");

@@ -77,36 +77,93 @@ export class Containers {
     }
   }
 
-  monitorAlive(id: string): boolean {
+  /** The pid in the run directory's monitor.pid: present from a start's launch until its exit is folded into the record. */
+  private monitorPid(id: string): number | undefined {
     try {
       // Sync read keeps view() cheap for ps over many containers.
-      const pid = Number(readFileSync(this.store.runPath(id, 'monitor.pid'), 'utf8'));
-      return pidAlive(pid);
+      return Number(readFileSync(this.store.runPath(id, 'monitor.pid'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The process at the monitor's pid is still this container's monitor (or the
+   * exit command it execs: both name the container in their argv), not a later
+   * process that got the pid of a killed one.
+   */
+  private monitorRuns(id: string, pid: number | undefined): boolean {
+    if (pid === undefined || !pidAlive(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(id.slice(0, 12));
     } catch {
       return false;
     }
   }
 
-  /** The record with its live state folded in (no write). */
-  async view(rec: ContainerRecord): Promise<ContainerRecord> {
+  /**
+   * The record with its live state folded in (no write; get, repair and
+   * finishExit write what it finds). Running means the container's init lives:
+   * a record whose start was not written (its command was killed) but whose
+   * init runs is Running; one whose monitor died is Exited (137: the init dies
+   * with its monitor, see docs/cli.md "Container states").
+   */
+  async view(rec: ContainerRecord, opts: { locked?: boolean } = {}): Promise<ContainerRecord> {
     const s = rec.State;
-    if (!(s.Running || s.Restarting)) return rec;
     if (s.Restarting) {
       // Between two runs the restarting process owns the container.
       if (pidAlive(rec.Gantry.restarter ?? 0)) return rec;
       return { ...rec, State: { ...s, Status: 'exited', Running: false, Restarting: false, Pid: 0 } };
     }
+    if (!s.Running) return rec.Gantry.creator === undefined ? this.viewUnrecordedStart(rec, opts) : rec;
     const exit = await this.exitInfo(rec.Id);
     if (exit) return { ...rec, State: exitedState(s, exit) };
-    if (!this.monitorAlive(rec.Id)) {
-      // The monitor is gone without a word: killed, or the host rebooted.
-      return { ...rec, State: exitedState(s, { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() }) };
+    const monitor = this.monitorPid(rec.Id);
+    if (this.monitorRuns(rec.Id, monitor)) return rec;
+    // It may have recorded the exit and gone since the first read.
+    const late = await this.exitInfo(rec.Id);
+    if (late) return { ...rec, State: exitedState(s, late) };
+    return { ...rec, State: lostMonitorState(s, monitor) };
+  }
+
+  /**
+   * A stopped record with a monitor's pid file beside it: a start whose command
+   * died after launching the monitor and before recording the start (or its
+   * exit). The runtime's state says whether the init got as far as running.
+   */
+  private async viewUnrecordedStart(rec: ContainerRecord, opts: { locked?: boolean }): Promise<ContainerRecord> {
+    const monitor = this.monitorPid(rec.Id);
+    // A live command holding the lock is starting it right now.
+    if (monitor === undefined || (!opts.locked && this.lockHeld(rec.Id))) return rec;
+    const s = rec.State;
+    const exit = await this.exitInfo(rec.Id);
+    if (exit) {
+      // No pid file: the helper failed (or was cut off) before the init was set up; nothing ran.
+      // (A record that already has this exit was folded by a version that kept monitor.pid.)
+      if (!existsSync(this.store.runPath(rec.Id, 'pid')) || exit.finishedAt === s.FinishedAt) return rec;
+      return { ...rec, State: exitedState(s, exit) };
     }
-    return rec;
+    const init = await this.runtime.state(rec.Id).catch(() => undefined);
+    if (init?.status === 'running' || init?.status === 'paused') {
+      const paused = init.status === 'paused';
+      return { ...rec, State: { ...s, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, OOMKilled: false, Dead: false, Pid: init.pid, ExitCode: 0, Error: '', StartedAt: init.created } };
+    }
+    // Created and waiting for a start that never came: still Created (finishExit removes the init).
+    if (init?.status === 'created' || this.monitorRuns(rec.Id, monitor)) return rec;
+    const late = await this.exitInfo(rec.Id);
+    return { ...rec, State: late ? exitedState(s, late) : lostMonitorState(s, monitor) };
+  }
+
+  /** get, repair: folds a state that changed behind the record's back (unless a live command is at it). */
+  private async refresh(stored: ContainerRecord): Promise<ContainerRecord> {
+    const rec = await this.view(stored);
+    if (rec.State === stored.State && (stored.State.Running || this.monitorPid(stored.Id) === undefined)) return rec;
+    if (stored.Gantry.creator !== undefined || this.lockHeld(stored.Id)) return rec;
+    return (await this.finishExit(stored.Id)) ?? rec;
   }
 
   async get(ref: string): Promise<ContainerRecord> {
-    return this.view(await this.store.lookup(ref));
+    return this.refresh(await this.store.lookup(ref));
   }
 
   // ---- create ----
@@ -287,7 +344,11 @@ export class Containers {
    */
   async repair(): Promise<void> {
     for (const stored of await this.store.list()) {
-      if (stored.Gantry.creator !== undefined && !pidAlive(stored.Gantry.creator)) await this.discard(stored, { volumes: true }).catch(() => undefined);
+      if (stored.Gantry.creator !== undefined && !pidAlive(stored.Gantry.creator)) {
+        await this.discard(stored, { volumes: true }).catch(() => undefined);
+        continue;
+      }
+      await this.refresh(stored);
     }
     await this.store.sweepOrphanNames();
     // Asked per container when gc decides it, not listed beforehand: a run that
@@ -319,7 +380,7 @@ export class Containers {
   async start(ref: string, opts: { beforeStart?: (id: string) => Promise<void>; restart?: boolean } = {}): Promise<ContainerRecord> {
     const found = await this.store.lookup(ref);
     return this.store.withContainerLock(found.Id, async () => {
-      const rec = await this.view((await this.store.read(found.Id)) ?? found);
+      const rec = await this.foldLocked((await this.store.read(found.Id)) ?? found);
       if (rec.State.Running && !rec.State.Restarting) {
         if (rec.State.Paused) throw failedPrecondition(`cannot start a paused container, try unpause instead`);
         return rec;
@@ -330,10 +391,13 @@ export class Containers {
     });
   }
 
-  private monitorArgs(rec: ContainerRecord, foregroundRm: boolean, rootfsMount: string[]): string[] {
+  private monitorArgs(rec: ContainerRecord, foregroundRm: boolean, rootfsMount: string[], cgroupsPath: string | undefined): string[] {
     const hc = rec.HostConfig;
     const runDir = this.store.runPath(rec.Id);
-    const args = [nativeBinary('gantry-monitor'), '--dir', runDir, '--pidfile', join(runDir, 'pid'), '--oom-file', `/sys/fs/cgroup/memory/gantry/${rec.Id}/memory.oom_control`];
+    const args = [nativeBinary('gantry-monitor'), '--dir', runDir, '--pidfile', join(runDir, 'pid')];
+    // The container's own cgroup, wherever its memory controller is mounted (v1) or its memory.events (v2).
+    const oomFile = this.runtime.oomCountFile(rec.Id, cgroupsPath);
+    if (oomFile) args.push('--oom-file', oomFile);
     if (hc.LogConfig.Type !== 'none') {
       args.push('--log', rec.LogPath);
       const maxSize = hc.LogConfig.Config['max-size'];
@@ -392,7 +456,7 @@ export class Containers {
         spec,
         pidFile: join(runDir, 'pid'),
         ...(rec.Config.Tty ? { consoleSocket: join(runDir, 'console.sock') } : {}),
-        wrapper: this.monitorArgs(rec, foregroundRm, monitorMount),
+        wrapper: this.monitorArgs(rec, foregroundRm, monitorMount, spec.linux?.cgroupsPath),
       });
       created = true;
       if (beforeStart) await beforeStart(id);
@@ -409,6 +473,9 @@ export class Containers {
       await this.event(rec, 'start');
     } catch (err) {
       if (created) await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      // Once the monitor has unmounted and reported, its pid file goes: the failure, not its report, is this start's record.
+      await waitForExit(runDir, 10000);
+      rmSync(join(runDir, 'monitor.pid'), { force: true });
       await this.networking.teardown(id).catch(() => undefined);
       rec.NetworkSettings = idleNetworkSettings(rec.NetworkSettings);
       await this.images.unmountRootfs(rootfs).catch(() => undefined);
@@ -518,21 +585,67 @@ export class Containers {
     return rec;
   }
 
-  /** Folds the monitor's exit report into the record and releases runtime state and mount. */
+  /** Folds what view finds behind the record's back into it, under the container's lock (see foldLocked). */
   async finishExit(id: string): Promise<ContainerRecord | undefined> {
     return this.store.withContainerLock(id, async () => {
       const stored = await this.store.read(id);
-      if (!stored) return undefined;
-      const rec = await this.view(stored);
-      if (rec.State === stored.State) return rec;
-      await this.runtime.delete(id, { force: true }).catch(() => undefined);
-      await this.images.unmountRootfs(this.store.runPath(id, 'rootfs')).catch(() => undefined);
-      // A failed teardown keeps the network's record; the next repair's gc retries it.
-      await this.networking.teardown(id).catch(() => undefined);
-      rec.NetworkSettings = idleNetworkSettings(rec.NetworkSettings);
-      await this.store.write(rec);
-      return rec;
+      return stored && this.foldLocked(stored);
     });
+  }
+
+  /**
+   * Writes what view found: an exit (the monitor's report, or a lost monitor:
+   * whatever of the container still runs is killed) with its oom and die events,
+   * exactly once as the record changes; or a start whose command died before
+   * recording it. An init left waiting for a start that never came is removed.
+   * An exited container's runtime state, mount and network are released.
+   */
+  private async foldLocked(stored: ContainerRecord): Promise<ContainerRecord> {
+    const id = stored.Id;
+    if (stored.Gantry.creator !== undefined) return stored;
+    const rec = await this.view(stored, { locked: true });
+    if (rec.State === stored.State) {
+      if (!stored.State.Running) await this.removeUnstartedRun(id);
+      return rec;
+    }
+    if (rec.State.Running) {
+      rec.NetworkSettings = (await this.networking.current(rec).catch(() => undefined)) ?? rec.NetworkSettings;
+      await this.store.write(rec);
+      await this.event(rec, 'start');
+      return rec;
+    }
+    await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.images.unmountRootfs(this.store.runPath(id, 'rootfs')).catch(() => undefined);
+    // A failed teardown keeps the network's record; the next repair's gc retries it.
+    await this.networking.teardown(id).catch(() => undefined);
+    rec.NetworkSettings = idleNetworkSettings(rec.NetworkSettings);
+    await this.store.write(rec);
+    // The run is recorded: the monitor's pid file no longer stands for an unrecorded one.
+    rmSync(this.store.runPath(id, 'monitor.pid'), { force: true });
+    // A restarting record's run was folded (and its die emitted) before the back-off.
+    if (!stored.State.Restarting) {
+      if (rec.State.OOMKilled) await this.event(rec, 'oom');
+      await this.event(rec, 'die', { exitCode: String(rec.State.ExitCode) });
+    }
+    return rec;
+  }
+
+  /**
+   * A stopped record that view left as it is beside a monitor's pid file: a start
+   * killed before its init ran. Its init may be blocked on the exec fifo (or not
+   * yet in the runtime's state, if the start died inside create): it is killed;
+   * then the run directory's leftovers go, so the next read is the fast one.
+   */
+  private async removeUnstartedRun(id: string): Promise<void> {
+    const monitor = this.monitorPid(id);
+    if (monitor === undefined) return;
+    if (this.monitorRuns(id, monitor)) {
+      await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
+      await waitForExit(this.store.runPath(id), 10000);
+    }
+    for (const f of ['monitor.pid', 'exit.json']) rmSync(this.store.runPath(id, f), { force: true });
+    await this.networking.teardown(id).catch(() => undefined);
   }
 
   // ---- remove ----
@@ -549,7 +662,8 @@ export class Containers {
     }
     await this.store.withContainerLock(rec.Id, async () => {
       const current = await this.store.read(rec.Id);
-      if (current) await this.discard(current, opts);
+      // Folded first: the exit that rm -f or run --rm caused gets its die event like any other.
+      if (current) await this.discard(await this.foldLocked(current), opts);
     });
     await this.event(rec, 'destroy');
   }
@@ -579,9 +693,8 @@ export class Containers {
    */
   async handleExit(id: string): Promise<void> {
     const rec = await this.finishExit(id);
-    if (!rec || rec.State.Running) return;
-    await this.event(rec, 'die', { exitCode: String(rec.State.ExitCode) });
-    if (rec.State.OOMKilled) await this.event(rec, 'oom');
+    // Running: a new run began meanwhile; created: the run never began (a start killed before it).
+    if (!rec || rec.State.Running || rec.State.Status === 'created') return;
     if (rec.HostConfig.AutoRemove) {
       await this.remove(id, { force: true, volumes: true }).catch(() => undefined);
       return;
@@ -725,6 +838,17 @@ async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> 
 
 function exitedState(s: ContainerStateJSON, exit: ExitInfo): ContainerStateJSON {
   return { ...s, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt };
+}
+
+/**
+ * The monitor is gone without a report. Its init died with it (SIGKILL on the
+ * parent's death), or is killed when this is folded: 137. Without a pid file
+ * (the run directory is on tmpfs: a reboot) nothing is known: 255.
+ */
+function lostMonitorState(s: ContainerStateJSON, monitorPid: number | undefined): ContainerStateJSON {
+  const finishedAt = new Date().toISOString();
+  if (monitorPid === undefined) return { ...exitedState(s, { exitCode: 255, oomKilled: false, finishedAt }), Error: 'container monitor is gone (host rebooted?): exit status unknown' };
+  return { ...exitedState(s, { exitCode: 137, oomKilled: false, finishedAt }), Error: `container monitor (pid ${monitorPid}) died: the container was killed with it` };
 }
 
 function startFailureCode(message: string): number {

@@ -36,7 +36,8 @@ export interface LaunchOptions {
   /**
    * Command the native helper is started under, e.g. the engine's monitor:
    * [monitorPath, ...args]; the helper argv is appended. The wrapper must exec
-   * or fork+exec it with fds 0-2 and the plan fd untouched.
+   * or fork+exec it with fds 0-2 and the plan fd untouched. On create, the
+   * container's init becomes the wrapper's child and is killed when it dies.
    */
   wrapper?: string[];
 }
@@ -92,4 +93,10 @@ export interface Runtime {
   stats(id: string): Promise<CgroupStatsSnapshot>;
   /** How many processes the kernel has OOM-killed in the container's cgroup (0 where it keeps no count). */
   oomKillCount(id: string): Promise<number>;
+  /**
+   * The file holding that count ("oom_kill N") for a container with this
+   * linux.cgroupsPath, for a watcher such as the engine's monitor; undefined
+   * without a memory controller.
+   */
+  oomCountFile(id: string, cgroupsPath: string | undefined): string | undefined;
 }

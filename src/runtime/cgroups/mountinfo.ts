@@ -33,9 +33,15 @@ export function parseV1Hierarchies(mountinfo: string): V1Hierarchy[] {
 
 /** Read once per process: every cgroup a command opens (create, start, delete...) would parse the same mounts again. */
 let hostHierarchies: V1Hierarchy[] | undefined;
+let hostMounts: string | undefined;
+
+/** /proc/self/mountinfo as this process first read it. */
+export function hostMountinfo(): string {
+  return (hostMounts ??= readFileSync('/proc/self/mountinfo', 'utf8'));
+}
 
 export function hostV1Hierarchies(): V1Hierarchy[] {
-  return (hostHierarchies ??= parseV1Hierarchies(readFileSync('/proc/self/mountinfo', 'utf8')));
+  return (hostHierarchies ??= parseV1Hierarchies(hostMountinfo()));
 }
 
 /** With an explicit root (tests, chroots) each subdirectory named after its controllers is a hierarchy. */

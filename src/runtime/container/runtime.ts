@@ -6,9 +6,12 @@ import type { LinuxResources, Spec, State } from '../../oci/runtime-spec.js';
 import { OCI_VERSION } from '../../oci/runtime-spec.js';
 import { alreadyExists, failedPrecondition, internal, invalidArgument, isNotFound, notFound, wrap } from '../../errdefs/index.js';
 import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, ExecResult, Runtime, RuntimeOptions } from '../api.js';
-import { openCgroup } from '../cgroups/index.js';
+import { openCgroup, resolveCgroupPath } from '../cgroups/index.js';
+import { oomCountFile } from '../cgroups/oom-file.js';
+import { hostMountinfo } from '../cgroups/mountinfo.js';
 import { primeCgroupAttach } from '../cgroups/attach-primer.js';
 import { cgroupMountFacts } from '../cgroups/mount-facts.js';
+import { processProcsFiles } from '../cgroups/process-cgroups.js';
 import type { CgroupManager } from '../cgroups/index.js';
 import type { HelperRun } from './helper.js';
 import { runHooks, runHooksWarning } from './hooks.js';
@@ -177,7 +180,7 @@ export class GantryRuntime implements Runtime {
       stopPriming = primeCgroupAttach();
       const { buildLaunchPlan, cgroupResources } = await planning();
       await cg.apply(cgroupResources(spec));
-      const plan = buildLaunchPlan(spec, bundle, {
+      const launch = buildLaunchPlan(spec, bundle, {
         rootfs,
         fifo: dir.fifo,
         consoleSocket: opts.consoleSocket,
@@ -194,6 +197,9 @@ export class GantryRuntime implements Runtime {
         warn: this.warn,
         ...HOST_LSM,
       });
+      // A wrapper is the container's monitor: the init is its child and dies with it, so a
+      // killed monitor never leaves a container running that nobody reaps or records.
+      const plan = opts.wrapper?.length && !wait ? { ...launch, dieWithParent: true } : launch;
       const { startHelper } = await import('./helper.js');
       const run = await startHelper(plan, {
         stdio: opts.stdio,
@@ -416,16 +422,23 @@ export class GantryRuntime implements Runtime {
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
-    const { stored, cg, status } = await this.load(id);
+    const { stored, status } = await this.load(id);
     if (status === 'stopped') throw failedPrecondition('cannot exec in a stopped container: container not running');
     if (status === 'paused' && !opts.ignorePaused) throw failedPrecondition('cannot exec in a paused container, use --ignore-paused to override');
     const process = (await validation()).validateProcess(opts.process, 'process');
     const { buildExecPlan } = await planning();
     const seccomp = await this.seccomp(stored.config);
+    let cgroupProcs: string[];
+    try {
+      // The init's own cgroups: a hierarchy mounted since it started has no directory for the container.
+      cgroupProcs = processProcsFiles(stored.pid);
+    } catch (err) {
+      throw wrap(`read the cgroups of the container's init (pid ${stored.pid})`, err);
+    }
     const plan = buildExecPlan(stored.config, process, stored.pid, {
       consoleSocket: opts.consoleSocket,
       pidFile: opts.pidFile && resolve(opts.pidFile),
-      cgroupProcs: cg.procsFiles(),
+      cgroupProcs,
       preserveFds: opts.preserveFds,
       wait: !opts.detach,
       seccomp,
@@ -476,6 +489,11 @@ export class GantryRuntime implements Runtime {
     const { cg, status } = await this.load(id);
     if (status === 'stopped') throw failedPrecondition('container not running');
     return cg.stats();
+  }
+
+  oomCountFile(id: string, cgroupsPath: string | undefined): string | undefined {
+    const path = resolveCgroupPath({ id, cgroupsPath, systemd: this.opts.systemdCgroup });
+    return oomCountFile(path, hostMountinfo());
   }
 
   async oomKillCount(id: string): Promise<number> {

@@ -7,6 +7,7 @@ const T = {
   CAPS: 10, SECCOMP: 11, NO_NEW_PRIVS: 12, UID: 13, GID: 14, ADDITIONAL_GID: 15, UMASK: 16, CWD: 17, ENV: 18,
   ARG: 19, OOM_SCORE_ADJ: 20, CONSOLE_SOCKET: 21, CONSOLE_SIZE: 22, CGROUP_PROCS: 23, FIFO: 24, HOOK: 25,
   STATE_JSON: 26, WAIT: 27, PRESERVE_FDS: 28, TERMINAL: 29, SESSION_KEYRING: 30, PID_FILE: 31, LOOPBACK_UP: 32, IO_PRIORITY: 33, PERSONALITY: 34, SCHEDULER: 35, CPU_AFFINITY: 36, FIFO_VIA_DIR: 37,
+  DIE_WITH_PARENT: 38,
 } as const;
 
 type Field = number | bigint | string | Buffer;
@@ -76,6 +77,7 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   if (sc) rec(T.SCHEDULER, sc.policy, sc.flags, sc.nice, sc.priority, sc.runtime, sc.deadline, sc.period);
   if (plan.cpuAffinity?.initial) rec(T.CPU_AFFINITY, 1, plan.cpuAffinity.initial);
   if (plan.cpuAffinity?.final) rec(T.CPU_AFFINITY, 2, plan.cpuAffinity.final);
+  if (plan.dieWithParent) rec(T.DIE_WITH_PARENT, 1);
   const body = Buffer.concat(records);
   const header = Buffer.alloc(12);
   header.writeUInt32LE(PLAN_MAGIC, 0);

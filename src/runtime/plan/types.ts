@@ -2,7 +2,7 @@
 // Numbers mirror native/common/plan-protocol.h; docs/helper-protocol.md describes both.
 
 export const PLAN_MAGIC = 0x59544e47; // "GNTY"
-export const PLAN_VERSION = 5;
+export const PLAN_VERSION = 6;
 
 export const enum Mode {
   Create = 1,
@@ -168,6 +168,11 @@ export interface LaunchPlan {
   scheduler?: PlanScheduler;
   /** CPU masks (cpu_set_t bytes): initial for the helper before the cgroup join, final before execve. */
   cpuAffinity?: { initial?: Buffer; final?: Buffer };
+  /**
+   * The process becomes a child of the helper's parent (a monitor) instead of
+   * the helper's, and gets SIGKILL when that parent dies (create without wait).
+   */
+  dieWithParent?: boolean;
 }
 
 export interface PlanScheduler {
