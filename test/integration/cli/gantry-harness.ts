@@ -3,7 +3,7 @@
 // layer is being written) as a rootfs directory for the engine's fallback adapter.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, cp } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -88,4 +88,24 @@ export class Gantry {
 
 export async function removeRootfsCache(): Promise<void> {
   if (rootfsCache) await rm(rootfsCache, { recursive: true, force: true });
+}
+
+let otherUsersCopy: string | undefined;
+
+/**
+ * bin/gantry as another user can run it. A checkout under a directory others
+ * cannot enter (Debian's /root is 0700) is copied once (bin, the build, the
+ * native helpers; timestamps kept: the front end runs the bundle only when it is
+ * newer than the modules) into a world-readable temporary directory.
+ */
+export function gantryForOtherUsers(): string {
+  const reachable = (dir: string): boolean => (statSync(dir).mode & 0o005) === 0o005 && (dir === '/' || reachable(resolve(dir, '..')));
+  if (reachable(REPO)) return GANTRY;
+  if (!otherUsersCopy) {
+    otherUsersCopy = mkdtempSync(join(tmpdir(), 'gantry-copy-'));
+    execFileSync('chmod', ['0755', otherUsersCopy]);
+    for (const part of ['package.json', 'bin', 'dist/src', 'native/build']) cpSync(join(REPO, part), join(otherUsersCopy, part), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    process.on('exit', () => rmSync(otherUsersCopy!, { recursive: true, force: true }));
+  }
+  return join(otherUsersCopy, 'bin', 'gantry');
 }

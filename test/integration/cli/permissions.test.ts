@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Gantry, removeRootfsCache } from './gantry-harness.js';
+import { Gantry, gantryForOtherUsers, removeRootfsCache } from './gantry-harness.js';
 
-const GANTRY = join(import.meta.dirname, '..', '..', '..', '..', 'bin', 'gantry');
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 let g: Gantry;
@@ -70,7 +69,7 @@ test('roots an older version left 0755 are tightened at the next command', async
 test("a non-root user running the CLI on root's store gets one clear line, not a stack trace", () => {
   for (const prewarm of ['0', '1']) {
     for (const args of [['inspect', 'secretive'], ['ps'], ['exec', 'secretive', 'true'], ['history', 'busybox']]) {
-      const r = asNobody([GANTRY, '--root', g.root, '--runroot', g.runroot, ...args], { ...process.env, GANTRY_PREWARM: prewarm });
+      const r = asNobody([gantryForOtherUsers(), '--root', g.root, '--runroot', g.runroot, ...args], { ...process.env, GANTRY_PREWARM: prewarm });
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '');
       assert.equal(

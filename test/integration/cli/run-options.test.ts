@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gantry, removeRootfsCache } from './gantry-harness.js';
+import { Gantry, gantryForOtherUsers, removeRootfsCache } from './gantry-harness.js';
 
 const GANTRY = join(import.meta.dirname, '..', '..', '..', '..', 'bin', 'gantry');
 
@@ -281,7 +281,7 @@ test('failures print one line, no stack: a non-root caller, a garbage archive, a
   chmodSync(g.dir, 0o755);
   try {
     for (const args of [['images'], ['run', '--rm', 'busybox', 'true'], ['pull', 'busybox'], ['load', '-i', '/dev/null'], ['volume', 'rm', 'rootvol']]) {
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', GANTRY, '--root', g.root, '--runroot', g.runroot, ...args], { env: { ...g.env, HOME: home }, encoding: 'utf8' });
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', gantryForOtherUsers(), '--root', g.root, '--runroot', g.runroot, ...args], { env: { ...g.env, HOME: home }, encoding: 'utf8' });
       const what = `non-root ${args.join(' ')}`;
       assert.notEqual(r.status, 0, what);
       assert.equal(r.status, args[0] === 'run' ? 126 : 1, `${what}: ${r.stderr}`);
