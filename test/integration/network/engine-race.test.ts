@@ -16,8 +16,11 @@ const RACE = { bridge: 'gtrace0', subnet: '10.134.0.0/24' };
 const SHARED = { bridge: 'gtshr0', subnet: '10.135.0.0/24' };
 
 const gantries: Gantry[] = [];
+/** Run directories shared by stores: removed after the stores' cleanup (whose commands make them again). */
+const sharedRunroots: string[] = [];
 after(async () => {
   for (const g of gantries) await g.cleanup().catch(() => undefined);
+  for (const dir of sharedRunroots) await rm(dir, { recursive: true, force: true });
   for (const b of [RACE, SHARED]) await removeBridge(b.bridge);
   if (!skip) await removeRootfsCache();
 });
@@ -93,6 +96,7 @@ test('40 run -d in parallel with rm -f of 20 others: every started container has
 
 test('two stores (--root) sharing a bridge, a subnet and a run directory: distinct addresses and MACs, one owner per host port', { skip }, async () => {
   const runroot = await mkdtemp(join(tmpdir(), 'gantry-net-shared-run-'));
+  sharedRunroots.push(runroot);
   try {
     const stores = [await store(SHARED, runroot), await store(SHARED, runroot)];
     const perStore = 8;

@@ -11,7 +11,7 @@ import type { Mount, Spec } from '../../../src/oci/runtime-spec.js';
 import { makeEnv, runCapture, skip as rootSkip } from './harness.js';
 import type { Env } from './harness.js';
 import { cleanupRoot, makeCliBundle, runtimeCli } from './cli-harness.js';
-import { Gantry } from '../cli/gantry-harness.js';
+import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 
 const skip = rootSkip || (detectCgroupVersion() !== 1 ? 'needs cgroup v1 (this host is unified v2)' : !existsSync('/sys/fs/cgroup/freezer') ? 'needs the v1 freezer and devices controllers' : false);
 
@@ -124,7 +124,10 @@ describe('cgroup mounts through gantry-runtime run', { skip }, () => {
 describe('cgroup mounts through gantry run', { skip }, () => {
   let g: Gantry;
   before(async () => (g = await Gantry.create()));
-  after(() => g.cleanup());
+  after(async () => {
+    await g.cleanup();
+    await removeRootfsCache();
+  });
 
   it('gives a default container read-only cgroups and its own limits', async () => {
     const r = await g.run(['run', '--rm', '--network', 'none', '--memory', String(LIMIT), 'busybox', 'sh', '-c', PROBE]);
