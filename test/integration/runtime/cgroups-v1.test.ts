@@ -102,6 +102,17 @@ test('invalid values are rejected before reaching the kernel', { skip }, async (
   await assert.rejects(cg.apply({ cpu: { cpus: '99999' } }), (e: Error) => errorCode(e) === 'invalid-argument' && /cpuset\.cpus/.test(e.message) && /99999/.test(e.message));
 });
 
+test('a control file this kernel lacks is reported as not found, not as permission denied', { skip: skip || (existsSync('/sys/fs/cgroup/blkio/blkio.leaf_weight') && 'this kernel has blkio.leaf_weight') }, async () => {
+  // Opening with O_CREAT made cgroupfs answer EACCES (it cannot create files); runc and crun say ENOENT.
+  const cg = cgroup('missing-file');
+  await cg.create();
+  await assert.rejects(cg.apply({ blockIO: { leafWeight: 300 } }), (e: Error) => {
+    assert.equal(errorCode(e), 'not-found');
+    assert.match(e.message, /failed to write "300" to ".*\/blkio\.leaf_weight": ENOENT/);
+    return true;
+  });
+});
+
 test('kernelTCP sets the kernel TCP buffer limit', { skip: skip || (!existsSync('/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes') && 'needs memory.kmem.tcp.limit_in_bytes') }, async () => {
   const cg = cgroup('kmem-tcp');
   await cg.create();
