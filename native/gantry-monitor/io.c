@@ -9,19 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-int write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
+#include "common/write-all.h"
 
 void rfc3339_now(char *out, size_t size) {
   struct timespec ts;

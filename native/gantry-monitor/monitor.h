@@ -3,6 +3,7 @@
 #ifndef GANTRY_MONITOR_H
 #define GANTRY_MONITOR_H
 #include <stddef.h>
+#include "common/write-all.h"
 
 /* Frames monitor -> client: [stream][0][0][0][len u32 BE][payload], docker's stdcopy
  * header; stream 1 stdout, 2 stderr, 4 = exit (payload: decimal exit code). */
@@ -41,7 +42,6 @@ void frame_reader_init(struct frame_reader *r);
 int frame_reader_pump(struct frame_reader *r, int fd, frame_handler h);
 
 int send_frame(int fd, int stream, const char *buf, size_t len);
-int write_all(int fd, const char *buf, size_t len);
 int recv_fd(int sock);
 void rfc3339_now(char *out, size_t size);
 

@@ -24,19 +24,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/write-all.h"
 
 #define DRAIN_MS 2000
-
-static int write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return -1;
-    buf += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
 
 /*
  * Moves what src has to dst: splice(2) (no copy through us; one side is always

@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+#include "common/write-all.h"
 
 static struct termios saved;
 static int raw_set;
@@ -35,17 +36,6 @@ static void restore_terminal(void) {
 static void copy_winsize(int master) {
   struct winsize ws;
   if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-}
-
-static int write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return -1;
-    buf += w;
-    len -= (size_t)w;
-  }
-  return 0;
 }
 
 static int receive_master(const char *path) {

@@ -6,7 +6,7 @@ import { GLOBAL_SPEC } from './global-spec.js';
 import { defaultGlobals, type CliContext } from './context.js';
 import type { Command } from './command.js';
 import { resolveCommand, isGroup, groupVerb } from './resolve.js';
-import { TemplateError } from './template.js';
+import { TemplateError } from './template-error.js';
 import { WORKER_FLAG } from './prewarm/protocol.js';
 import { storeAccessDenied } from '../sys/private-dir.js';
 import { errorStack, errorText } from './error-text.js';

@@ -7,17 +7,10 @@ import { execute, TemplateExecError } from './template/exec.js';
 import { FUNCTIONS, HEADER_FUNCTIONS } from './template/funcs.js';
 import { GO_TYPE, type GoStruct } from './template/fmt.js';
 import { tabwrite } from './tabwriter.js';
+import { TemplateError } from './template-error.js';
 
 /** A bad or failing --format template; the message is docker's, the exit code docker's for that command. */
-export class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
+export { TemplateError };
 
 export interface Template {
   /** Runs the template over one value; throws TemplateError with docker's "template parsing error: ..." text. */

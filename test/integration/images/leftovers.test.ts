@@ -14,20 +14,9 @@ import { processStartTime } from '../../../src/sys/process-alive.js';
 import { repoRoot } from '../../fixtures/image-builder.js';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 import { buildLayout, startProxy, type TestProxy } from './registry-images.js';
+import { runGantry } from './stores.js';
 
 const isRoot = process.getuid?.() === 0;
-
-function gantry(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot(), 'bin/gantry'), args, { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** Sum of file sizes under path (what GC counts). */
 async function fileBytes(path: string): Promise<number> {
@@ -40,7 +29,7 @@ async function fileBytes(path: string): Promise<number> {
 }
 
 const imagesRow = async (env: NodeJS.ProcessEnv) => {
-  const df = await gantry(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Size}}|{{.Reclaimable}}'], env);
+  const df = await runGantry(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Size}}|{{.Reclaimable}}'], env);
   assert.equal(df.status, 0, df.stderr);
   return df.stdout.split('\n')[0];
 };
@@ -86,17 +75,17 @@ test('a pull killed mid-unpack: system df shows its half-unpacked layer, image p
     const ingest = (await stat(ingestData)).size;
     // Images row: the half-unpacked layer (reclaimable: its writer is dead) plus the partial download (kept for a resume).
     assert.equal(await imagesRow(env), `Images|0|${humanSize(half + ingest)}|${pct(half, half + ingest)}`);
-    const v = await gantry(['system', 'df', '-v'], env);
+    const v = await runGantry(['system', 'df', '-v'], env);
     assert.match(v.stdout, new RegExp(`Unfinished layers and downloads: ${humanSize(half + ingest)} \\(${humanSize(half)} reclaimable\\)`));
 
-    const prune = await gantry(['image', 'prune', '-f'], env);
+    const prune = await runGantry(['image', 'prune', '-f'], env);
     assert.equal(prune.status, 0, prune.stderr);
     assert.equal(prune.stdout, `Total reclaimed space: ${humanSize(half)}\n`);
     assert.deepEqual(await readdir(snapTmp), []);
     assert.equal(await imagesRow(env), `Images|0|${humanSize(ingest)}|${pct(0, ingest)}`);
 
     // The partial download is still there for the next pull to resume.
-    const again = await gantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
+    const again = await runGantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(proxy.ranges, [`bytes=${afterBytes}-`]);
   } finally {
@@ -111,7 +100,7 @@ test('system prune removes staging dirs of dead writers at once and keeps a live
   const env = envFor(work);
   try {
     // Creates the store (and its staging dirs).
-    assert.equal((await gantry(['images', '-q'], env)).status, 0);
+    assert.equal((await runGantry(['images', '-q'], env)).status, 0);
     const root = join(work, 'root');
     const dead = spawn('true');
     await new Promise((r) => dead.on('exit', r));
@@ -129,7 +118,7 @@ test('system prune removes staging dirs of dead writers at once and keeps a live
     }
     assert.equal(await imagesRow(env), `Images|0|${humanSize(40_000)}|${pct(30_000, 40_000)}`);
 
-    const prune = await gantry(['system', 'prune', '-f'], env);
+    const prune = await runGantry(['system', 'prune', '-f'], env);
     assert.equal(prune.status, 0, prune.stderr);
     assert.match(prune.stdout, new RegExp(`Total reclaimed space: ${humanSize(30_000)}\n$`));
     for (const p of Object.values(leftovers)) assert.equal(await stat(p).catch(() => undefined), undefined, p);

@@ -11,37 +11,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openContentStore } from '../../../src/images/content/index.js';
 import { pullImage } from '../../../src/images/pull.js';
-import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
-import { ImageStore } from '../../../src/images/store/image-store.js';
-import { createLayerUnpacker } from '../../../src/images/unpack.js';
 import { chainIds, type Digest } from '../../../src/oci/digest.js';
 import { repoRoot } from '../../fixtures/image-builder.js';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 import { buildLayout, startProxy, type BuiltLayout, type TestProxy } from './registry-images.js';
-
-async function openStores(root: string) {
-  const content = openContentStore(join(root, 'content'));
-  const snapshots = new Snapshotter(join(root, 'snapshots'), 'native');
-  await snapshots.init();
-  const images = new ImageStore(join(root, 'images'));
-  await images.init();
-  return { content, snapshots, images, unpacker: createLayerUnpacker(snapshots) };
-}
-
-/** Runs bin/gantry without blocking the event loop (the test's proxy serves it). */
-function gantry(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot(), 'bin/gantry'), args, { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { openStores, runGantry } from './stores.js';
 
 /** A pid no process has any more. */
 function deadPid(): number {
@@ -152,12 +127,12 @@ test('kill -9 of gantry pull mid-download: the next pull resumes and succeeds', 
     assert.equal(await exited, 'SIGKILL');
     proxy.releaseStalled();
 
-    const again = await gantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
+    const again = await runGantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
     assert.equal(again.status, 0, again.stderr);
     assert.equal(again.stdout, `${proxy.host}/test/big:latest\n`);
     // The second pull asked only for the rest.
     assert.deepEqual(proxy.ranges, [`bytes=${afterBytes}-`]);
-    const ls = await gantry(['images', '--format', '{{.Repository}}:{{.Tag}}'], env);
+    const ls = await runGantry(['images', '--format', '{{.Repository}}:{{.Tag}}'], env);
     assert.equal(ls.stdout, `${proxy.host}/test/big:latest\n`);
   } finally {
     await proxy?.stop();
@@ -189,7 +164,7 @@ test('kill -9 of gantry pull after the blob arrived but before its commit: the n
     proxy.releaseStalled();
     const fetched = proxy.blobGets.filter((g) => g.startsWith(digest)).length;
 
-    const again = await gantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
+    const again = await runGantry(['pull', '-q', `${proxy.host}/test/big:latest`], env);
     assert.equal(again.status, 0, again.stderr);
     assert.equal(proxy.blobGets.filter((g) => g.startsWith(digest)).length, fetched, 'no second request for the layer');
     assert.deepEqual(proxy.ranges, []);

@@ -4,23 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openContentStore } from '../../../src/images/content/index.js';
 import { pullImage, type ProgressEvent } from '../../../src/images/pull.js';
-import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
-import { ImageStore } from '../../../src/images/store/image-store.js';
-import { createLayerUnpacker } from '../../../src/images/unpack.js';
 import { chainIds } from '../../../src/oci/digest.js';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 import { buildLayout, simpleImage, startProxy, type BuiltLayout } from './registry-images.js';
-
-async function openStores(root: string) {
-  const content = openContentStore(join(root, 'content'));
-  const snapshots = new Snapshotter(join(root, 'snapshots'), 'native');
-  await snapshots.init();
-  const images = new ImageStore(join(root, 'images'));
-  await images.init();
-  return { content, snapshots, images, unpacker: createLayerUnpacker(snapshots) };
-}
+import { openStores } from './stores.js';
 
 describe('pull from a plain-HTTP registry', () => {
   let reg: TestRegistry;

@@ -4,24 +4,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openContentStore } from '../../../src/images/content/index.js';
 import { pullImage, type ProgressEvent } from '../../../src/images/pull.js';
 import { pushImage } from '../../../src/images/push.js';
 import { detectSnapshotter } from '../../../src/images/snapshots/detect.js';
-import { Snapshotter } from '../../../src/images/snapshots/snapshotter.js';
-import { ImageStore } from '../../../src/images/store/image-store.js';
-import { createLayerUnpacker } from '../../../src/images/unpack.js';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 import { buildLayout, simpleImage, type BuiltLayout } from './registry-images.js';
+import { openStores } from './stores.js';
 
-async function openStores(root: string) {
-  const content = openContentStore(join(root, 'content'));
-  const snapshots = new Snapshotter(join(root, 'snapshots'), await detectSnapshotter(root));
-  await snapshots.init();
-  const images = new ImageStore(join(root, 'images'));
-  await images.init();
-  return { content, snapshots, images, unpacker: createLayerUnpacker(snapshots) };
-}
+const openStoresDetected = async (root: string) => openStores(root, await detectSnapshotter(root));
 
 const statusLines = (events: ProgressEvent[]) => events.map((e) => (e.id ? `${e.id}: ${e.status}` : e.status));
 
@@ -41,7 +31,7 @@ describe('push', () => {
   });
 
   test('mounts blobs across repositories, skips existing ones and the result pulls back', async () => {
-    const stores = await openStores(await mkdtemp(join(work, 'root-')));
+    const stores = await openStoresDetected(await mkdtemp(join(work, 'root-')));
     const pulled = await pullImage(stores, `${reg.host}/test/source:latest`);
     const events: ProgressEvent[] = [];
     const res = await pushImage(stores, { manifest: pulled.manifest }, `${reg.host}/test/copy:v2`, { onProgress: (e) => events.push(e) });
@@ -54,7 +44,7 @@ describe('push', () => {
     await pushImage(stores, { manifest: pulled.manifest }, `${reg.host}/test/copy:v3`, { onProgress: (e) => again.push(e) });
     assert.ok(statusLines(again).filter((l) => l.endsWith('Layer already exists')).length === 3);
 
-    const fresh = await openStores(await mkdtemp(join(work, 'root-')));
+    const fresh = await openStoresDetected(await mkdtemp(join(work, 'root-')));
     const back = await pullImage(fresh, `${reg.host}/test/copy:v2`);
     assert.equal(back.digest, layout.digest);
   });
@@ -62,12 +52,12 @@ describe('push', () => {
   test('uploads in chunks to another registry, byte-exact manifests', async () => {
     const other = await startRegistry();
     try {
-      const stores = await openStores(await mkdtemp(join(work, 'root-')));
+      const stores = await openStoresDetected(await mkdtemp(join(work, 'root-')));
       const pulled = await pullImage(stores, `${reg.host}/test/source:latest`);
       const events: ProgressEvent[] = [];
       await pushImage(stores, { manifest: pulled.manifest }, `${other.host}/chunked/app:1`, { chunkSize: 64 * 1024, onProgress: (e) => events.push(e) });
       assert.equal(statusLines(events).filter((l) => l.endsWith(': Pushed')).length, 3);
-      const fresh = await openStores(await mkdtemp(join(work, 'root-')));
+      const fresh = await openStoresDetected(await mkdtemp(join(work, 'root-')));
       const back = await pullImage(fresh, `${other.host}/chunked/app:1`);
       assert.equal(back.digest, layout.digest);
     } finally {
@@ -85,7 +75,7 @@ test('podman pulls and runs an image Gantry pushed', async (t) => {
     execFileSync('sh', ['scripts/busybox-rootfs.sh', rootfs]);
     const layout = await buildLayout(join(work, 'bb'), [{ layers: [{ dir: rootfs }], cmd: ['/bin/sh'] }]);
     await skopeoCopy(`oci:${layout.dir}:latest`, `docker://${reg.host}/fixture/busybox:latest`);
-    const stores = await openStores(await mkdtemp(join(work, 'root-')));
+    const stores = await openStoresDetected(await mkdtemp(join(work, 'root-')));
     const pulled = await pullImage(stores, `${reg.host}/fixture/busybox:latest`);
     await pushImage(stores, { manifest: pulled.manifest }, `${reg.host}/gantry/busybox:pushed`);
     const podman = ['--root', join(work, 'podman-root'), '--runroot', join(work, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
