@@ -4,7 +4,7 @@
 // (newest first) at a container.
 import { invalidArgument, notFound, isNotFound } from '../errdefs/index.js';
 import type { ContainerRecord } from '../engine/store.js';
-import type { Engine } from '../engine/engine.js';
+import type { EngineCore } from '../engine/engine.js';
 import { UsageError } from './flags.js';
 
 const ACCEPTED = new Set(['ancestor', 'before', 'exited', 'id', 'isolation', 'label', 'name', 'status', 'health', 'since', 'volume', 'network', 'is-task', 'publish', 'expose']);
@@ -80,7 +80,7 @@ function portsOf(rec: ContainerRecord): { private: string; public: string }[] {
 }
 
 /** Image ids an ancestor filter names: the images and those built on them (their layers a prefix of the other's). */
-async function ancestorIds(engine: Engine, values: Set<string>): Promise<Set<string>> {
+async function ancestorIds(engine: EngineCore, values: Set<string>): Promise<Set<string>> {
   const ids = new Set<string>();
   let all: { id: string; config: { rootfs?: { diff_ids?: string[] } } }[] | undefined;
   for (const v of values) {
@@ -107,7 +107,7 @@ export interface PsSelection {
 }
 
 /** Checks the filters and returns the selection over records sorted newest first. */
-export async function psSelection(engine: Engine, filters: Map<string, Set<string>>): Promise<PsSelection> {
+export async function psSelection(engine: EngineCore, filters: Map<string, Set<string>>): Promise<PsSelection> {
   for (const key of filters.keys()) if (!ACCEPTED.has(key)) throw invalidArgument(`invalid filter '${key}'`);
   const get = (k: string) => filters.get(k) ?? new Set<string>();
   const exited = [...get('exited')].map((v) => {

@@ -14,7 +14,7 @@ import { extract, pack, type Header } from 'tar-stream';
 import { failedPrecondition, invalidArgument, notFound } from '../errdefs/index.js';
 import { cleanEntryName, RootResolver } from '../images/archive/safe-path.js';
 import { SpecialFileBatch } from '../images/archive/special-files.js';
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { emitEvent } from './events.js';
 import { requireImageService } from './image-service.js';
 import { pidAlive } from '../sys/lockfile.js';
@@ -23,7 +23,7 @@ import type { ContainerRecord } from './store.js';
 const MAX_SYMLINK_HOPS = 255;
 
 /** docker export: the container's merged filesystem (volumes excluded) as a tar stream. */
-export async function exportContainer(engine: Engine, ref: string): Promise<Readable> {
+export async function exportContainer(engine: EngineCore, ref: string): Promise<Readable> {
   const rec = await engine.containers.get(ref);
   const tar = await requireImageService(engine.images, 'export').exportRootfs(rec.Gantry.rootfsKey);
   await emitEvent(engine.root, 'container', 'export', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image }).catch(() => undefined);
@@ -90,7 +90,7 @@ async function isMountPoint(path: string): Promise<boolean> {
 }
 
 /** Runs fn with the container's filesystem reachable from the host. */
-export async function withContainerFs<T>(engine: Engine, rec: ContainerRecord, fn: (fs: ContainerFs) => Promise<T>): Promise<T> {
+export async function withContainerFs<T>(engine: EngineCore, rec: ContainerRecord, fn: (fs: ContainerFs) => Promise<T>): Promise<T> {
   if (rec.State.Running && rec.State.Pid > 0 && pidAlive(rec.State.Pid)) return fn(new ContainerFs(`/proc/${rec.State.Pid}/root`, []));
   return engine.store.withContainerLock(rec.Id, async () => {
     const mounts = rec.Mounts.filter((m) => m.Type === 'bind' || m.Type === 'volume').map((m) => ({ dest: posix.normalize(m.Destination), source: m.Source }));
@@ -280,7 +280,7 @@ function assertWritable(rec: ContainerRecord, containerPath: string): void {
 const notInContainer = (path: string, rec: ContainerRecord) => notFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
 
 /** Copies CONTAINER:src to the host path dest ("-": a tar on out). Returns the bytes copied. */
-export async function copyFromContainer(engine: Engine, ref: string, src: string, dest: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<number> {
+export async function copyFromContainer(engine: EngineCore, ref: string, src: string, dest: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<number> {
   const rec = await engine.containers.get(ref);
   return withContainerFs(engine, rec, async (fs) => {
     const follow = Boolean(opts.followLink) || src.endsWith('/') || src.endsWith('/.');
@@ -302,7 +302,7 @@ export async function copyFromContainer(engine: Engine, ref: string, src: string
 }
 
 /** Copies the host path src ("-": a tar read from input) to CONTAINER:dest. Returns the bytes copied. */
-export async function copyToContainer(engine: Engine, ref: string, src: string, dest: string, input: Readable, opts: CopyOptions = {}): Promise<number> {
+export async function copyToContainer(engine: EngineCore, ref: string, src: string, dest: string, input: Readable, opts: CopyOptions = {}): Promise<number> {
   const rec = await engine.containers.get(ref);
   const owner = opts.archive ? undefined : { uid: 0, gid: 0 };
   return withContainerFs(engine, rec, async (fs) => {

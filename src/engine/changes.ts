@@ -1,6 +1,6 @@
 // `docker diff`: the container's filesystem changes as docker prints them.
 import { posix } from 'node:path';
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
 
@@ -18,7 +18,7 @@ function mountPoints(rec: ContainerRecord): Set<string> {
 }
 
 /** Lines "C /etc", "A /etc/new", "D /removed", in path order. */
-export async function containerChanges(engine: Engine, ref: string): Promise<string[]> {
+export async function containerChanges(engine: EngineCore, ref: string): Promise<string[]> {
   const rec = await engine.containers.get(ref);
   const svc = requireImageService(engine.images, 'diff');
   const skip = mountPoints(rec);

@@ -3,7 +3,7 @@
 // image config. The container is paused meanwhile unless asked not to.
 import type { ContainerConfig } from '../oci/image-spec.js';
 import { emitEvent } from './events.js';
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
 
@@ -34,7 +34,7 @@ function imageConfigOf(rec: ContainerRecord): ContainerConfig {
 }
 
 /** Returns the new image ID ("sha256:..."). */
-export async function commitContainer(engine: Engine, ref: string, req: CommitRequest = {}): Promise<string> {
+export async function commitContainer(engine: EngineCore, ref: string, req: CommitRequest = {}): Promise<string> {
   const rec = await engine.containers.get(ref);
   const svc = requireImageService(engine.images, 'commit');
   const pause = req.pause !== false && rec.State.Running && !rec.State.Paused;

@@ -4,7 +4,7 @@
 // many images share them; a container's size is its writable layer; what a
 // crash left of image data (half-unpacked layers, partial downloads) is counted
 // apart, with the part GC removes now.
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
 import { dirSize } from './volumes.js';
@@ -45,13 +45,13 @@ export interface DiskUsage {
 }
 
 /** Bytes in a container's writable layer (docker's SizeRw). */
-export async function containerSizeRw(engine: Engine, rec: ContainerRecord): Promise<number> {
+export async function containerSizeRw(engine: EngineCore, rec: ContainerRecord): Promise<number> {
   const svc = requireImageService(engine.images, 'size');
   const info = await svc.snapshots.stat(rec.Gantry.rootfsKey);
   return info ? dirSize(svc.snapshots.fsPath(info.id)) : 0;
 }
 
-export async function diskUsage(engine: Engine): Promise<DiskUsage> {
+export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {
   const svc = requireImageService(engine.images, 'system df');
   const [images, snapshots, records, leftovers] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list(), svc.leftoverUsage()]);
   const layerSize = new Map<string, number>();

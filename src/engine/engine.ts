@@ -1,5 +1,6 @@
-// The engine as the CLI sees it. openEngine() (index.ts) implements it
-// in-process over the on-disk state; a daemon client can implement it later.
+// The in-process engine's parts over the on-disk state (openEngineCore() in
+// index.ts). Front ends do not use these: they call the Engine interface of
+// api.ts, which engine/local implements over this core.
 import type { Containers } from './containers.js';
 import type { EngineNetworking } from './networking.js';
 import type { EngineImages } from './backends.js';
@@ -7,7 +8,7 @@ import type { ContainerStore } from './store.js';
 import type { VolumeStore } from './volumes.js';
 import type { Runtime } from '../runtime/api.js';
 
-export interface Engine {
+export interface EngineCore {
   readonly root: string;
   readonly runroot: string;
   readonly images: EngineImages;

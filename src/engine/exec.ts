@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, invalidArgument } from '../errdefs/index.js';
 import type { Process, Spec } from '../oci/runtime-spec.js';
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { emitEvent } from './events.js';
 import { resolveUserInRootfs } from './spec/user.js';
 
@@ -33,7 +33,7 @@ export interface ExecRequest {
 }
 
 /** The exec'd process: the container's process with the request's changes. */
-async function execProcess(engine: Engine, id: string, req: ExecRequest): Promise<Process> {
+async function execProcess(engine: EngineCore, id: string, req: ExecRequest): Promise<Process> {
   const bundle = JSON.parse(await readFile(engine.store.runPath(id, 'config.json'), 'utf8')) as Spec;
   const base = bundle.process;
   if (!base) throw failedPrecondition(`container ${id} has no process spec`);
@@ -71,7 +71,7 @@ function startFailed(err: unknown): never {
  * Runs the exec and returns its exit code (undefined when detached). Errors
  * keep docker's texts: "container <id> is not running", "... is paused".
  */
-export async function execInContainer(engine: Engine, ref: string, req: ExecRequest): Promise<number | undefined> {
+export async function execInContainer(engine: EngineCore, ref: string, req: ExecRequest): Promise<number | undefined> {
   const rec = await engine.containers.get(ref);
   if (!rec.State.Running || rec.State.Restarting) throw conflict(`container ${rec.Id} is not running`);
   if (rec.State.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
@@ -104,7 +104,7 @@ function readyFds(control: Duplex): Promise<[number, number, number]> {
   });
 }
 
-async function execWithPipes(engine: Engine, id: string, proc: Process, interactive: boolean): Promise<number> {
+async function execWithPipes(engine: EngineCore, id: string, proc: Process, interactive: boolean): Promise<number> {
   const path = nativeBinary('gantry-piperelay');
   const relay = spawn(path, interactive ? ['--stdin'] : [], { stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] });
   const control = relay.stdio[3] as Duplex;
@@ -145,7 +145,7 @@ async function execWithPipes(engine: Engine, id: string, proc: Process, interact
   }
 }
 
-async function execWithTty(engine: Engine, id: string, proc: Process, interactive: boolean): Promise<number> {
+async function execWithTty(engine: EngineCore, id: string, proc: Process, interactive: boolean): Promise<number> {
   const socket = engine.store.runPath(id, `exec-${randomBytes(4).toString('hex')}.sock`);
   const relay = spawn(nativeBinary('gantry-ptyrelay'), [socket, ...(interactive ? ['--stdin'] : [])], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const relayExit = new Promise<number>((resolve) => relay.on('close', (code) => resolve(code ?? 1)));

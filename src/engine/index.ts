@@ -1,4 +1,4 @@
-// openEngine: the in-process (daemonless) engine over <root> and <runroot>.
+// openEngineCore: the in-process (daemonless) engine over <root> and <runroot>.
 import { join } from 'node:path';
 import { ALL_CAPABILITIES } from '../runtime/capabilities.js';
 import { loadImages, loadRuntime } from './backends.js';
@@ -7,11 +7,11 @@ import { EngineNetworking } from './networking.js';
 import { ContainerStore } from './store.js';
 import { VolumeStore } from './volumes.js';
 import { ensurePrivateDir } from '../sys/private-dir.js';
-import type { Engine, EngineOptions } from './engine.js';
+import type { EngineCore, EngineOptions } from './engine.js';
 
-export type { Engine, EngineOptions } from './engine.js';
+export type { EngineCore, EngineOptions } from './engine.js';
 
-export async function openEngine(opts: EngineOptions): Promise<Engine> {
+export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   // before anything below is created or read: a caller who may not use the store gets one clear error
   ensurePrivateDir(opts.root);
   ensurePrivateDir(opts.runroot);

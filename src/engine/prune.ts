@@ -3,7 +3,7 @@
 // images no container's rootfs sits on), and system prune finishes with the
 // image GC, which also sweeps what a crash left behind.
 import type { RemoveResult } from '../images/service.js';
-import type { Engine } from './engine.js';
+import type { EngineCore } from './engine.js';
 import { containerSizeRw } from './disk-usage.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
@@ -28,7 +28,7 @@ function keptByFilters(rec: ContainerRecord, filters: string[]): boolean {
   });
 }
 
-export async function pruneContainers(engine: Engine, filters: string[] = []): Promise<PruneResult> {
+export async function pruneContainers(engine: EngineCore, filters: string[] = []): Promise<PruneResult> {
   await engine.containers.repair();
   await engine.store.sweepTrash();
   const out: PruneResult = { removed: [], spaceReclaimed: 0 };
@@ -48,7 +48,7 @@ export async function pruneContainers(engine: Engine, filters: string[] = []): P
 }
 
 /** Volumes no container mounts; only anonymous ones unless all. */
-export async function pruneVolumes(engine: Engine, opts: { all?: boolean } = {}): Promise<PruneResult> {
+export async function pruneVolumes(engine: EngineCore, opts: { all?: boolean } = {}): Promise<PruneResult> {
   const used = new Set((await engine.store.list()).flatMap((r) => r.Mounts.map((m) => m.Name ?? '')));
   const out: PruneResult = { removed: [], spaceReclaimed: 0 };
   for (const v of await engine.volumes.list()) {
@@ -77,7 +77,7 @@ export interface SystemPruneReport {
   spaceReclaimed: number;
 }
 
-export async function systemPrune(engine: Engine, opts: SystemPruneOptions = {}): Promise<SystemPruneReport> {
+export async function systemPrune(engine: EngineCore, opts: SystemPruneOptions = {}): Promise<SystemPruneReport> {
   const containers = await pruneContainers(engine);
   const networks = opts.pruneNetworks ? await opts.pruneNetworks() : [];
   const volumes = opts.volumes ? await pruneVolumes(engine) : { removed: [], spaceReclaimed: 0 };

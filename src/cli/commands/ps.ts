@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { humanSize, timeAgo } from '../units.js';
 import { openCliEngine } from './run.js';
 import type { ContainerRecord } from '../../engine/store.js';
-import type { Engine } from '../../engine/index.js';
+import type { EngineCore } from '../../engine/index.js';
 import { containerSizeRw } from '../../engine/disk-usage.js';
 import { formatPorts } from '../../engine/networking.js';
 import { formatContext, formatRows } from '../template.js';
@@ -72,7 +72,7 @@ export const command: Command = {
 };
 
 /** docker's "12B (virtual 1.98MB)": the writable layer, and with the image under it. */
-async function sizeText(engine: Engine, rec: ContainerRecord): Promise<string> {
+async function sizeText(engine: EngineCore, rec: ContainerRecord): Promise<string> {
   const rw = await containerSizeRw(engine, rec).catch(() => 0);
   const image = await engine.images.resolve(rec.Image).then((i) => i.size, () => 0);
   return `${humanSize(rw)} (virtual ${humanSize(rw + image)})`;

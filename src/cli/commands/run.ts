@@ -12,7 +12,7 @@ import type { CreateRequest } from '../../engine/containers.js';
 import type { DockerConfig, HostConfig, RestartPolicy } from '../../engine/docker-types.js';
 import { parseDeviceFlag, parseMountFlag, splitVolumeFlags } from '../mount-options.js';
 import { parsePublish } from '../../network/publish.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EngineCore } from '../../engine/engine.js';
 
 const s = (name: string, short?: string, description = ''): FlagSpec => ({ name, type: 'string', ...(short ? { short } : {}), description });
 const b = (name: string, short?: string, description = ''): FlagSpec => ({ name, type: 'bool', ...(short ? { short } : {}), description });
@@ -298,9 +298,9 @@ export function parseCreateRequest(ctx: CliContext, parsed: ParsedFlags, verb: s
   }
 }
 
-export async function openCliEngine(ctx: CliContext): Promise<Engine> {
-  const { openEngine } = await import('../../engine/index.js');
-  return openEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+export async function openCliEngine(ctx: CliContext): Promise<EngineCore> {
+  const { openEngineCore } = await import('../../engine/index.js');
+  return openEngineCore({ root: ctx.globals.root, runroot: ctx.globals.runroot });
 }
 
 /** docker run's exit code when the container could not be created or started (its CLI's toStatusError). */

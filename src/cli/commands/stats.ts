@@ -5,7 +5,7 @@ import { formatContext, formatRows } from '../template.js';
 import { binarySize, humanSize } from '../units.js';
 import { openCliEngine } from './run.js';
 import { sampleStats, statsRow, type StatsSample } from '../../engine/stats.js';
-import type { Engine } from '../../engine/index.js';
+import type { EngineCore } from '../../engine/index.js';
 import type { ContainerRecord } from '../../engine/store.js';
 
 const TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
@@ -56,7 +56,7 @@ export const command: Command = {
 };
 
 /** Named containers stay listed (zeros once stopped); the default list follows ps. */
-async function refresh(engine: Engine, list: { rec: ContainerRecord; given: string }[], named: boolean, targets: () => Promise<{ rec: ContainerRecord; given: string }[]>) {
+async function refresh(engine: EngineCore, list: { rec: ContainerRecord; given: string }[], named: boolean, targets: () => Promise<{ rec: ContainerRecord; given: string }[]>) {
   if (!named) return targets();
   return Promise.all(list.map(async (t) => ({ rec: await engine.containers.get(t.rec.Id).catch(() => t.rec), given: t.given })));
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseFilterFlags, psSelection } from '../../../src/cli/ps-filters.js';
 import { UsageError } from '../../../src/cli/flags.js';
 import type { ContainerRecord } from '../../../src/engine/store.js';
-import type { Engine } from '../../../src/engine/engine.js';
+import type { EngineCore } from '../../../src/engine/engine.js';
 
 function rec(name: string, ports: Record<string, { HostIp: string; HostPort: string }[] | null>): ContainerRecord {
   return {
@@ -20,7 +20,7 @@ function rec(name: string, ports: Record<string, { HostIp: string; HostPort: str
   } as unknown as ContainerRecord;
 }
 
-const engine = {} as Engine;
+const engine = {} as EngineCore;
 const names = async (filters: string[], recs: ContainerRecord[]) => (await psSelection(engine, parseFilterFlags(filters))).filter(recs, true).map((r) => r.Name);
 
 test('publish matches the host port, expose the container port, with ranges and protocols', async () => {
