@@ -76,3 +76,19 @@ test('variable substitution and quotes', () => {
   assert.deepEqual(expandWords('a "b c" $A', env), ['a', 'b c', '1']);
   assert.throws(() => expandWord('${MISSING:?needed}', env), /MISSING: needed/);
 });
+
+import { isIgnored, parseDockerignore } from '../../../src/build/dockerignore.js';
+
+test('.dockerignore patterns', () => {
+  const p = parseDockerignore('# comment\nnode_modules\n*.log\n!keep.log\n/build/**\n**/*.tmp\ndocs/?.md\n');
+  assert.equal(isIgnored('node_modules/x/y.js', p), true);
+  assert.equal(isIgnored('a.log', p), true);
+  assert.equal(isIgnored('keep.log', p), false);
+  assert.equal(isIgnored('sub/a.log', p), false); // *.log is root-only
+  assert.equal(isIgnored('build/out/bin', p), true);
+  assert.equal(isIgnored('x/y/z.tmp', p), true);
+  assert.equal(isIgnored('z.tmp', p), true);
+  assert.equal(isIgnored('docs/a.md', p), true);
+  assert.equal(isIgnored('docs/ab.md', p), false);
+  assert.equal(isIgnored('src/main.ts', p), false);
+});
