@@ -214,3 +214,20 @@ describe('pull and push through a registry with credentials', { skip: !isRoot &&
       assert.deepEqual(pushEvent?.Actor, { ID: `${name}:v1`, Attributes: { name } });
     }));
 });
+
+test('an image under a running container cannot be deleted, even forced', { skip: !isRoot && 'needs root' }, () =>
+  withEngine(async (engine, dir) => {
+    const id = await engine.images.import(Readable.from(await rootfs()), { repo: 'run', tag: '1' });
+    const core = await openEngineCore({ root: join(dir, 'root'), runroot: join(dir, 'run') });
+    const { Id: cid } = await core.containers.create({ config: { Image: 'run:1', Cmd: ['sleep', '60'] }, hostConfig: { NetworkMode: 'none' } });
+    try {
+      await core.containers.start(cid);
+      const text = new RegExp(`^conflict: unable to delete ${id.slice(7, 19)} \\(cannot be forced\\) - image is being used by running container ${cid.slice(0, 12)}$`);
+      await rejectsWith(engine.images.remove(id, { force: true }), 'conflict', text);
+      assert.equal((await engine.images.prune({ dangling: ['false'] })).ImagesDeleted, null);
+    } finally {
+      await core.containers.remove(cid, { force: true });
+    }
+    assert.deepEqual(await engine.images.remove(id), [{ Untagged: 'run:1' }, { Deleted: id }]);
+  }),
+);
