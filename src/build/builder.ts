@@ -24,7 +24,7 @@ import { selectSources, sourcesChecksum, sourcesTar, type CopyOwnership, type So
 import { resolveOwnership } from './ownership.js';
 import { addSources } from './add-sources.js';
 import { parseGoDuration } from '../sys/go-duration.js';
-import { extractTar } from '../engine/archive.js';
+import { extractTar } from '../engine/tar-tree.js';
 
 export interface BuildOptions {
   dockerfile: string;

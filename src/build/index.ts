@@ -8,7 +8,7 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine, JSONMessage } from '../engine/api.js';
 import { BuildCacheIndex } from '../engine/build-cache.js';
-import { extractTar } from '../engine/archive.js';
+import { extractTar } from '../engine/tar-tree.js';
 import { invalidArgument } from '../errdefs/index.js';
 import { Builder, type BuildResult } from './builder.js';
 import { parseDockerignore } from './dockerignore.js';
