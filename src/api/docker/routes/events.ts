@@ -50,4 +50,4 @@ async function streamEvents(ctx: RouteContext): Promise<void> {
   }
 }
 
-export const eventRoutes: Route[] = [{ method: 'GET', path: '/events', handler: streamEvents }];
+export const eventsRoutes: Route[] = [{ method: 'GET', path: '/events', handler: streamEvents }];
