@@ -46,7 +46,8 @@ test('pull streams the engine progress as newline JSON with tag, platform and de
 test('pull: anonymous ("e30="), garbage or absent X-Registry-Auth is no auth', async () => {
   const s = await startServer(imageRoutes, { images: { pull: async () => undefined } });
   try {
-    for (const headers of [{ 'X-Registry-Auth': 'e30=' }, { 'X-Registry-Auth': '%%%not base64' }, {}]) {
+    const cases: Record<string, string>[] = [{ 'X-Registry-Auth': 'e30=' }, { 'X-Registry-Auth': '%%%not base64' }, {}];
+    for (const headers of cases) {
       const r = await s.call('POST', '/images/create?fromImage=busybox', { headers });
       assert.equal(r.status, 200);
       assert.equal(r.text, '');

@@ -5,6 +5,9 @@ import { invalidArgument } from '../../../errdefs/index.js';
 import type { EngineEvent } from '../../../engine/events.js';
 import type { Filters } from '../../../engine/api.js';
 import type { Route, RouteContext } from '../route.js';
+import { authRoutes } from './auth.js';
+import { buildRoutes } from './build.js';
+import { systemDfRoutes } from './system-df.js';
 
 const EVENT_FILTERS = new Set(['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume']);
 
@@ -50,4 +53,5 @@ async function streamEvents(ctx: RouteContext): Promise<void> {
   }
 }
 
-export const eventsRoutes: Route[] = [{ method: 'GET', path: '/events', handler: streamEvents }];
+/** /events, and the server's other system routes beyond ping/version/info (each in its own file). */
+export const eventsRoutes: Route[] = [{ method: 'GET', path: '/events', handler: streamEvents }, ...systemDfRoutes, ...authRoutes, ...buildRoutes];

@@ -3,7 +3,7 @@
 import { notImplemented } from '../../../errdefs/index.js';
 import type { ImageInspect, ImageSummary, JSONMessage } from '../../../engine/api.js';
 import type { Route, RouteContext } from '../route.js';
-import { versionLess } from './api-version.js';
+import { compareVersions } from '../api-version.js';
 import { withProgressStream } from './progress-stream.js';
 import { registryAuth } from './registry-auth.js';
 import { sendTar } from './tar-response.js';
@@ -13,7 +13,7 @@ const optional = (ctx: RouteContext, name: string) => ctx.query.get(name) || und
 /** dockerd reports VirtualSize (= Size) only to clients older than API 1.44. */
 function withVirtualSize<T extends ImageSummary | ImageInspect>(image: T, version: string): T {
   const { VirtualSize: _dropped, ...rest } = image;
-  return (versionLess(version, '1.44') ? { ...rest, VirtualSize: image.Size } : rest) as T;
+  return (compareVersions(version, '1.44') < 0 ? { ...rest, VirtualSize: image.Size } : rest) as T;
 }
 
 async function createImage(ctx: RouteContext): Promise<void> {

@@ -1,7 +1,7 @@
 // Docker Engine API network routes.
 import type { NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from '../../../engine/api.js';
 import type { Route } from '../route.js';
-import { versionLess } from './api-version.js';
+import { compareVersions } from '../api-version.js';
 
 export const networkRoutes: Route[] = [
   {
@@ -10,7 +10,7 @@ export const networkRoutes: Route[] = [
     handler: async (ctx) => {
       const networks = await ctx.engine.networks.list(ctx.filters());
       // Since API 1.28 the list leaves out the attached containers (inspect has them), as dockerd does.
-      ctx.send(versionLess(ctx.version, '1.28') ? networks : networks.map((n) => ({ ...n, Containers: {} })));
+      ctx.send(compareVersions(ctx.version, '1.28') < 0 ? networks : networks.map((n) => ({ ...n, Containers: {} })));
     },
   },
   // Before /networks/{id}: "create" and "prune" are not network names here, as in dockerd.

@@ -3,6 +3,7 @@
 // before that is a normal error status, an error after it is a last
 // {"errorDetail":...,"error":...} line in the stream.
 import type { JSONMessage } from '../../../engine/api.js';
+import { clientGone } from '../context.js';
 import type { RouteContext } from '../route.js';
 
 export interface ProgressStream {
@@ -16,7 +17,7 @@ export interface ProgressStream {
  * when op fails after the first message, rethrows (for the status) when before.
  */
 export async function withProgressStream(ctx: RouteContext, op: (out: ProgressStream) => Promise<void>): Promise<void> {
-  const signal = clientGone(ctx);
+  const signal = clientGone(ctx.res);
   let stream: ReturnType<RouteContext['stream']> | undefined;
   // An error line the operation reported itself is held back: it must not
   // start the stream (that would turn a 404 into a 200), nor appear twice.
@@ -50,13 +51,4 @@ export async function withProgressStream(ctx: RouteContext, op: (out: ProgressSt
 export function errorMessage(err: unknown): JSONMessage {
   const message = err instanceof Error ? err.message : String(err);
   return { errorDetail: { message }, error: message };
-}
-
-/** An AbortSignal that fires when the response closes before it was finished (client disconnect). */
-export function clientGone(ctx: RouteContext): AbortSignal {
-  const ac = new AbortController();
-  ctx.res.once('close', () => {
-    if (!ctx.res.writableFinished) ac.abort(new Error('client disconnected'));
-  });
-  return ac.signal;
 }

@@ -2,7 +2,7 @@
 import { unavailable } from '../../../errdefs/index.js';
 import type { VolumeCreateRequest } from '../../../engine/api.js';
 import type { Route } from '../route.js';
-import { versionLess } from './api-version.js';
+import { compareVersions } from '../api-version.js';
 
 export const volumeRoutes: Route[] = [
   { method: 'GET', path: '/volumes', handler: async (ctx) => ctx.send(await ctx.engine.volumes.list(ctx.filters())) },
@@ -17,7 +17,7 @@ export const volumeRoutes: Route[] = [
     handler: async (ctx) => {
       const filters = ctx.filters();
       // API 1.42 made prune take anonymous volumes only; older clients still get every unused volume.
-      if (versionLess(ctx.version, '1.42')) filters.all = ['true'];
+      if (compareVersions(ctx.version, '1.42') < 0) filters.all = ['true'];
       ctx.send(await ctx.engine.volumes.prune(filters));
     },
   },
