@@ -244,6 +244,9 @@ export interface Engine {
 /** Restart policy shape re-exported for front ends that build HostConfig. */
 export type { RestartPolicy };
 
+/** One event of the bus (system.events, GET /events). */
+export type { EngineEvent } from './events.js';
+
 /** Gantry's additions to the containers part (interface merging; optional: a daemon's client lacks them). */
 export interface ContainersAPI {
   /**
