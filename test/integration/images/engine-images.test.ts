@@ -136,7 +136,7 @@ test('prune filters, save and load, import from a URL, with their events', { ski
     const dangling = await engine.images.prune();
     assert.deepEqual(dangling.ImagesDeleted, [{ Deleted: old }]);
     assert.deepEqual((await engine.images.prune({ dangling: ['false'], 'label!': ['keep=yes'] })).ImagesDeleted, null);
-    assert.deepEqual((await engine.images.prune({ dangling: ['false'], until: ['1h'] })).ImagesDeleted, null, 'created within the hour');
+    assert.deepEqual((await engine.images.prune({ dangling: ['false'], until: ['1h30m'] })).ImagesDeleted, null, 'created within the last 90 minutes');
 
     const tar = await engine.images.save(['p:1']);
     const chunks: Buffer[] = [];
