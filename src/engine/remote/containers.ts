@@ -3,7 +3,7 @@ import type { ContainerInspect, ContainerSummary } from '../docker-types.js';
 import type { ContainersAPI, ImagesAPI } from '../api.js';
 import type { ContainerChange, ContainerPruneReport, ContainerStatsJSON, ContainerTop, PathStat } from '../api-types.js';
 import { isNotFound } from '../../errdefs/index.js';
-import { pathPart, type Transport } from './transport.js';
+import { minVersion, pathPart, type Transport } from './transport.js';
 import { jsonLines, logFrames } from './streams.js';
 import { hijackedSession } from './session.js';
 
@@ -79,7 +79,20 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
       const conn = await t.hijack('POST', c(ref, '/attach'), {
         query: { stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, logs: opts.logs, detachKeys: opts.detachKeys },
       });
-      const tty = conn.contentType === RAW_STREAM ? true : conn.contentType === MULTIPLEXED_STREAM ? false : (await inspect(ref)).Config.Tty === true;
+      // Since API 1.42 the content type says whether the stream is framed; older daemons send raw-stream for both.
+      const typed = minVersion((await t.negotiated()).apiVersion, '1.42') === '1.42';
+      const tty =
+        conn.contentType === MULTIPLEXED_STREAM
+          ? false
+          : conn.contentType === RAW_STREAM && typed
+            ? true
+            : await inspect(ref).then(
+                (i) => i.Config.Tty === true,
+                (err: unknown) => {
+                  conn.socket.destroy();
+                  throw err;
+                },
+              );
       return hijackedSession(conn, tty);
     },
     resize: async (ref, h, w) => void (await t.call('POST', c(ref, '/resize'), { query: { h, w } })),
