@@ -43,7 +43,7 @@ export const GROUPS: Record<string, Group> = {
   },
   system: {
     description: 'Manage Gantry',
-    verbs: { boot: 'system-boot', df: 'system-df', events: 'events', info: 'info', prune: 'system-prune' },
+    verbs: { boot: 'system-boot', df: 'system-df', events: 'events', info: 'info', prune: 'system-prune', service: 'system-service' },
     aliases: {},
   },
 };

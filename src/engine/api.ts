@@ -243,3 +243,6 @@ export interface Engine {
 
 /** Restart policy shape re-exported for front ends that build HostConfig. */
 export type { RestartPolicy };
+
+/** One event of the bus (system.events, GET /events). */
+export type { EngineEvent } from './events.js';
