@@ -4,6 +4,8 @@
 // imported through the client itself.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +20,12 @@ const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length > 0 ? `mis
 const IMAGE = 'localhost/busybox:latest';
 // No CNI setup needed for the containers under test.
 const HostConfig = { NetworkMode: 'none' };
+
+const readAll = async (r: Readable) => {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+};
 
 /** Collects a session's output per stream until it ends. */
 async function collect(s: IOSession): Promise<{ out: string; err: string }> {
@@ -257,5 +265,48 @@ describe('remote engine against podman\'s Docker API service', { skip }, () => {
     const actions = seen.filter((e) => e.Actor.ID === id).map((e) => e.Action);
     for (const a of ['create', 'start', 'die']) assert.ok(actions.includes(a), actions.join(','));
     assert.ok(actions.includes('destroy') || actions.includes('remove'), actions.join(','));
+  });
+
+  test('archive put, stat and get; changes; stats; pause, rename, commit, kill, export, restart; save and load', async () => {
+    const { Id } = await engine.containers.create({ Image: IMAGE, Cmd: ['sleep', '1000'], HostConfig }, { name: 'gantry-remote-data' });
+    await engine.containers.start(Id);
+    const tar = pack();
+    tar.entry({ name: 'hello.txt' }, 'hi there\n');
+    tar.finalize();
+    await engine.containers.archivePut(Id, '/tmp', Readable.from(tar));
+    const etc = await engine.containers.archiveStat(Id, '/etc');
+    assert.equal(etc.name, 'etc');
+    assert.ok(etc.mode & 2 ** 31, 'a directory has Go\'s ModeDir bit');
+    const got = await engine.containers.archiveGet(Id, '/tmp/hello.txt');
+    assert.equal(got.stat.size, 9);
+    assert.ok((await readAll(got.tar)).includes('hi there\n'));
+    assert.ok((await engine.containers.changes(Id)).some((c) => c.Path === '/tmp/hello.txt' && c.Kind === 1));
+
+    const ac = new AbortController();
+    let samples = 0;
+    for await (const s of engine.containers.stats(Id, { stream: true, signal: ac.signal })) {
+      assert.equal(typeof s.read, 'string');
+      if (++samples === 2) ac.abort();
+    }
+    assert.equal(samples, 2);
+
+    await engine.containers.pause(Id);
+    assert.equal((await engine.containers.inspect(Id)).State.Status, 'paused');
+    await engine.containers.unpause(Id);
+    await engine.containers.rename(Id, 'gantry-remote-renamed');
+    assert.equal((await engine.containers.inspect('gantry-remote-renamed')).Name, '/gantry-remote-renamed');
+    await engine.containers.commit(Id, { repo: 'localhost/gantry-committed', tag: 'v1', changes: ['ENV FOO=bar'] });
+    assert.ok((await engine.images.inspect('localhost/gantry-committed:v1')).Config.Env?.includes('FOO=bar'));
+    await engine.containers.kill(Id, 'KILL');
+    assert.equal((await engine.containers.inspect(Id)).State.Running, false);
+    assert.ok((await readAll(await engine.containers.export(Id))).length > 1 << 20, 'the export is the whole rootfs');
+    await engine.containers.restart(Id, { t: 1 });
+    assert.equal((await engine.containers.inspect(Id)).State.Running, true);
+    await engine.containers.remove(Id, { force: true });
+
+    const saved = await readAll(await engine.images.save(['localhost/gantry-committed:v1']));
+    await engine.images.remove('localhost/gantry-committed:v1');
+    assert.deepEqual(await engine.images.load(Readable.from([saved])), ['Loaded image: localhost/gantry-committed:v1']);
+    await engine.images.remove('localhost/gantry-committed:v1');
   });
 });
