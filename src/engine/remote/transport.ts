@@ -117,9 +117,14 @@ export class Transport {
 
   /** HEAD /_ping (GET when the daemon refuses HEAD), once: the API version every other request uses. */
   negotiated(): Promise<{ apiVersion: string; headers: IncomingHttpHeaders }> {
-    this.version ??= this.ping().then((res) => ({ apiVersion: negotiateVersion(headerValue(res.headers['api-version'])), headers: res.headers }));
-    // A failed ping (daemon down) is retried by the next call rather than remembered.
-    this.version.catch(() => (this.version = undefined));
+    if (!this.version) {
+      const negotiating = this.ping().then((res) => ({ apiVersion: negotiateVersion(headerValue(res.headers['api-version'])), headers: res.headers }));
+      // A failed ping (daemon down) is retried by the next call rather than remembered.
+      negotiating.catch(() => {
+        if (this.version === negotiating) this.version = undefined;
+      });
+      this.version = negotiating;
+    }
     return this.version;
   }
 

@@ -167,6 +167,22 @@ test('attach answered with a plain 200: the body is the raw output, stdin still 
   assert.equal(out, 'raw:echobye');
 });
 
+test('tcp:// reaches the same daemon over TCP', async () => {
+  const tcp = createServer(route);
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const { port } = tcp.address() as { port: number };
+  const remote = openRemoteEngine(`tcp://127.0.0.1:${port}`);
+  try {
+    assert.equal(remote.location.kind === 'remote' && remote.location.host, `tcp://127.0.0.1:${port}`);
+    assert.equal(await remote.containers.start('running'), false);
+    await assert.rejects(remote.containers.inspect('missing'), { code: 'not-found' });
+  } finally {
+    await remote.close();
+    tcp.closeAllConnections();
+    await new Promise((r) => tcp.close(r));
+  }
+});
+
 test('a daemon that is not there is docker\'s "Cannot connect" error', async () => {
   const absent = openRemoteEngine(`unix://${join(dir, 'absent.sock')}`);
   await assert.rejects(absent.system.version(), { code: 'unavailable', message: `Cannot connect to the Docker daemon at unix://${join(dir, 'absent.sock')}. Is the docker daemon running?` });
