@@ -9,7 +9,7 @@ import { jsonLines } from './streams.js';
 export function remoteSystem(t: Transport): SystemAPI {
   return {
     async ping() {
-      const { headers } = await t.negotiated();
+      const { headers } = await t.ping();
       const osType = headers['ostype'];
       return { apiVersion: String(headers['api-version'] ?? ''), osType: typeof osType === 'string' ? osType : 'linux' };
     },

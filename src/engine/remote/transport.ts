@@ -106,19 +106,26 @@ export interface Hijacked {
   contentType: string | undefined;
 }
 
+export interface Negotiated {
+  /** The version in every request's /vX.Y prefix. */
+  apiVersion: string;
+  /** The ping's headers: Api-Version, Ostype, ... */
+  headers: IncomingHttpHeaders;
+}
+
 export class Transport {
   private readonly endpoint: Endpoint;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  private version?: Promise<{ apiVersion: string; headers: IncomingHttpHeaders }>;
+  private version?: Promise<Negotiated>;
 
   constructor(readonly host: string) {
     this.endpoint = parseHost(host);
   }
 
-  /** HEAD /_ping (GET when the daemon refuses HEAD), once: the API version every other request uses. */
-  negotiated(): Promise<{ apiVersion: string; headers: IncomingHttpHeaders }> {
+  /** The API version every other request uses: from the first ping, made once. */
+  negotiated(): Promise<Negotiated> {
     if (!this.version) {
-      const negotiating = this.ping().then((res) => ({ apiVersion: negotiateVersion(headerValue(res.headers['api-version'])), headers: res.headers }));
+      const negotiating = this.sendPing();
       // A failed ping (daemon down) is retried by the next call rather than remembered.
       negotiating.catch(() => {
         if (this.version === negotiating) this.version = undefined;
@@ -128,15 +135,23 @@ export class Transport {
     return this.version;
   }
 
-  private async ping(): Promise<IncomingMessage> {
+  /** A fresh ping (system.ping is a liveness check); the first one also settles the negotiation. */
+  async ping(): Promise<Negotiated> {
+    const result = await this.sendPing();
+    this.version ??= Promise.resolve(result);
+    return result;
+  }
+
+  /** HEAD /_ping, then GET when the daemon refuses HEAD, as the docker CLI does. */
+  private async sendPing(): Promise<Negotiated> {
     let res = await this.send('HEAD', '/_ping', {});
     if (res.statusCode !== 200 && !res.headers['api-version']) {
       res.resume();
       res = await this.send('GET', '/_ping', {});
     }
-    res.resume();
     if ((res.statusCode ?? 500) >= 400 && !res.headers['api-version']) throw await errorOf(res);
-    return res;
+    res.resume();
+    return { apiVersion: negotiateVersion(headerValue(res.headers['api-version'])), headers: res.headers };
   }
 
   /** A request under the negotiated /vX.Y prefix; error statuses thrown as GantryErrors. */

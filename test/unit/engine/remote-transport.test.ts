@@ -101,6 +101,13 @@ test('negotiates once: HEAD /_ping, then GET, then min(1.47, 1.50) as the prefix
   assert.deepEqual(seen.slice(0, 4), ['HEAD /_ping', 'GET /_ping', 'POST /v1.47/containers/running/start', 'POST /v1.47/containers/running/stop']);
 });
 
+test('system.ping asks the daemon each time (a liveness check), the version stays', async () => {
+  const from = seen.length;
+  await engine.system.ping();
+  await engine.containers.start('running');
+  assert.deepEqual(seen.slice(from), ['HEAD /_ping', 'GET /_ping', 'POST /v1.47/containers/running/start']);
+});
+
 test('error statuses come back as GantryErrors with the daemon\'s message', async () => {
   await assert.rejects(engine.containers.inspect('missing'), { code: 'not-found', message: 'No such container: missing' });
   await assert.rejects(engine.containers.create({ Image: 'busybox' }, { name: 'web' }), { code: 'conflict', message: /^Conflict\. The container name "\/web"/ });
