@@ -6,7 +6,7 @@
 // failed test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -79,35 +79,40 @@ export interface ApiResponse {
   json<T = any>(): T;
 }
 
+/** How a daemon's process came to be and how its leftovers are swept once it has stopped. */
+interface Backend {
+  child: ChildProcess;
+  socket: string;
+  /** Whether busybox:latest must still be loaded through the API. */
+  needsBusybox: boolean;
+  sweep(): Promise<void>;
+}
+
 export class Daemon {
   private log = '';
   private registryStarted: Promise<TestRegistry> | undefined;
   private constructor(
-    private readonly g: Gantry,
-    private readonly child: ChildProcess,
-    /** The socket's path. */
-    readonly socket: string,
+    private readonly backend: Backend,
     /** A DOCKER_CONFIG of the test's own (no credentials or contexts from the host). */
     readonly dockerConfig: string,
   ) {
-    child.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
+    backend.child.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
+    backend.child.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
   }
 
-  /** Starts the daemon over new temporary roots that hold busybox:latest. */
+  /**
+   * Starts Gantry's daemon over new temporary roots that hold busybox:latest.
+   * With GANTRY_API_TEST_PEER=dockerd the same tests run against Debian's
+   * dockerd instead (install-deps extracts it; never the default), to check
+   * that a test asserts what Docker does (except what needs the default
+   * bridge or the embedded DNS, which that dockerd has not: no firewall rules).
+   */
   static async start(): Promise<Daemon> {
-    const g = await Gantry.create();
-    // The daemonless commands of the cleanup must not go to a daemon the test's environment names.
-    for (const k of ['DOCKER_HOST', 'GANTRY_HOST', 'DOCKER_CONTEXT']) delete g.env[k];
-    const dockerConfig = await mkdtemp(join(tmpdir(), 'gantry-docker-config-'));
-    const socket = join(g.runroot, 'd.sock');
-    const child = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--host', `unix://${socket}`], {
-      env: g.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const d = new Daemon(g, child, socket, dockerConfig);
+    const backend = process.env.GANTRY_API_TEST_PEER === 'dockerd' ? await startDockerd() : await startGantry();
+    const d = new Daemon(backend, await mkdtemp(join(tmpdir(), 'gantry-docker-config-')));
     try {
       await d.waitReady();
+      if (backend.needsBusybox) await d.loadBusybox();
     } catch (err) {
       await d.stop();
       throw err;
@@ -115,11 +120,11 @@ export class Daemon {
     return d;
   }
 
+  get socket(): string {
+    return this.backend.socket;
+  }
   get host(): string {
     return `unix://${this.socket}`;
-  }
-  get root(): string {
-    return this.g.root;
   }
   /** The daemon's output so far (for assertion messages). */
   logs(): string {
@@ -135,14 +140,14 @@ export class Daemon {
 
   private async waitReady(): Promise<void> {
     for (let i = 0; i < 300; i++) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`gantry system service exited (${this.child.exitCode ?? this.child.signalCode}): ${this.log}`);
+      if (this.backend.child.exitCode !== null || this.backend.child.signalCode !== null) throw new Error(`the daemon exited (${this.backend.child.exitCode ?? this.backend.child.signalCode}): ${this.log}`);
       if (existsSync(this.socket)) {
         const ok = await this.api('GET', '/_ping').then((r) => r.status === 200 && r.body === 'OK', () => false);
         if (ok) return;
       }
       await sleep(50);
     }
-    throw new Error(`gantry system service did not answer /_ping: ${this.log}`);
+    throw new Error(`the daemon did not answer /_ping: ${this.log}`);
   }
 
   /** One HTTP request on the socket (a JSON body when `body` is an object). */
@@ -165,6 +170,17 @@ export class Daemon {
       req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
       req.end(data);
     });
+  }
+
+  private async loadBusybox(): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-busybox-archive-'));
+    try {
+      await buildImage({ format: 'docker-archive', out: join(dir, 'busybox.tar'), name: 'busybox:latest', layers: [{ busybox: true }] });
+      const r = await this.api('POST', '/images/load?quiet=1', await readFile(join(dir, 'busybox.tar')), { 'content-type': 'application/x-tar' });
+      if (r.status !== 200) throw new Error(`loading busybox: ${r.status} ${r.body}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -191,31 +207,73 @@ export class Daemon {
 
   /**
    * Removes what the tests made through the daemon (containers first, while it
-   * still serves them), stops it, then sweeps the roots daemonlessly: leftover
-   * containers, user networks (their bridges and firewall rules are the
-   * host's), mounts, directories; and the registry.
+   * still serves them; then unused networks: their bridges and firewall rules
+   * are the host's), stops it, sweeps its roots, and stops the registry.
    */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    const { child } = this.backend;
+    if (child.exitCode === null && child.signalCode === null) {
       try {
         const list = await this.api('GET', '/containers/json?all=1');
         if (list.status === 200) for (const c of list.json<{ Id: string }[]>()) await this.api('DELETE', `/containers/${c.Id}?force=1&v=1`);
+        await this.api('POST', '/networks/prune');
       } catch {
-        // The daemonless sweep below removes them.
+        // The sweep below removes them.
       }
-      this.child.kill('SIGTERM');
-      const exited = await Promise.race([new Promise((r) => this.child.once('exit', () => r(true))), sleep(10_000).then(() => false)]);
+      child.kill('SIGTERM');
+      const exited = await Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(15_000).then(() => false)]);
       if (!exited) {
-        this.child.kill('SIGKILL');
-        await new Promise((r) => this.child.once('exit', r));
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
       }
     }
-    await this.g.run(['network', 'prune', '-f']);
-    await this.g.cleanup();
+    await this.backend.sweep();
     await rm(this.dockerConfig, { recursive: true, force: true });
     if (this.registryStarted) await (await this.registryStarted.catch(() => undefined))?.stop();
-    await removeRootfsCache();
   }
+}
+
+async function startGantry(): Promise<Backend> {
+  const g = await Gantry.create();
+  // The sweep's daemonless commands must not go to a daemon the test's environment names.
+  for (const k of ['DOCKER_HOST', 'GANTRY_HOST', 'DOCKER_CONTEXT']) delete g.env[k];
+  const socket = join(g.runroot, 'd.sock');
+  const child = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--host', `unix://${socket}`], { env: g.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    child,
+    socket,
+    needsBusybox: false,
+    async sweep() {
+      // Leftover containers and user networks, mounts, the roots.
+      await g.run(['network', 'prune', '-f']);
+      await g.cleanup();
+      await removeRootfsCache();
+    },
+  };
+}
+
+/** Debian's dockerd on private dirs, touching no firewall rule and making no default bridge. */
+async function startDockerd(): Promise<Backend> {
+  // Short: containerd's sockets live under the exec root.
+  const dir = await mkdtemp('/tmp/gd-');
+  await writeFile(join(dir, 'daemon.json'), '{}');
+  const socket = join(dir, 'd.sock');
+  const child = spawn(
+    join(PRIVATE_DOCKER_DIR, 'dockerd'),
+    ['--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'), '--pidfile', join(dir, 'pid'), '--host', `unix://${socket}`,
+      '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none'],
+    { env: { ...process.env, PATH: `${PRIVATE_DOCKER_DIR}${delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return {
+    child,
+    socket,
+    needsBusybox: true,
+    async sweep() {
+      const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+      await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    },
+  };
 }
 
 /** Whether a Python module imports in Debian's python3. */

@@ -280,7 +280,7 @@ describe('docker CLI against gantry system service', { skip: DOCKER ? false : 'n
     const [name, mem, pids] = stats.split('|');
     assert.equal(name, 'busy');
     assert.match(mem!, /\d.*B \/ /);
-    assert.equal(pids, '1');
+    assert.match(pids!, /^\d+$/);
     await ok(['rm', '-f', 'busy']);
   });
 
@@ -311,7 +311,8 @@ describe('docker CLI against gantry system service', { skip: DOCKER ? false : 'n
     await ok(['run', '-d', '--name', 'running1', 'busybox', 'sleep', '1000']);
     const cp = await ok(['container', 'prune', '-f']);
     assert.match(cp, /Total reclaimed space/);
-    assert.equal(await ok(['ps', '-a', '--format', '{{.Names}}']), 'running1');
+    const left = (await ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n');
+    assert.ok(left.includes('running1') && !left.includes('stopped1'), left.join(','));
     await ok(['rm', '-f', 'running1']);
 
     // An image whose tag moved away is dangling; prune removes it, not busybox.

@@ -50,9 +50,9 @@ describe('dockerode against gantry system service', { timeout: 300_000 }, () => 
     assert.match(c.id, /^[0-9a-f]{64}$/);
     const stream = await c.attach({ stream: true, stdout: true, stderr: true });
     const io = demux(stream);
-    const waited = c.wait();
     await c.start();
-    const w = await waited;
+    // After the start, "not-running" (the default) cannot miss the exit; before it, a created container is not running.
+    const w = await c.wait();
     await io.ended;
     assert.equal(w.StatusCode, 6);
     assert.equal(io.stdout(), 'to-out\n');

@@ -45,7 +45,7 @@ for _ in range(50):
 logs = c.logs(stdout=True, stderr=False).decode()
 errs = c.logs(stdout=False, stderr=True).decode()
 ex = c.exec_run(['sh', '-c', 'echo $X; exit 3'])
-ex_env = c.exec_run('printenv Z', environment={'Z': 'zz'})
+ex_env = c.exec_run(['sh', '-c', 'echo $Z'], environment={'Z': 'zz'})
 c.kill()
 w = c.wait()
 listed = [x.name for x in client.containers.list(all=True)]
