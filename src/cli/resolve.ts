@@ -22,7 +22,7 @@ export const GROUPS: Record<string, Group> = {
     verbs: {
       attach: 'attach', commit: 'commit', cp: 'cp', create: 'create', diff: 'diff', exec: 'exec', export: 'export', inspect: 'inspect',
       kill: 'kill', logs: 'logs', ls: 'ps', pause: 'pause', port: 'port', prune: 'container-prune', rename: 'rename', restart: 'restart',
-      rm: 'rm', run: 'run', start: 'start', stats: 'stats', stop: 'stop', top: 'top', unpause: 'unpause', wait: 'wait',
+      rm: 'rm', run: 'run', start: 'start', stats: 'stats', stop: 'stop', top: 'top', unpause: 'unpause', update: 'update', wait: 'wait',
     },
     aliases: { list: 'ls', ps: 'ls', remove: 'rm' },
   },
@@ -43,7 +43,7 @@ export const GROUPS: Record<string, Group> = {
   },
   system: {
     description: 'Manage Gantry',
-    verbs: { boot: 'system-boot', df: 'system-df', events: 'events', info: 'info', prune: 'system-prune' },
+    verbs: { boot: 'system-boot', df: 'system-df', events: 'events', info: 'info', prune: 'system-prune', service: 'system-service' },
     aliases: {},
   },
 };

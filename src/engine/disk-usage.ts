@@ -7,11 +7,15 @@
 import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
-import { dirSize } from './volumes.js';
+import { dirSize, type VolumeRecord } from './volumes.js';
+import type { SystemDf } from './api-types.js';
+import { toSummary } from './views.js';
 
 export interface ImageUsage {
   id: string;
   repoTags: string[];
+  repoDigests: string[];
+  labels: Record<string, string> | null;
   created?: string;
   size: number;
   sharedSize: number;
@@ -25,6 +29,7 @@ export interface ContainerUsage {
 
 export interface VolumeUsage {
   name: string;
+  record: VolumeRecord;
   links: number;
   size: number;
 }
@@ -67,7 +72,7 @@ export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {
     const containers = top === undefined ? 0 : (activeOn.get(top) ?? 0);
     if (containers > 0) for (const c of img.chainIds) usedLayers.add(c);
     const sharedSize = img.chainIds.filter((c) => (usersOfLayer.get(c) ?? 0) > 1).reduce((n, c) => n + (layerSize.get(c) ?? 0), 0);
-    return { id: img.id, repoTags: img.repoTags, ...(img.created ? { created: img.created } : {}), size: img.size, sharedSize, containers };
+    return { id: img.id, repoTags: img.repoTags, repoDigests: img.repoDigests, labels: img.config.config?.Labels ?? null, ...(img.created ? { created: img.created } : {}), size: img.size, sharedSize, containers };
   });
   const imageLayers = new Set(images.flatMap((i) => i.chainIds));
   const layersSize = [...imageLayers].reduce((n, c) => n + (layerSize.get(c) ?? 0), 0);
@@ -78,6 +83,29 @@ export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {
   );
   const links = new Map<string, number>();
   for (const r of records) for (const m of r.Mounts) if (m.Type === 'volume' && m.Name) links.set(m.Name, (links.get(m.Name) ?? 0) + 1);
-  const volumes = await Promise.all((await engine.volumes.list()).map(async (v) => ({ name: v.Name, links: links.get(v.Name) ?? 0, size: await engine.volumes.size(v.Name) })));
+  const volumes = await Promise.all((await engine.volumes.list()).map(async (v) => ({ name: v.Name, record: v, links: links.get(v.Name) ?? 0, size: await engine.volumes.size(v.Name) })));
   return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, leftovers, containers, volumes };
+}
+
+/** GET /system/df's shape, plus Gantry's unfinished bytes (what a crash or a stopped pull left of image data). */
+export function toSystemDf(du: DiskUsage): SystemDf {
+  return {
+    LayersSize: du.layersSize,
+    Images: du.images.map((i) => ({
+      Id: i.id,
+      ParentId: '',
+      RepoTags: i.repoTags,
+      RepoDigests: i.repoDigests,
+      Created: i.created ? Math.floor(Date.parse(i.created) / 1000) : 0,
+      Size: i.size,
+      SharedSize: i.sharedSize,
+      Labels: i.labels,
+      Containers: i.containers,
+    })),
+    Containers: du.containers.map(({ rec, sizeRw }) => ({ ...toSummary(rec), SizeRw: sizeRw })),
+    Volumes: du.volumes.map((v) => ({ ...v.record, UsageData: { Size: v.size, RefCount: v.links } })),
+    BuildCache: [],
+    UnfinishedSize: du.leftovers.size,
+    UnfinishedReclaimable: du.leftovers.reclaimable,
+  };
 }

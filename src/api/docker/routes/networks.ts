@@ -1,0 +1,4 @@
+// The /networks routes (helper C2 fills them).
+import type { Route } from '../route.js';
+
+export const networkRoutes: Route[] = [];
