@@ -54,7 +54,10 @@ export interface ImageUser {
 export interface RemoveOptions {
   force?: boolean;
   noPrune?: boolean;
-  /** The container using the image, if any; else a writable snapshot on the image's top layer counts as one (a build's, say). */
+  /**
+   * The container using the image, if any. Default: a writable snapshot on the image's top layer, which
+   * cannot tell apart images sharing that layer; the engine knows its containers' images.
+   */
   inUse?: (imageId: Digest) => Promise<ImageUser | undefined>;
 }
 
@@ -206,7 +209,7 @@ export class ImageService {
 
   async remove(refOrId: string, opts: RemoveOptions = {}): Promise<RemoveResult[]> {
     const { img, byName } = await this.find(refOrId);
-    const user = (await opts.inUse?.(img.id)) ?? (await this.snapshotUser(img.id));
+    const user = await (opts.inUse ?? ((id: Digest) => this.snapshotUser(id)))(img.id);
     const results: RemoveResult[] = [];
     let deleted = false;
     await this.store.update(async (images) => {
@@ -274,7 +277,7 @@ export class ImageService {
     for (const r of await this.list()) {
       if (!opts.all && r.repoTags.length > 0) continue;
       if (opts.keep?.(r)) continue;
-      if ((await opts.inUse?.(r.id)) ?? (await this.snapshotUser(r.id))) continue;
+      if (await (opts.inUse ?? ((id: Digest) => this.snapshotUser(id)))(r.id)) continue;
       const removed = await this.store.update((images) => {
         const cur = images[r.id];
         if (!cur) return false;

@@ -3,7 +3,7 @@ import type { ImagePruneReport } from '../../engine/api.js';
 import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
 import { openEngine } from '../engine-client.js';
-import { filtersOf } from '../filter-flags.js';
+import { parseFilterFlags } from '../filters.js';
 import { humanSize } from '../units.js';
 
 export const command: Command = {
@@ -25,7 +25,7 @@ export const command: Command = {
         : 'WARNING! This will remove all dangling images.';
       if (!(await confirmPrune(ctx, warning))) return;
     }
-    const filters = filtersOf(flags.filter as string[] | undefined, '--filter');
+    const filters = parseFilterFlags(flags.filter as string[] | undefined);
     // the docker CLI's -a: every unused image, dockerd's dangling=false
     if (flags.all) filters.dangling = ['false'];
     const engine = await openEngine(ctx);

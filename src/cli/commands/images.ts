@@ -3,7 +3,7 @@ import type { ImageSummary } from '../../engine/api.js';
 import { familiarString, parseReference } from '../../oci/reference.js';
 import type { Command } from '../command.js';
 import { openEngine } from '../engine-client.js';
-import { filtersOf } from '../filter-flags.js';
+import { parseFilterFlags } from '../filters.js';
 import { formatContext, formatRows } from '../template.js';
 import { humanSize, timeAgo } from '../units.js';
 
@@ -79,7 +79,7 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const filters = filtersOf(flags.filter as string[] | undefined);
+    const filters = parseFilterFlags(flags.filter as string[] | undefined);
     if (args[0] !== undefined) {
       // the docker CLI sends the argument as a reference filter, in its familiar form
       const name = familiarString(parseReference(args[0], { defaultTag: false }));

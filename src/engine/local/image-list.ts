@@ -70,7 +70,8 @@ export async function listImages(records: ImageRecord[], filters: Filters, resol
   for (const b of filters.before ?? []) before = Math.min(before, createdMs(await resolve(b)));
   for (const s of filters.since ?? []) since = Math.max(since, createdMs(await resolve(s)));
   const out: ImageSummary[] = [];
-  for (const r of records) {
+  // sorted on the exact creation time: the summaries' seconds often tie
+  for (const r of [...records].sort((a, b) => createdMs(b) - createdMs(a))) {
     const t = createdMs(r);
     if (t >= before || t <= since) continue;
     if (labels.length > 0 && !hasLabels(r, labels)) continue;
@@ -85,7 +86,7 @@ export async function listImages(records: ImageRecord[], filters: Filters, resol
     const digests = r.repoDigests.filter((n) => familiarMatch(refs, n));
     if (tags.length > 0 || digests.length > 0) out.push(imageSummary(r, tags, digests));
   }
-  return out.sort((a, b) => b.Created - a.Created);
+  return out;
 }
 
 /** until=<unix seconds|RFC 3339|duration>: dockerd's timestamp forms. */

@@ -9,7 +9,6 @@ import { withBar, type ProgressEvent } from '../../images/progress.js';
 import type { ImageRecord, ImageService, ImageUser, RemoveResult } from '../../images/service.js';
 import type { HistoryItem, ImageInspect, ImageRemoveItem, ImagesAPI, JSONMessage } from '../api.js';
 import type { EngineCore } from '../engine.js';
-import { emitEvent } from '../events.js';
 import { requireImageService } from '../image-service.js';
 import { listImages, pruneSelection } from './image-list.js';
 import { registryAuth } from './registry-auth.js';
@@ -56,7 +55,7 @@ export function localImages(core: EngineCore): ImagesAPI {
 
   /** dockerd's LogImageEvent: the image's labels, then name. */
   const event = (action: string, id: string, name: string, labels: Record<string, string> | undefined = {}) =>
-    emitEvent(core.root, 'image', action, id, { ...labels, name }).catch(() => undefined);
+    core.events.emit({ Type: 'image', Action: action, Actor: { ID: id, Attributes: { ...labels, name } } });
   const labelsOf = (ref: string) => svc().resolve(ref).then((r) => r.config.config?.Labels, () => undefined);
 
   /** A container created from the image, a running one first (dockerd refuses to delete under it even with force). */
@@ -72,16 +71,16 @@ export function localImages(core: EngineCore): ImagesAPI {
   };
 
   /** untag events for the names, delete events for the IDs, each under the image they belong to (prune lists untags before their Deleted). */
-  const removalEvents = async (items: RemoveResult[], imageId?: string, labels?: Record<string, string>) => {
+  const removalEvents = (items: RemoveResult[], imageId?: string, labels?: Record<string, string>) => {
     let untags = 0;
     for (const it of items) {
       if ('Untagged' in it) {
-        if (imageId) await event('untag', imageId, imageId, labels);
+        if (imageId) event('untag', imageId, imageId, labels);
         else untags++;
         continue;
       }
-      for (; untags > 0; untags--) await event('untag', it.Deleted, it.Deleted);
-      await event('delete', it.Deleted, it.Deleted);
+      for (; untags > 0; untags--) event('untag', it.Deleted, it.Deleted);
+      event('delete', it.Deleted, it.Deleted);
     }
   };
 
@@ -90,7 +89,7 @@ export function localImages(core: EngineCore): ImagesAPI {
       const ref = pullReference(opts.fromImage, opts.tag);
       const onProgress = opts.onProgress && ((e: ProgressEvent) => opts.onProgress!(toMessage(e)));
       await svc().pull(ref.toString(), { platform: opts.platform, auth: registryAuth(opts.auth), onProgress, signal: opts.signal });
-      await event('pull', familiarString(ref), familiarName(ref), await labelsOf(ref.toString()));
+      event('pull', familiarString(ref), familiarName(ref), await labelsOf(ref.toString()));
     },
 
     async push(name, opts) {
@@ -101,7 +100,7 @@ export function localImages(core: EngineCore): ImagesAPI {
       const onProgress = opts.onProgress && ((e: ProgressEvent) => say(toMessage(e)));
       const { digest, size } = await svc().push(ref.toString(), { auth: registryAuth(opts.auth), onProgress, signal: opts.signal });
       say({ aux: { Tag: ref.tag ?? 'latest', Digest: digest, Size: size } });
-      await event('push', familiarString(ref), familiarName(ref), await labelsOf(ref.toString()));
+      event('push', familiarString(ref), familiarName(ref), await labelsOf(ref.toString()));
     },
 
     async import(source, opts) {
@@ -115,7 +114,7 @@ export function localImages(core: EngineCore): ImagesAPI {
         source: typeof source === 'string' ? source : '-',
       });
       opts.onProgress?.({ status: id });
-      await event('import', id, id, await labelsOf(id));
+      event('import', id, id, await labelsOf(id));
       return id;
     },
 
@@ -138,22 +137,22 @@ export function localImages(core: EngineCore): ImagesAPI {
       const s = svc();
       await s.tag(name, target);
       const img = await s.resolve(target);
-      await event('tag', img.id, familiarString(parseReference(target)), img.config.config?.Labels);
+      event('tag', img.id, familiarString(parseReference(target)), img.config.config?.Labels);
     },
 
     async remove(name, opts = {}) {
       const s = svc();
       const img = await s.resolve(name);
       const items = await s.remove(name, { force: opts.force, noPrune: opts.noprune, inUse: containerUsing });
-      await removalEvents(items, img.id, img.config.config?.Labels);
+      removalEvents(items, img.id, img.config.config?.Labels);
       return items as ImageRemoveItem[];
     },
 
     async prune(filters = {}) {
       const { all, keep } = pruneSelection(filters);
       const { deleted, spaceReclaimed } = await svc().prune({ all, keep, inUse: containerUsing });
-      await removalEvents(deleted);
-      await emitEvent(core.root, 'image', 'prune', '', { reclaimed: String(spaceReclaimed) }).catch(() => undefined);
+      removalEvents(deleted);
+      core.events.emit({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(spaceReclaimed) } } });
       return { ImagesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: spaceReclaimed };
     },
 
@@ -163,7 +162,7 @@ export function localImages(core: EngineCore): ImagesAPI {
       for (const img of loaded) {
         if (img.names.length === 0) lines.push(`Loaded image ID: ${img.id}`);
         for (const n of img.names) lines.push(`Loaded image: ${familiarString(parseReference(n))}`);
-        await event('load', img.id, img.id, await labelsOf(img.id));
+        event('load', img.id, img.id, await labelsOf(img.id));
       }
       return lines;
     },
@@ -174,7 +173,7 @@ export function localImages(core: EngineCore): ImagesAPI {
       const ids = [...new Set((await Promise.all(names.map((n) => s.resolve(n)))).map((r) => r.id))];
       const out = new PassThrough();
       s.save(names, out).then(
-        () => Promise.all(ids.map((id) => event('save', id, id))),
+        () => ids.forEach((id) => event('save', id, id)),
         (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
       );
       return out;

@@ -36,7 +36,7 @@ test('create, start/stop 304s, list query, remove flags, wait headers first', as
   const engine = fakeEngine({
     containers: {
       create: async (body, opts) => {
-        seen.push(['create', body.Image, opts]);
+        seen.push(['create', body.Image, opts, 'Env' in body, body.HostConfig]);
         return { Id: 'abc', Warnings: [] };
       },
       start: async () => false,
@@ -58,14 +58,15 @@ test('create, start/stop 304s, list query, remove flags, wait headers first', as
   const srv = await startServer(engine);
   t.after(() => srv.close());
 
-  const created = await call(srv.socketPath, 'POST', '/v1.47/containers/create?name=web', { Image: 'busybox', Cmd: ['true'] });
+  const created = await call(srv.socketPath, 'POST', '/v1.47/containers/create?name=web', { Image: 'busybox', Cmd: ['true'], Env: null, HostConfig: { Binds: null, Privileged: false } });
   assert.deepEqual([created.status, JSON.parse(created.text)], [201, { Id: 'abc', Warnings: [] }]);
   assert.equal((await call(srv.socketPath, 'POST', '/containers/abc/start')).status, 304);
   assert.equal((await call(srv.socketPath, 'POST', '/containers/abc/stop?t=3&signal=SIGINT')).status, 204);
   await call(srv.socketPath, 'GET', '/containers/json?all=1&limit=2&filters=%7B%22status%22%3A%7B%22exited%22%3Atrue%7D%7D');
   assert.equal((await call(srv.socketPath, 'DELETE', '/containers/abc?force=true&v=1')).status, 204);
   assert.deepEqual(seen, [
-    ['create', 'busybox', { name: 'web', platform: undefined }],
+    // Go's nil slices (null) are fields left out.
+    ['create', 'busybox', { name: 'web', platform: undefined }, false, { Privileged: false }],
     ['stop', { t: 3, signal: 'SIGINT' }],
     ['list', { all: true, limit: 2, size: false, filters: { status: ['exited'] } }],
     ['remove', 'abc', { force: true, v: true, link: false }],

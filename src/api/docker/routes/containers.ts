@@ -167,6 +167,21 @@ async function commit(ctx: RouteContext): Promise<void> {
   ctx.send(result, 201);
 }
 
+/**
+ * Go clients send a nil slice or map as null ("Env": null, "Binds": null):
+ * for dockerd's decoder that is the field left out, so it is left out here,
+ * and the engine sees the Partial<> shapes the interface promises.
+ */
+function withoutNulls<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as T;
+}
+
+function createBody(body: ContainerCreateBody): ContainerCreateBody {
+  const out = withoutNulls(body);
+  if (body.HostConfig) out.HostConfig = withoutNulls(body.HostConfig);
+  return out;
+}
+
 const stopOptions = (ctx: RouteContext) => ({ t: ctx.int('t'), signal: optional(ctx, 'signal') });
 
 export const containerRoutes: Route[] = [
@@ -176,7 +191,7 @@ export const containerRoutes: Route[] = [
     async handler(ctx) {
       const body = await ctx.json<ContainerCreateBody>();
       if (!body || typeof body !== 'object') throw invalidArgument('config cannot be empty in order to create a container');
-      ctx.send(await ctx.engine.containers.create(body, { name: optional(ctx, 'name'), platform: optional(ctx, 'platform') }), 201);
+      ctx.send(await ctx.engine.containers.create(createBody(body), { name: optional(ctx, 'name'), platform: optional(ctx, 'platform') }), 201);
     },
   },
   {
