@@ -70,7 +70,7 @@ median_ms() { # hyperfine command...
   hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-csv "$T/h.csv" "$@" >/dev/null 2>"$T/h.err" || { echo "failed: $* $(cat "$T/h.err")" >&2; exit 1; }
   awk -F, 'NR==2 {printf "%.0f", $4 * 1000}' "$T/h.csv"
 }
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 
 declare -A R
 measure_daemon() { # name socket
