@@ -98,6 +98,22 @@ test('events: headers go out before any event, and a client that leaves aborts t
   }
 });
 
+test('events: an engine failure mid-stream cuts the response instead of ending it cleanly', async () => {
+  const s = await startServer(eventsRoutes, {
+    system: {
+      events: async function* () {
+        yield event('image', 'tag', { name: 'a:b' });
+        throw new Error('events log unreadable');
+      },
+    },
+  });
+  try {
+    await assert.rejects(s.call('GET', '/events'));
+  } finally {
+    await s.close();
+  }
+});
+
 test('system df: types passed through, unknown type 400, VirtualSize only below API 1.44', async () => {
   const df: SystemDf = {
     LayersSize: 10,

@@ -81,7 +81,7 @@ async function loadImages(ctx: RouteContext): Promise<void> {
 }
 
 export const imageRoutes: Route[] = [
-  // Fixed paths first: as in dockerd's router, they win over the {name*} routes.
+  // The router tries literal paths (/images/json, /images/get) before the {name*} ones, as dockerd's does.
   {
     method: 'GET',
     path: '/images/json',
