@@ -1,15 +1,16 @@
 /*
- * gantry-ptyrelay: the terminal side of `gantry exec -t`. Node cannot receive
- * a file descriptor over a unix socket (SCM_RIGHTS), so this program does it:
+ * gantry-ptyrelay: the engine's side of `exec -t`. Node cannot receive a file
+ * descriptor over a unix socket (SCM_RIGHTS), so this program does it:
  *
  *   gantry-ptyrelay SOCKET [--stdin]
  *
- * It listens on SOCKET, writes "ready\n" on fd 3 (then closes it), receives
- * the pty master from the runtime, copies the caller's terminal size to it
- * (and again on every SIGWINCH), puts its stdin in raw mode when that is a
- * terminal and --stdin is given, and relays stdin -> master and master ->
- * stdout until the pty's last slave closes (read gives EIO). On stdin EOF it
- * sends the terminal's EOF character (^D), as typing it would.
+ * It listens on SOCKET, writes "ready\n" on fd 3, receives the pty master from
+ * the runtime and relays stdin -> master and master -> stdout until the pty's
+ * last slave closes (read gives EIO). Its stdio are the engine's pipes, not a
+ * terminal: the engine relays them to the caller (its CLI's terminal, or a
+ * daemon's HTTP socket), which owns raw mode. Lines "resize ROWS COLS\n" on
+ * fd 3 set the pty's window size. On stdin EOF it sends the terminal's EOF
+ * character (^D), as typing it would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,24 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 #include "common/write-all.h"
 
-static struct termios saved;
-static int raw_set;
-
-static void restore_terminal(void) {
-  if (raw_set) tcsetattr(0, TCSANOW, &saved);
-}
-
-static void copy_winsize(int master) {
-  struct winsize ws;
-  if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-}
+#define CONTROL_FD 3
 
 static int receive_master(const char *path) {
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -51,11 +41,10 @@ static int receive_master(const char *path) {
     fprintf(stderr, "gantry-ptyrelay: bind %s: %s\n", path, strerror(errno));
     return -1;
   }
-  if (write_all(3, "ready\n", 6) < 0) {
-    fprintf(stderr, "gantry-ptyrelay: ready fd: %s\n", strerror(errno));
+  if (write_all(CONTROL_FD, "ready\n", 6) < 0) {
+    fprintf(stderr, "gantry-ptyrelay: control fd: %s\n", strerror(errno));
     return -1;
   }
-  close(3);
   int c;
   do c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
   while (c < 0 && errno == EINTR);
@@ -82,43 +71,52 @@ static int receive_master(const char *path) {
   return master;
 }
 
+/* Applies every complete "resize ROWS COLS" line in buf; returns the bytes left (a partial line). */
+static size_t apply_resizes(int master, char *buf, size_t len) {
+  char *start = buf, *nl;
+  while ((nl = memchr(start, '\n', len - (size_t)(start - buf)))) {
+    *nl = 0;
+    unsigned rows, cols;
+    if (sscanf(start, "resize %u %u", &rows, &cols) == 2) {
+      struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+      ioctl(master, TIOCSWINSZ, &ws);
+    }
+    start = nl + 1;
+  }
+  size_t left = len - (size_t)(start - buf);
+  if (left == len && len >= 63) return 0; /* no line in a full buffer: garbage, dropped */
+  memmove(buf, start, left);
+  return left;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: gantry-ptyrelay SOCKET [--stdin]\n");
     return 2;
   }
   int forward_stdin = argc > 2 && strcmp(argv[2], "--stdin") == 0;
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGWINCH);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);
 
   int master = receive_master(argv[1]);
   if (master < 0) return 1;
-  copy_winsize(master);
-  if (forward_stdin && isatty(0) && tcgetattr(0, &saved) == 0) {
-    struct termios raw = saved;
-    cfmakeraw(&raw);
-    if (tcsetattr(0, TCSANOW, &raw) == 0) {
-      raw_set = 1;
-      atexit(restore_terminal);
-    }
-  }
 
-  char buf[16384];
-  int stdin_open = forward_stdin;
+  char buf[16384], ctl[64];
+  size_t ctl_len = 0;
+  int stdin_open = forward_stdin, control = CONTROL_FD;
   for (;;) {
-    struct pollfd fds[3] = { { master, POLLIN, 0 }, { sfd, POLLIN, 0 }, { stdin_open ? 0 : -1, POLLIN, 0 } };
+    struct pollfd fds[3] = { { master, POLLIN, 0 }, { control, POLLIN, 0 }, { stdin_open ? 0 : -1, POLLIN, 0 } };
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       fprintf(stderr, "gantry-ptyrelay: poll: %s\n", strerror(errno));
       return 1;
     }
-    if (fds[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) > 0) copy_winsize(master);
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t r = read(control, ctl + ctl_len, sizeof ctl - 1 - ctl_len);
+      if (r > 0) ctl_len = apply_resizes(master, ctl, ctl_len + (size_t)r);
+      else if (r == 0 || errno != EINTR) {
+        close(control); /* the engine stopped sending sizes; the relay goes on */
+        control = -1;
+      }
     }
     if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t r = read(0, buf, sizeof buf);

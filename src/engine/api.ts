@@ -243,3 +243,15 @@ export interface Engine {
 
 /** Restart policy shape re-exported for front ends that build HostConfig. */
 export type { RestartPolicy };
+
+/** One event of the bus (system.events, GET /events). */
+export type { EngineEvent } from './events.js';
+
+/** Gantry's additions to the containers part (interface merging; optional: a daemon's client lacks them). */
+export interface ContainersAPI {
+  /**
+   * Host start: fold the exits a reboot hid and start what the restart policies
+   * say (gantry system boot). The local engine only: a daemon does it itself.
+   */
+  boot?(): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
+}

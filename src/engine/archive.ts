@@ -5,20 +5,18 @@
 // /proc/<pid>/root, which shows its volumes and tmpfs mounts; a stopped one has
 // its rootfs mounted for the copy (under the container's lock, so it cannot be
 // started meanwhile) with its volumes and binds mapped onto their sources.
-import { createReadStream } from 'node:fs';
-import { lchown, lstat, lutimes, chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
-import { posix, join, dirname, basename } from 'node:path';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { posix, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract, pack, type Header } from 'tar-stream';
 import { failedPrecondition, invalidArgument, notFound } from '../errdefs/index.js';
-import { cleanEntryName, RootResolver } from '../images/archive/safe-path.js';
-import { SpecialFileBatch } from '../images/archive/special-files.js';
+import type { PathStat } from './api-types.js';
 import type { EngineCore } from './engine.js';
 import { emitEvent } from './events.js';
 import { requireImageService } from './image-service.js';
 import { pidAlive } from '../sys/lockfile.js';
 import type { ContainerRecord } from './store.js';
+import { extractTar, packPath } from './tar-tree.js';
 
 const MAX_SYMLINK_HOPS = 255;
 
@@ -112,162 +110,82 @@ export async function withContainerFs<T>(engine: EngineCore, rec: ContainerRecor
   });
 }
 
-// ---- tar writing and reading ----
+// ---- GET/HEAD/PUT /containers/{id}/archive ----
 
-const major = (rdev: number) => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
-const minor = (rdev: number) => (rdev & 0xff) | Number((BigInt(rdev) >> 12n) & ~0xffn);
-
-/**
- * Tar of `path` (a file, symlink or directory tree) under the entry name `name`
- * ("." puts a directory's contents at the top). Symlinks are archived as links;
- * with followTop the top one is followed (cp -L).
- */
-export function packPath(path: string, name: string, followTop: boolean): Readable {
-  const p = pack();
-  const put = (h: Partial<Header> & { name: string }) => new Promise<void>((res, rej) => p.entry(h, Buffer.alloc(0), (err) => (err ? rej(err) : res())));
-  const walk = async (abs: string, entryName: string, follow: boolean): Promise<void> => {
-    const st = follow ? await stat(abs) : await lstat(abs);
-    const base = { name: entryName, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-    if (st.isDirectory()) {
-      await put({ ...base, name: entryName === '.' ? './' : `${entryName}/`, type: 'directory' });
-      for (const child of (await readdir(abs)).sort()) await walk(`${abs}/${child}`, entryName === '.' ? child : `${entryName}/${child}`, false);
-    } else if (st.isFile()) {
-      await pipeline(createReadStream(abs), p.entry({ ...base, type: 'file', size: st.size }));
-    } else if (st.isSymbolicLink()) {
-      await put({ ...base, type: 'symlink', linkname: await readlink(abs) });
-    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      await put({ ...base, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
-    } else if (st.isFIFO()) {
-      await put({ ...base, type: 'fifo' });
-    } // sockets are skipped, as docker does
-  };
-  const out = new PassThrough();
-  p.on('error', (err: Error) => out.destroy(err));
-  p.pipe(out);
-  walk(path, name, followTop).then(
-    () => p.finalize(),
-    (err: Error) => p.destroy(err),
-  );
-  return out;
+/** Go's os.FileMode bits for a stat's mode (the type bits high; as unsigned, hence no shifts). */
+export function goFileMode(mode: number): number {
+  const S_IFMT = 0o170000;
+  const type = mode & S_IFMT;
+  let bits = mode & 0o777;
+  if (mode & 0o4000) bits += 2 ** 23; // setuid
+  if (mode & 0o2000) bits += 2 ** 22; // setgid
+  if (mode & 0o1000) bits += 2 ** 20; // sticky
+  if (type === 0o040000) bits += 2 ** 31;
+  else if (type === 0o120000) bits += 2 ** 27;
+  else if (type === 0o060000) bits += 2 ** 26;
+  else if (type === 0o020000) bits += 2 ** 26 + 2 ** 21;
+  else if (type === 0o010000) bits += 2 ** 25;
+  else if (type === 0o140000) bits += 2 ** 24;
+  return bits;
 }
 
-export interface ExtractOptions {
-  /** Owner of everything written (docker cp into a container without -a: the container's root). */
-  owner?: { uid: number; gid: number };
+export const isDirMode = (goMode: number) => goMode >= 2 ** 31;
+export const isSymlinkMode = (goMode: number) => Math.floor(goMode / 2 ** 27) % 2 === 1;
+
+/** docker keeps a trailing "/." or "/" of a path: it asks for a directory's contents, or to follow a final symlink. */
+const endsInDot = (path: string) => /(^|\/)\.$/.test(path);
+const followsFinal = (path: string) => path.endsWith('/') || endsInDot(path);
+
+/** The entry name docker gives a path: its last element, "." for ".../." (contents), "/" for the root. */
+function baseName(path: string): string {
+  if (endsInDot(path)) return '.';
+  return posix.basename(posix.normalize(`/${path}`)) || '/';
 }
 
-/**
- * Extracts a tar under `dir`. Entry names are cleaned as if `dir` were "/",
- * parents are resolved without leaving `dir`, and an existing entry is replaced
- * (not written through) unless both are directories, as docker's untar does.
- */
-export async function extractTar(input: Readable, dir: string, opts: ExtractOptions = {}): Promise<number> {
-  const resolver = new RootResolver(dir);
-  const specials = new SpecialFileBatch();
-  const dirTimes: { path: string; mtime: Date }[] = [];
-  let bytes = 0;
-  const ex = extract();
-  input.on('error', (err) => ex.destroy(err));
-  input.pipe(ex);
-  for await (const entry of ex) {
-    const h = entry.header;
-    const rel = cleanEntryName(h.name);
-    if (rel === '') {
-      entry.resume();
-      continue;
-    }
-    const { path } = await resolver.entry(rel, true);
-    const existing = await lstat(path).catch(() => undefined);
-    if (existing && !(existing.isDirectory() && h.type === 'directory')) {
-      await rm(path, { recursive: true, force: true });
-      resolver.forget();
-    }
-    const uid = opts.owner?.uid ?? h.uid;
-    const gid = opts.owner?.gid ?? h.gid;
-    const mode = h.mode & 0o7777;
-    switch (h.type) {
-      case 'directory':
-        if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
-        resolver.knownDir(path);
-        dirTimes.push({ path, mtime: h.mtime });
-        entry.resume();
-        break;
-      case 'file':
-      case 'contiguous-file': {
-        // O_EXCL: a symlink raced into this place is never followed.
-        const fh = await open(path, 'wx', 0o600);
-        try {
-          for await (const chunk of entry) {
-            await fh.write(chunk as Buffer);
-            bytes += (chunk as Buffer).length;
-          }
-        } finally {
-          await fh.close();
-        }
-        break;
-      }
-      case 'symlink':
-        entry.resume();
-        await symlink(h.linkname, path);
-        break;
-      case 'link': {
-        entry.resume();
-        const target = await resolver.entry(cleanEntryName(h.linkname), false);
-        specials.link(target.path, path);
-        break;
-      }
-      case 'character-device':
-      case 'block-device':
-      case 'fifo':
-        entry.resume();
-        specials.mknod(path, h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c', mode, h.devmajor, h.devminor);
-        specials.chown(path, uid, gid);
-        specials.chmod(path, mode);
-        continue;
-      default:
-        entry.resume();
-        continue;
-    }
-    if (h.type === 'link') continue;
-    await lchown(path, uid, gid);
-    if (h.type !== 'symlink') await chmod(path, mode);
-    if (h.type !== 'directory') await lutimes(path, h.mtime, h.mtime);
-  }
-  await specials.run('cp: special files');
-  for (const d of dirTimes.reverse()) await lutimes(d.path, d.mtime, d.mtime).catch(() => undefined);
-  return bytes;
+/** The resolved path's own stat; the root is followed (a running container's is the /proc/<pid>/root link). */
+const statResolved = (r: ResolvedPath) => (r.containerPath === '/' ? stat(r.hostPath) : lstat(r.hostPath)).catch(() => undefined);
+
+const notInContainer = (path: string, rec: ContainerRecord) => notFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
+
+interface StatResult {
+  stat: PathStat;
+  hostPath: string;
 }
 
-// ---- docker cp ----
-
-export interface CopyOptions {
-  /** -L: follow a symlink given as the source. */
-  followLink?: boolean;
-  /** -a: keep the source's uid/gid when copying into the container. */
-  archive?: boolean;
+/** dockerd's StatPath: the path resolved in the container (its final symlink only with a trailing "/" or "/."). */
+async function statIn(fs: ContainerFs, rec: ContainerRecord, path: string): Promise<StatResult> {
+  const resolved = await fs.resolve(path, followsFinal(path));
+  const st = await statResolved(resolved);
+  if (!st) throw notInContainer(path, rec);
+  if (followsFinal(path) && !st.isDirectory()) throw invalidArgument(`not a directory: ${path}`);
+  const linkTarget = st.isSymbolicLink() ? (await fs.resolve(path, true)).containerPath : '';
+  return { stat: { name: baseName(path), size: st.size, mode: goFileMode(st.mode), mtime: st.mtime.toISOString(), linkTarget }, hostPath: resolved.hostPath };
 }
 
-/** Where a copied tree lands: the directory it is extracted in and its top entry name. */
-interface Placement {
-  dir: string;
-  name: string;
+export async function archiveStat(engine: EngineCore, ref: string, path: string): Promise<PathStat> {
+  const rec = await engine.containers.get(ref);
+  return withContainerFs(engine, rec, async (fs) => (await statIn(fs, rec, path)).stat);
 }
 
 /**
- * docker's rules for SRC and DEST: a directory source lands in an existing
- * directory as DEST/basename(SRC) (its contents when SRC ends in "/."), or
- * becomes DEST when DEST does not exist; a file lands in a directory DEST or
- * replaces / creates DEST.
+ * A tar of path whose top entry is the path's last element (its contents for
+ * ".../."). A stopped container's rootfs stays mounted until the tar is read.
  */
-async function placement(srcPath: string, srcIsDir: boolean, dest: { hostPath: string; given: string }): Promise<Placement> {
-  const contentsOnly = /(^|\/)\.$/.test(srcPath);
-  const st = await stat(dest.hostPath).catch(() => undefined);
-  if (st?.isDirectory()) return contentsOnly && srcIsDir ? { dir: dest.hostPath, name: '.' } : { dir: dest.hostPath, name: basename(posix.normalize(srcPath)) };
-  if (st && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${dest.given}`);
-  if (!st && dest.given.endsWith('/')) throw notFound(`destination directory ${dest.given} does not exist`);
-  const parent = await stat(dirname(dest.hostPath)).catch(() => undefined);
-  if (!parent?.isDirectory()) throw notFound(`no such directory: ${dirname(dest.given) || '/'}`);
-  return { dir: dirname(dest.hostPath), name: basename(dest.hostPath) };
+export async function archiveGet(engine: EngineCore, ref: string, path: string): Promise<{ stat: PathStat; tar: Readable }> {
+  const rec = await engine.containers.get(ref);
+  return new Promise((resolve, reject) => {
+    let delivered = false;
+    withContainerFs(engine, rec, async (fs) => {
+      const { stat, hostPath } = await statIn(fs, rec, path);
+      const tar = new PassThrough();
+      delivered = true;
+      resolve({ stat, tar });
+      // the root of a running container is the /proc/<pid>/root link: followed
+      await pipeline(packPath(hostPath, stat.name, stat.name === '/'), tar);
+    }).catch((err: unknown) => {
+      if (!delivered) reject(err);
+    });
+  });
 }
 
 /** docker refuses a read-only rootfs or read-only mount as the destination; rw volumes in a read-only container are fine. */
@@ -277,48 +195,18 @@ function assertWritable(rec: ContainerRecord, containerPath: string): void {
   if (!writable) throw failedPrecondition(mount ? `mounted volume is marked read-only` : 'container rootfs is marked read-only');
 }
 
-const notInContainer = (path: string, rec: ContainerRecord) => notFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
-
-/** Copies CONTAINER:src to the host path dest ("-": a tar on out). Returns the bytes copied. */
-export async function copyFromContainer(engine: EngineCore, ref: string, src: string, dest: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<number> {
+/**
+ * Extracts a tar into the directory path (symlinks followed in the container's
+ * scope). Everything is owned by the container's root unless copyUIDGID.
+ */
+export async function archivePut(engine: EngineCore, ref: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
   const rec = await engine.containers.get(ref);
-  return withContainerFs(engine, rec, async (fs) => {
-    const follow = Boolean(opts.followLink) || src.endsWith('/') || src.endsWith('/.');
-    const resolved = await fs.resolve(src, follow);
-    const st = await lstat(resolved.hostPath).catch(() => undefined);
-    if (!st) throw notInContainer(src, rec);
-    if ((src.endsWith('/') || src.endsWith('/.')) && !st.isDirectory()) throw invalidArgument(`not a directory: ${src}`);
-    const topName = /(^|\/)\.$/.test(src) && st.isDirectory() ? '.' : basename(resolved.containerPath) || '/';
-    if (dest === '-') {
-      let bytes = 0;
-      const tar = packPath(resolved.hostPath, topName, false);
-      tar.on('data', (c: Buffer) => (bytes += c.length));
-      await pipeline(tar, out as NodeJS.WritableStream, { end: false });
-      return bytes;
-    }
-    const place = await placement(src, st.isDirectory(), { hostPath: dest, given: dest });
-    return extractTar(packPath(resolved.hostPath, place.name, false), place.dir);
-  });
-}
-
-/** Copies the host path src ("-": a tar read from input) to CONTAINER:dest. Returns the bytes copied. */
-export async function copyToContainer(engine: EngineCore, ref: string, src: string, dest: string, input: Readable, opts: CopyOptions = {}): Promise<number> {
-  const rec = await engine.containers.get(ref);
-  const owner = opts.archive ? undefined : { uid: 0, gid: 0 };
-  return withContainerFs(engine, rec, async (fs) => {
-    const target = await fs.resolve(dest, true);
+  await withContainerFs(engine, rec, async (fs) => {
+    const target = await fs.resolve(path, true);
+    const st = await statResolved(target);
+    if (!st) throw notInContainer(path, rec);
+    if (!st.isDirectory()) throw invalidArgument('extraction point is not a directory');
     assertWritable(rec, target.containerPath);
-    if (src === '-') {
-      const st = await stat(target.hostPath).catch(() => undefined);
-      if (!st) throw notInContainer(dest, rec);
-      if (!st.isDirectory()) throw invalidArgument(`destination "${rec.Name.slice(1)}:${dest}" must be a directory`);
-      return extractTar(input, target.hostPath, owner ? { owner } : {});
-    }
-    const follow = Boolean(opts.followLink) || src.endsWith('/') || src.endsWith('/.');
-    const st = await (follow ? stat(src) : lstat(src)).catch(() => undefined);
-    if (!st) throw notFound(`lstat ${src}: no such file or directory`);
-    const place = await placement(src, st.isDirectory(), { hostPath: target.hostPath, given: dest });
-    const top = place.name === '.' ? src : src.replace(/\/+$/, '');
-    return extractTar(packPath(top, place.name, follow), place.dir, owner ? { owner } : {});
+    await extractTar(tar, target.hostPath, { ...(opts.copyUIDGID ? {} : { owner: { uid: 0, gid: 0 } }), ...(opts.noOverwriteDirNonDir ? { noOverwriteDirNonDir: true } : {}) });
   });
 }

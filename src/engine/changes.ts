@@ -1,10 +1,9 @@
 // `docker diff`: the container's filesystem changes as docker prints them.
 import { posix } from 'node:path';
+import type { ContainerChange } from './api-types.js';
 import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
-
-const KIND_LETTER = ['C', 'A', 'D'] as const;
 
 /**
  * Paths the engine creates only as mount points. Docker keeps them in a
@@ -17,8 +16,8 @@ function mountPoints(rec: ContainerRecord): Set<string> {
   return new Set(paths);
 }
 
-/** Lines "C /etc", "A /etc/new", "D /removed", in path order. */
-export async function containerChanges(engine: EngineCore, ref: string): Promise<string[]> {
+/** The changes in path order; Kind 0 modified, 1 added, 2 deleted. */
+export async function containerChanges(engine: EngineCore, ref: string): Promise<ContainerChange[]> {
   const rec = await engine.containers.get(ref);
   const svc = requireImageService(engine.images, 'diff');
   const skip = mountPoints(rec);
@@ -26,7 +25,7 @@ export async function containerChanges(engine: EngineCore, ref: string): Promise
   // A directory "changed" only by the mount points made in it is not a change either.
   const hidden = new Set([...skip].flatMap((p) => ancestors(p)));
   const kept = changes.filter((c) => !(c.Kind === 0 && hidden.has(c.Path) && !changes.some((o) => o !== c && o.Path.startsWith(c.Path + '/'))));
-  return kept.map((c) => `${KIND_LETTER[c.Kind]} ${c.Path}`);
+  return kept.map((c) => ({ Path: c.Path, Kind: c.Kind }));
 }
 
 function ancestors(path: string): string[] {

@@ -2,6 +2,7 @@
 // its image, with the container's config (and --change instructions) as the
 // image config. The container is paused meanwhile unless asked not to.
 import type { ContainerConfig } from '../oci/image-spec.js';
+import type { DockerConfig } from './docker-types.js';
 import { emitEvent } from './events.js';
 import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
@@ -14,11 +15,13 @@ export interface CommitRequest {
   changes?: string[];
   /** Pause the container during the commit (docker's default). */
   pause?: boolean;
+  /** Fields that replace the container's in the image config (the API's body), before the changes apply. */
+  config?: Partial<DockerConfig>;
 }
 
 /** The parts of a container's config an image keeps. */
-function imageConfigOf(rec: ContainerRecord): ContainerConfig {
-  const c = rec.Config;
+function imageConfigOf(rec: ContainerRecord, over: Partial<DockerConfig> = {}): ContainerConfig {
+  const c = { ...rec.Config, ...over };
   return {
     ...(c.User ? { User: c.User } : {}),
     ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
@@ -46,7 +49,7 @@ export async function commitContainer(engine: EngineCore, ref: string, req: Comm
       ...(req.author ? { author: req.author } : {}),
       ...(req.message ? { message: req.message } : {}),
       changes: req.changes ?? [],
-      config: imageConfigOf(rec),
+      config: imageConfigOf(rec, req.config),
     });
   } finally {
     if (pause) await engine.runtime.resume(rec.Id).catch(() => undefined);

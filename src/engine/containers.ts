@@ -2,10 +2,11 @@
 // runtime with the monitor as wrapper), stop/kill, remove, and the derived
 // live state (a record says "running" until the monitor's exit.json says otherwise).
 import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { cliEntry, nativeBinary } from '../sys/install-paths.js';
-import { conflict, failedPrecondition, GantryError, invalidArgument, notFound, wrap } from '../errdefs/index.js';
+import { installRoot, nativeBinary } from '../sys/install-paths.js';
+import { conflict, failedPrecondition, GantryError, invalidArgument, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
@@ -50,6 +51,17 @@ export interface ExitInfo {
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export class Containers {
+  /**
+   * In-process notice of a container's changes (emitted with its id and the
+   * event's action, or "start-failed"), so this process's waits and attaches
+   * learn of its own starts and exits at once; other processes' are polled.
+   */
+  readonly changed = new EventEmitter().setMaxListeners(0);
+  /** Run in a start of this process between the runtime's create and start (attaches made before the start). */
+  readonly beforeStartHooks = new Map<string, Set<() => Promise<void>>>();
+  /** --rm containers this process removes itself when they exit (it waits for their removal): started without the monitor's exit hook. */
+  readonly foregroundRemovals = new Set<string>();
+
   constructor(
     readonly store: ContainerStore,
     readonly volumes: VolumeStore,
@@ -64,6 +76,7 @@ export class Containers {
   }
 
   event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+    this.changed.emit(rec.Id, action);
     return emitEvent(this.root, 'container', action, rec.Id, { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels, ...extra }).catch(() => undefined);
   }
 
@@ -378,16 +391,21 @@ export class Containers {
   // ---- start ----
 
   async start(ref: string, opts: { beforeStart?: (id: string) => Promise<void>; restart?: boolean } = {}): Promise<ContainerRecord> {
+    return (await this.startChecked(ref, opts)).rec;
+  }
+
+  /** start, saying whether it started it (false: it was running already, dockerd's 304). */
+  async startChecked(ref: string, opts: { beforeStart?: (id: string) => Promise<void>; restart?: boolean } = {}): Promise<{ rec: ContainerRecord; started: boolean }> {
     const found = await this.store.lookup(ref);
     return this.store.withContainerLock(found.Id, async () => {
       const rec = await this.foldLocked((await this.store.read(found.Id)) ?? found);
       if (rec.State.Running && !rec.State.Restarting) {
         if (rec.State.Paused) throw failedPrecondition(`cannot start a paused container, try unpause instead`);
-        return rec;
+        return { rec, started: false };
       }
       if (rec.Gantry.creator !== undefined && !opts.restart) throw failedPrecondition(`container ${rec.Id} is being created`);
-      await this.startLocked(rec, opts.beforeStart);
-      return rec;
+      await this.startLocked(rec, opts.beforeStart, this.foregroundRemovals.has(rec.Id));
+      return { rec, started: true };
     });
   }
 
@@ -405,13 +423,13 @@ export class Containers {
     }
     if (rec.Config.Tty) args.push('--tty');
     if (rec.Config.OpenStdin) args.push('--stdin');
-    const gantry = [process.execPath, cliEntry(), '--root', this.store.root, '--runroot', this.store.runroot];
-    if (!foregroundRm) for (const a of [...gantry, 'container-cleanup', rec.Id]) args.push('--exit-arg', a);
+    const hooks = [process.execPath, monitorHooksEntry(), this.store.root, this.store.runroot];
+    if (!foregroundRm) for (const a of [...hooks, 'exit', rec.Id]) args.push('--exit-arg', a);
     const hcfg = rec.Config.Healthcheck;
     if (hcfg?.Test && hcfg.Test[0] !== 'NONE' && hcfg.Test.length > 0) {
       const interval = hcfg.Interval ? Math.round(hcfg.Interval / 1e6) : 30000;
       args.push('--health-interval-ms', String(interval));
-      for (const a of [...gantry, 'healthcheck-run', rec.Id]) args.push('--health-arg', a);
+      for (const a of [...hooks, 'health', rec.Id]) args.push('--health-arg', a);
     }
     args.push(...rootfsMount, '--');
     return args;
@@ -460,6 +478,7 @@ export class Containers {
       });
       created = true;
       if (beforeStart) await beforeStart(id);
+      for (const hook of this.beforeStartHooks.get(id) ?? []) await hook();
       await this.runtime.start(id);
       let pid = 0;
       try {
@@ -482,6 +501,7 @@ export class Containers {
       const message = err instanceof Error ? err.message : String(err);
       rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: startFailureCode(message), Error: message };
       await this.store.write(rec).catch(() => undefined);
+      this.changed.emit(id, 'start-failed');
       throw err instanceof GantryError ? err : wrap('start container', err);
     }
   }
@@ -532,15 +552,6 @@ export class Containers {
         return { namespace: { netnsPath: net.netnsPath }, hostsPath: net.hostsPath, resolvConfPath: net.resolvConfPath, hostnamePath: rec.HostnamePath };
       }
     }
-  }
-
-  /** `run --rm` in the foreground: start without a monitor exit command (the caller removes). */
-  async startForeground(id: string, beforeStart: (id: string) => Promise<void>): Promise<void> {
-    await this.store.withContainerLock(id, async () => {
-      const rec = await this.store.read(id);
-      if (!rec) throw notFound(`No such container: ${id}`);
-      await this.startLocked(rec, beforeStart, true);
-    });
   }
 
   // ---- stop / kill ----
@@ -668,26 +679,8 @@ export class Containers {
     await this.event(rec, 'destroy');
   }
 
-  // ---- wait ----
-
-  async wait(ref: string, condition: 'not-running' | 'next-exit' | 'removed' = 'not-running'): Promise<{ StatusCode: number; Error?: { Message: string } }> {
-    const rec = await this.get(ref);
-    if (condition === 'not-running' && !rec.State.Running) return { StatusCode: rec.State.ExitCode };
-    if (condition === 'removed') {
-      while (await this.store.read(rec.Id)) await new Promise((r) => setTimeout(r, 100));
-      return { StatusCode: rec.State.ExitCode };
-    }
-    for (;;) {
-      await waitForExit(this.store.runPath(rec.Id), -1);
-      const after = await this.get(rec.Id).catch(() => undefined);
-      if (!after) return { StatusCode: (await this.exitInfo(rec.Id))?.exitCode ?? 0 };
-      if (!after.State.Running) return { StatusCode: after.State.ExitCode };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   /**
-   * Run by the monitor's exit command (`gantry container-cleanup <id>`): records
+   * Run by the monitor's exit hook (monitor-hooks.ts): records
    * the exit, releases mount and runtime state, then applies --rm or the
    * restart policy with docker's back-off (100 ms doubling, reset after 10 s up).
    */
@@ -809,6 +802,12 @@ export class Containers {
 
 // ---- helpers ----
 
+/** The monitor hooks' script: the bundle unless the compiled module is newer (as cliEntry decides for the CLI). */
+function monitorHooksEntry(): string {
+  const dir = join(installRoot(), 'dist', 'src', 'engine');
+  const mtime = (f: string) => statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return join(dir, mtime('monitor-hooks.cjs') > mtime('monitor-hooks.js') ? 'monitor-hooks.cjs' : 'monitor-hooks.js');
+}
 
 
 /** none and host containers get /etc/hosts and /etc/resolv.conf from their own directory. */

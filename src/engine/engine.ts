@@ -6,6 +6,7 @@ import type { EngineNetworking } from './networking.js';
 import type { EngineImages } from './backends.js';
 import type { ContainerStore } from './store.js';
 import type { VolumeStore } from './volumes.js';
+import type { EngineEvents } from './events.js';
 import type { Runtime } from '../runtime/api.js';
 
 export interface EngineCore {
@@ -18,6 +19,8 @@ export interface EngineCore {
   readonly volumes: VolumeStore;
   /** Networking for containers; the network service itself loads on first use. */
   readonly networking: EngineNetworking;
+  /** The event bus every state change is emitted on (the log under root, shared by every process on it). */
+  readonly events: EngineEvents;
 }
 
 export interface EngineOptions {

@@ -1,20 +1,14 @@
 // `docker exec`: a process in a running container, built from the container's
 // own process spec (capabilities, seccomp, rlimits, env) with the caller's
-// changes. With a tty the pty master travels over a console socket to
-// native/build/gantry-ptyrelay, which relays it to the caller's terminal;
-// without one native/build/gantry-piperelay gives the process pipes and relays
-// them. Either way no fd of the caller reaches the container, where a
-// background child could keep reading the caller's terminal after exec returns.
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, constants as fsConstants } from 'node:fs';
-import type { Duplex } from 'node:stream';
-import { readFile, rm } from 'node:fs/promises';
+// changes, its stdio relayed by exec-relay.ts.
+import { openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { nativeBinary } from '../sys/install-paths.js';
-import { conflict, failedPrecondition, invalidArgument } from '../errdefs/index.js';
+import { conflict, failedPrecondition, internal, invalidArgument, type GantryError } from '../errdefs/index.js';
 import type { Process, Spec } from '../oci/runtime-spec.js';
 import type { EngineCore } from './engine.js';
-import { emitEvent } from './events.js';
+import { pipeRelay, ptyRelay, type RelaySession } from './exec-relay.js';
+import type { ContainerRecord } from './store.js';
 import { resolveUserInRootfs } from './spec/user.js';
 
 
@@ -27,6 +21,9 @@ export interface ExecRequest {
   /** Forward the caller's stdin. */
   interactive?: boolean;
   detach?: boolean;
+  /** Which output streams reach the session (both by default). */
+  attachStdout?: boolean;
+  attachStderr?: boolean;
   privileged?: boolean;
   /** Terminal size for the pty ([rows, cols]). */
   consoleSize?: [number, number];
@@ -60,115 +57,66 @@ async function execProcess(engine: EngineCore, id: string, req: ExecRequest): Pr
   };
 }
 
-/** The runtime could not start the process (docker: "OCI runtime exec failed", exit 126). */
-export class ExecStartError extends Error {}
-
-function startFailed(err: unknown): never {
-  throw new ExecStartError(`exec failed: ${(err as Error).message}: unknown`, { cause: err });
+/** docker's text for a process the runtime could not start (its CLI exits 126). */
+export function execStartFailure(err: unknown): GantryError {
+  return internal(`OCI runtime exec failed: exec failed: ${(err as Error).message}: unknown`, err);
 }
 
-/**
- * Runs the exec and returns its exit code (undefined when detached). Errors
- * keep docker's texts: "container <id> is not running", "... is paused".
- */
-export async function execInContainer(engine: EngineCore, ref: string, req: ExecRequest): Promise<number | undefined> {
+/** docker's exit code of an exec that could not be started. */
+export const EXEC_START_FAILED = 126;
+
+/** The container an exec may run in; docker's texts: "container <id> is not running", "... is paused". */
+export async function execTarget(engine: EngineCore, ref: string): Promise<ContainerRecord> {
   const rec = await engine.containers.get(ref);
   if (!rec.State.Running || rec.State.Restarting) throw conflict(`container ${rec.Id} is not running`);
   if (rec.State.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
-  const proc = await execProcess(engine, rec.Id, req);
-  await emitEvent(engine.root, 'container', `exec_create: ${req.cmd.join(' ')}`, rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image }).catch(() => undefined);
-  if (proc.terminal) return execWithTty(engine, rec.Id, proc, Boolean(req.interactive));
-  if (!req.detach) return execWithPipes(engine, rec.Id, proc, Boolean(req.interactive));
+  return rec;
+}
+
+export interface StartedExec {
+  /** Output as it comes; its `ended` resolves with the exit code once all output is delivered. */
+  session: RelaySession;
+  /** The process is gone: its exit code (126 when it never started) and host pid. */
+  exited: Promise<{ exitCode: number; pid: number }>;
+  resize(rows: number, cols: number): void;
+}
+
+/**
+ * Starts the exec with its stdio relayed. It resolves once the process is being
+ * launched: a failure to start comes as docker's "OCI runtime exec failed" text
+ * on the session's stderr and exit code 126, as dockerd writes it into the
+ * hijacked stream.
+ */
+export async function startExec(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<StartedExec> {
+  const proc = await execProcess(engine, rec.Id, { ...req, detach: false });
+  const opts = { interactive: Boolean(req.interactive), attached: { stdout: req.attachStdout !== false, stderr: req.attachStderr !== false } };
+  const relay = proc.terminal ? await ptyRelay(engine.store.runPath(rec.Id, `exec-${randomBytes(4).toString('hex')}.sock`), opts) : await pipeRelay(opts);
+  const exited = engine.runtime.exec(rec.Id, { process: proc, ...relay.launch }).then(
+    (r) => {
+      relay.processExited(true);
+      return { exitCode: r.exitCode ?? 0, pid: r.pid };
+    },
+    (err: unknown) => {
+      relay.session.emit(2, Buffer.from(`${execStartFailure(err).message}\n`));
+      relay.processExited(false);
+      return { exitCode: EXEC_START_FAILED, pid: 0 };
+    },
+  );
+  relay.session.ended = Promise.all([exited, relay.done]).then(([e]) => e.exitCode);
+  return { session: relay.session, exited, resize: relay.resize };
+}
+
+/** Starts the exec on its own (stdio /dev/null) and returns its host pid. */
+export async function startExecDetached(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<number> {
+  const proc = await execProcess(engine, rec.Id, { ...req, detach: true });
   const devnull = openSync('/dev/null', 'r+');
   try {
-    await engine.runtime.exec(rec.Id, { process: proc, detach: true, stdio: [devnull, devnull, devnull] }).catch(startFailed);
-    return undefined;
+    return (
+      await engine.runtime.exec(rec.Id, { process: proc, detach: true, stdio: [devnull, devnull, devnull] }).catch((err: unknown) => {
+        throw execStartFailure(err);
+      })
+    ).pid;
   } finally {
     closeSync(devnull);
-  }
-}
-
-/** The relay's first line on its control fd: its fds of the process's ends of the pipes (stdin -1 without -i). */
-function readyFds(control: Duplex): Promise<[number, number, number]> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      const m = /^ready (-?\d+) (\d+) (\d+)\n/.exec(buf);
-      if (!m) return;
-      control.off('data', onData);
-      resolve([Number(m[1]), Number(m[2]), Number(m[3])]);
-    };
-    control.on('data', onData);
-    control.once('close', () => reject(failedPrecondition('exec: the pipe relay exited before it was ready')));
-  });
-}
-
-async function execWithPipes(engine: EngineCore, id: string, proc: Process, interactive: boolean): Promise<number> {
-  const path = nativeBinary('gantry-piperelay');
-  const relay = spawn(path, interactive ? ['--stdin'] : [], { stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] });
-  const control = relay.stdio[3] as Duplex;
-  control.on('error', () => undefined);
-  const relayExit = new Promise<void>((resolve) => {
-    relay.on('close', () => resolve());
-    relay.on('error', () => resolve());
-  });
-  const opened: number[] = [];
-  try {
-    const [stdinFd, stdoutFd, stderrFd] = await Promise.race([
-      readyFds(control),
-      new Promise<never>((_, reject) => relay.once('error', (err) => reject(failedPrecondition(`exec: starting ${path}: ${err.message} (run make -C native)`)))),
-    ]);
-    const reopen = (fd: number, flags: number) => {
-      const n = openSync(fd < 0 ? '/dev/null' : `/proc/${relay.pid}/fd/${fd}`, flags);
-      opened.push(n);
-      return n;
-    };
-    const stdio: [number, number, number] = [reopen(stdinFd, fsConstants.O_RDONLY), reopen(stdoutFd, fsConstants.O_WRONLY), reopen(stderrFd, fsConstants.O_WRONLY)];
-    control.write('opened\n');
-    let exitCode: number;
-    try {
-      exitCode = (await engine.runtime.exec(id, { process: proc, stdio }).catch(startFailed)).exitCode ?? 0;
-    } finally {
-      // the process's output reaches EOF once it and its children close their ends, not ours
-      for (const fd of opened.splice(0)) closeSync(fd);
-      control.end('exited\n');
-    }
-    await relayExit;
-    return exitCode;
-  } catch (err) {
-    relay.kill('SIGKILL');
-    await relayExit;
-    throw err;
-  } finally {
-    for (const fd of opened) closeSync(fd);
-  }
-}
-
-async function execWithTty(engine: EngineCore, id: string, proc: Process, interactive: boolean): Promise<number> {
-  const socket = engine.store.runPath(id, `exec-${randomBytes(4).toString('hex')}.sock`);
-  const relay = spawn(nativeBinary('gantry-ptyrelay'), [socket, ...(interactive ? ['--stdin'] : [])], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
-  const relayExit = new Promise<number>((resolve) => relay.on('close', (code) => resolve(code ?? 1)));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      relay.on('error', (err) => reject(failedPrecondition(`exec -t: starting ${nativeBinary('gantry-ptyrelay')}: ${err.message} (run make -C native)`)));
-      relay.stdio[3]!.once('data', () => resolve());
-      relay.once('close', () => reject(failedPrecondition('exec -t: the pty relay exited before it was ready')));
-    });
-    const devnull = openSync('/dev/null', 'r+');
-    let exitCode: number;
-    try {
-      exitCode = (await engine.runtime.exec(id, { process: proc, consoleSocket: socket, stdio: [devnull, devnull, devnull] }).catch(startFailed)).exitCode ?? 0;
-    } finally {
-      closeSync(devnull);
-    }
-    await relayExit;
-    return exitCode;
-  } catch (err) {
-    relay.kill('SIGKILL');
-    await relayExit;
-    throw err;
-  } finally {
-    await rm(socket, { force: true });
   }
 }

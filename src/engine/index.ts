@@ -6,6 +6,7 @@ import { Containers } from './containers.js';
 import { EngineNetworking } from './networking.js';
 import { ContainerStore } from './store.js';
 import { VolumeStore } from './volumes.js';
+import { EngineEvents } from './events.js';
 import { ensurePrivateDir } from '../sys/private-dir.js';
 import type { EngineCore, EngineOptions } from './engine.js';
 
@@ -20,5 +21,5 @@ export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   const volumes = new VolumeStore(opts.root);
   const networking = new EngineNetworking(opts.root, opts.runroot);
   const containers = new Containers(store, volumes, images, runtime, ALL_CAPABILITIES, networking);
-  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking };
+  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events: new EngineEvents(opts.root) };
 }

@@ -1,6 +1,9 @@
 // Reads docker json-file logs (rotated files oldest first), with --tail,
 // --since/--until, and -f that follows the live file across rotations.
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { LogsOptions } from './api.js';
+import type { EngineCore } from './engine.js';
+import { invalidArgument, notImplemented } from '../errdefs/index.js';
 
 export interface LogEntry {
   stream: 'stdout' | 'stderr';
@@ -17,6 +20,8 @@ export interface LogOptions {
   until?: number;
   stdout?: boolean;
   stderr?: boolean;
+  /** Following ends when it fires. */
+  signal?: AbortSignal;
 }
 
 function parseLines(text: string): LogEntry[] {
@@ -30,6 +35,39 @@ function parseLines(text: string): LogEntry[] {
     }
   }
   return out;
+}
+
+/** docker's RFC3339NanoFixed: nine fraction digits, so timestamps line up. */
+export function fixedNanoTime(time: string): string {
+  const m = /^(.+T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}` : time;
+}
+
+/**
+ * A container's log as the Engine interface gives it: entries as chunks of
+ * stdout (1) or stderr (2), with docker's "<RFC3339Nano> " prefix when asked;
+ * following ends when the container stops or the signal fires.
+ */
+export async function* containerLogs(engine: EngineCore, ref: string, opts: LogsOptions): AsyncGenerator<{ stream: 1 | 2; data: Buffer }> {
+  const rec = await engine.containers.get(ref);
+  if (rec.HostConfig.LogConfig.Type === 'none') throw notImplemented('configured logging driver does not support reading');
+  if (opts.stdout === false && opts.stderr === false) throw invalidArgument('Bad parameters: you must choose at least one stream');
+  const entries = readLogs(
+    rec.LogPath,
+    {
+      ...(opts.follow ? { follow: true } : {}),
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.since ? { since: opts.since } : {}),
+      ...(opts.until ? { until: opts.until } : {}),
+      ...(opts.stdout === false ? { stdout: false } : {}),
+      ...(opts.stderr === false ? { stderr: false } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+    async () => (await engine.containers.get(rec.Id).catch(() => undefined))?.State.Running ?? false,
+  );
+  for await (const e of entries) {
+    yield { stream: e.stream === 'stderr' ? 2 : 1, data: Buffer.from(opts.timestamps ? `${fixedNanoTime(e.time)} ${e.log}` : e.log) };
+  }
 }
 
 export async function* readLogs(path: string, opts: LogOptions, running: () => Promise<boolean>): AsyncGenerator<LogEntry> {
@@ -67,6 +105,7 @@ export async function* readLogs(path: string, opts: LogOptions, running: () => P
     let stopped = false;
     let idle = -1;
     for (;;) {
+      if (opts.signal?.aborted) return;
       let read = false;
       if (fh) {
         const text = await readFrom(fh, offset);
@@ -96,7 +135,7 @@ export async function* readLogs(path: string, opts: LogOptions, running: () => P
         stopped = true;
         continue;
       }
-      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+      await pause(FOLLOW_POLL_MS, opts.signal);
     }
   } finally {
     await fh?.close().catch(() => undefined);
@@ -106,6 +145,19 @@ export async function* readLogs(path: string, opts: LogOptions, running: () => P
 /** A stat every 20 ms keeps up with small rotating files; asking whether the container runs costs more, so less often. */
 const FOLLOW_POLL_MS = 20;
 const ALIVE_CHECK_EVERY = 10;
+
+/** Sleeps ms, less when the signal fires. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 async function readFrom(fh: FileHandle, offset: number): Promise<string> {
   const { size } = await fh.stat();

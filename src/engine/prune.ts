@@ -1,11 +1,9 @@
-// container prune, volume prune and system prune: what is removed is exactly
-// what nothing references (stopped containers; volumes no container mounts;
-// images no container's rootfs sits on), and system prune finishes with the
-// image GC, which also sweeps what a crash left behind.
-import type { RemoveResult } from '../images/service.js';
+// container prune: every stopped container the filters do not keep, with the
+// bytes of its writable layer. (Volume and network prune live with their parts
+// of the interface, engine/local; system prune composes them in the CLI, as
+// docker's does.)
 import type { EngineCore } from './engine.js';
 import { containerSizeRw } from './disk-usage.js';
-import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
 
 export interface PruneResult {
@@ -45,50 +43,4 @@ export async function pruneContainers(engine: EngineCore, filters: string[] = []
     out.spaceReclaimed += size;
   }
   return out;
-}
-
-/** Volumes no container mounts; only anonymous ones unless all. */
-export async function pruneVolumes(engine: EngineCore, opts: { all?: boolean } = {}): Promise<PruneResult> {
-  const used = new Set((await engine.store.list()).flatMap((r) => r.Mounts.map((m) => m.Name ?? '')));
-  const out: PruneResult = { removed: [], spaceReclaimed: 0 };
-  for (const v of await engine.volumes.list()) {
-    if (used.has(v.Name) || (!opts.all && !/^[0-9a-f]{64}$/.test(v.Name))) continue;
-    const size = await engine.volumes.size(v.Name);
-    await engine.volumes.remove(v.Name, []);
-    out.removed.push(v.Name);
-    out.spaceReclaimed += size;
-  }
-  return out;
-}
-
-export interface SystemPruneOptions {
-  /** Every unused image, not only dangling ones. */
-  all?: boolean;
-  volumes?: boolean;
-  /** The network layer's prune (unused user networks); absent when networking is not loaded. */
-  pruneNetworks?: () => Promise<string[]>;
-}
-
-export interface SystemPruneReport {
-  containers: string[];
-  networks: string[];
-  volumes: string[];
-  images: RemoveResult[];
-  spaceReclaimed: number;
-}
-
-export async function systemPrune(engine: EngineCore, opts: SystemPruneOptions = {}): Promise<SystemPruneReport> {
-  const containers = await pruneContainers(engine);
-  const networks = opts.pruneNetworks ? await opts.pruneNetworks() : [];
-  const volumes = opts.volumes ? await pruneVolumes(engine) : { removed: [], spaceReclaimed: 0 };
-  const svc = requireImageService(engine.images, 'system prune');
-  // Ends with the image GC: orphans from crashes (snapshots, blobs, half-unpacked layers nothing owns) go too.
-  const images = await svc.prune({ all: Boolean(opts.all) });
-  return {
-    containers: containers.removed,
-    networks,
-    volumes: volumes.removed,
-    images: images.deleted,
-    spaceReclaimed: containers.spaceReclaimed + volumes.spaceReclaimed + images.spaceReclaimed,
-  };
 }

@@ -1,6 +1,6 @@
 // Records rendered as docker's ContainerInspect and ContainerSummary, and
 // ps's human Status column ("Up 3 minutes", "Exited (0) 2 seconds ago").
-import { humanDuration } from '../cli/units.js';
+import { humanDuration } from './durations.js';
 import type { ContainerRecord } from './store.js';
 import type { ContainerInspect, ContainerSummary } from './docker-types.js';
 

@@ -39,20 +39,24 @@ export function withBar(e: ProgressEvent): ProgressEvent {
   return { ...e, progress: progressBar(d.current, d.total) };
 }
 
-function lineOf(e: ProgressEvent, withProgress: boolean): string {
+function lineOf(e: ProgressMessage, withProgress: boolean): string {
   const prefix = e.id ? `${e.id}: ` : '';
   const progress = withProgress && e.progress ? ` ${e.progress}` : '';
-  return `${prefix}${e.status}${progress}`;
+  return `${prefix}${e.status ?? ''}${progress}`;
 }
 
+/** What the renderer takes: a progress event, or a JSON message without a status (push's aux {Tag, Digest, Size}), not displayed. */
+export type ProgressMessage = Omit<ProgressEvent, 'status'> & { status?: string };
+
 export interface ProgressRenderer {
-  (e: ProgressEvent): void;
+  (e: ProgressMessage): void;
 }
 
 /** Renders progress events the way the docker CLI displays a pull/push stream. */
 export function createProgressRenderer(out: Writable & { isTTY?: boolean }): ProgressRenderer {
   if (!out.isTTY) {
     return (e) => {
+      if (e.status === undefined) return;
       if (e.progressDetail?.current !== undefined && e.progressDetail.total) return;
       out.write(lineOf(e, false) + '\n');
     };
@@ -60,8 +64,9 @@ export function createProgressRenderer(out: Writable & { isTTY?: boolean }): Pro
   // Line index of every id printed so far; the cursor sits below the last line.
   const lines = new Map<string, number>();
   let count = 0;
-  return (raw) => {
-    const e = withBar(raw);
+  return (m) => {
+    if (m.status === undefined) return;
+    const e = withBar({ ...m, status: m.status });
     const text = lineOf(e, true);
     if (!e.id) {
       out.write(`${text}\n`);

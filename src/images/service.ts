@@ -45,11 +45,20 @@ export interface ImageRecord {
 
 export type RemoveResult = { Untagged: string } | { Deleted: string };
 
+/** A container using an image: its ID, and whether it runs (dockerd refuses even a forced delete then). */
+export interface ImageUser {
+  id: string;
+  running: boolean;
+}
+
 export interface RemoveOptions {
   force?: boolean;
   noPrune?: boolean;
-  /** Returns the ID of a container using the image, if any (default: a container snapshot on the image's top layer). */
-  inUse?: (imageId: Digest) => Promise<string | undefined>;
+  /**
+   * The container using the image, if any. Default: a writable snapshot on the image's top layer, which
+   * cannot tell apart images sharing that layer; the engine knows its containers' images.
+   */
+  inUse?: (imageId: Digest) => Promise<ImageUser | undefined>;
 }
 
 export interface CommitOptions {
@@ -200,7 +209,7 @@ export class ImageService {
 
   async remove(refOrId: string, opts: RemoveOptions = {}): Promise<RemoveResult[]> {
     const { img, byName } = await this.find(refOrId);
-    const user = opts.inUse ? await opts.inUse(img.id) : await this.snapshotUser(img.id);
+    const user = await (opts.inUse ?? ((id: Digest) => this.snapshotUser(id)))(img.id);
     const results: RemoveResult[] = [];
     let deleted = false;
     await this.store.update(async (images) => {
@@ -214,7 +223,7 @@ export class ImageService {
         const lastName = cur.tags.filter((t) => t !== name).length === 0;
         if (lastName && user && !opts.force) {
           throw conflict(
-            `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortHex(user)} is using its referenced image ${shortHex(img.id)}`,
+            `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortHex(user.id)} is using its referenced image ${shortHex(img.id)}`,
           );
         }
         if (cur.tags.includes(name)) {
@@ -227,8 +236,11 @@ export class ImageService {
         if (cur.tags.length > 0 || user) return;
         untag(cur.digests);
       } else {
+        if (user?.running) {
+          throw conflict(`conflict: unable to delete ${shortHex(img.id)} (cannot be forced) - image is being used by running container ${shortHex(user.id)}`);
+        }
         if (user && !opts.force) {
-          throw conflict(`conflict: unable to delete ${shortHex(img.id)} (must be forced) - image is being used by stopped container ${shortHex(user)}`);
+          throw conflict(`conflict: unable to delete ${shortHex(img.id)} (must be forced) - image is being used by stopped container ${shortHex(user.id)}`);
         }
         if (cur.tags.length > 1 && !opts.force) {
           throw conflict(`conflict: unable to delete ${shortHex(img.id)} (must be forced) - image is referenced in multiple repositories`);
@@ -252,14 +264,15 @@ export class ImageService {
    * A writable snapshot built on the image's top layer: its key names the container
    * using the image (the engine keys container rootfs snapshots by container ID).
    */
-  private async snapshotUser(imageId: Digest): Promise<string | undefined> {
+  private async snapshotUser(imageId: Digest): Promise<ImageUser | undefined> {
     const top = (await this.resolve(imageId)).chainIds.at(-1);
     if (top === undefined) return undefined;
-    return (await this.snapshots.list()).find((s) => s.kind === 'active' && s.parent === top)?.key;
+    const key = (await this.snapshots.list()).find((s) => s.kind === 'active' && s.parent === top)?.key;
+    return key === undefined ? undefined : { id: key, running: false };
   }
 
   /** Removes dangling images (all unused ones with `all`); returns what went and the bytes freed. */
-  async prune(opts: { all?: boolean; keep?: (r: ImageRecord) => boolean; inUse?: (imageId: Digest) => Promise<string | undefined> } = {}) {
+  async prune(opts: { all?: boolean; keep?: (r: ImageRecord) => boolean; inUse?: (imageId: Digest) => Promise<ImageUser | undefined> } = {}) {
     const deleted: RemoveResult[] = [];
     for (const r of await this.list()) {
       if (!opts.all && r.repoTags.length > 0) continue;

@@ -1,8 +1,9 @@
-// The Docker Engine API versions the server speaks: dockerd 27's range.
+// The Docker Engine API versions the server speaks (the engine's range), and dockerd's checks of them.
 import { invalidArgument } from '../../errdefs/index.js';
+import { ENGINE_API_VERSION, ENGINE_MIN_API_VERSION } from '../../engine/version.js';
 
-export const MIN_API_VERSION = '1.24';
-export const MAX_API_VERSION = '1.47';
+export const MIN_API_VERSION = ENGINE_MIN_API_VERSION;
+export const MAX_API_VERSION = ENGINE_API_VERSION;
 
 /** Compares dotted versions numerically ("1.9" < "1.10"), as docker's versions package does. */
 export function compareVersions(a: string, b: string): number {

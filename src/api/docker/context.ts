@@ -30,9 +30,7 @@ export class HttpRouteContext implements RouteContext {
   ) {}
 
   async json<T = unknown>(): Promise<T> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (this.upgraded ? await readUpgradedBody(this.req, this.upgraded) : await readBody(this.req)).toString('utf8');
     if (text.trim() === '') return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -85,6 +83,41 @@ export class HttpRouteContext implements RouteContext {
     if (this.upgraded) return hijackUpgraded(this.upgraded.socket, this.upgraded.head, multiplexed);
     return hijackPlain(this.req, this.res, multiplexed);
   }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An upgrade request's body (exec start's JSON) is not parsed by node: it is
+ * the first Content-Length bytes after the headers, in `head` and the socket.
+ * What follows it stays for the hijacked stream.
+ */
+function readUpgradedBody(req: IncomingMessage, conn: UpgradedConnection): Promise<Buffer> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return new Promise((resolve, reject) => {
+    let buf = conn.head;
+    const settle = () => {
+      if (buf.length < length) return false;
+      conn.head = buf.subarray(length);
+      resolve(buf.subarray(0, length));
+      return true;
+    };
+    if (settle()) return;
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!settle()) return;
+      conn.socket.off('data', onData);
+      conn.socket.off('end', onEnd);
+      conn.socket.pause();
+    };
+    const onEnd = () => reject(invalidArgument('the request body ended early'));
+    conn.socket.on('data', onData);
+    conn.socket.once('end', onEnd);
+  });
 }
 
 /** Aborts when the response's connection closes (the client went away, or the response ended). */

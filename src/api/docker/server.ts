@@ -8,7 +8,7 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import type { Socket } from 'node:net';
 import type { Engine } from '../../engine/api.js';
 import { httpStatus, notFound } from '../../errdefs/index.js';
-import { VERSION } from '../../cli/version-info.js';
+import { ENGINE_VERSION } from '../../engine/version.js';
 import { MAX_API_VERSION, checkApiVersion, compareVersions } from './api-version.js';
 import { HttpRouteContext, type UpgradedConnection } from './context.js';
 import type { Route } from './route.js';
@@ -26,7 +26,7 @@ export interface DockerApiServerOptions {
 /** dockerd's headers on every response. */
 export function setIdentityHeaders(res: ServerResponse): void {
   res.setHeader('Api-Version', MAX_API_VERSION);
-  res.setHeader('Server', `Docker/${VERSION} (linux)`);
+  res.setHeader('Server', `Docker/${ENGINE_VERSION} (linux)`);
   res.setHeader('Ostype', 'linux');
   res.setHeader('Docker-Experimental', 'false');
 }

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
-import { openCliEngine, streamToTerminal } from './run.js';
+import { openEngine } from '../engine-client.js';
+import { streamToTerminal } from './run.js';
 import { conflict } from '../../errdefs/index.js';
 
 export const command: Command = {
@@ -16,12 +17,14 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    const rec = await engine.containers.get(args[0]!);
+    const engine = await openEngine(ctx);
+    const containers = engine.containers;
+    const rec = await containers.inspect(args[0]!);
     if (!rec.State.Running) throw conflict('You cannot attach to a stopped container, start it first');
-    const session = await engine.containers.attach(rec.Id);
-    const code = await streamToTerminal(ctx, session, { stdin: !flags['no-stdin'] && rec.Config.OpenStdin, tty: rec.Config.Tty });
+    const stdin = !flags['no-stdin'] && rec.Config.OpenStdin;
+    const session = await containers.attach(rec.Id, { stdin, stdout: true, stderr: true });
+    const code = await streamToTerminal(ctx, session, { stdin, tty: rec.Config.Tty, resize: (h, w) => containers.resize(rec.Id, h, w) });
     if (code === 'detached') return 0;
-    return code ?? (await engine.containers.exitInfo(rec.Id))?.exitCode ?? 0;
+    return code ?? (await containers.inspect(rec.Id)).State.ExitCode;
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
-import { commitContainer } from '../../engine/commit.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -17,14 +16,27 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    const id = await commitContainer(engine, args[0]!, {
-      ...(args[1] ? { reference: args[1] } : {}),
-      ...(flags.author ? { author: String(flags.author) } : {}),
-      ...(flags.message ? { message: String(flags.message) } : {}),
-      changes: (flags.change as string[] | undefined) ?? [],
-      pause: flags.pause !== false,
-    });
-    ctx.stdout.write(`${id}\n`);
+    const engine = await openEngine(ctx);
+    try {
+      const [repo, tag] = args[1] ? splitReference(args[1]) : [undefined, undefined];
+      const { Id } = await engine.containers.commit(args[0]!, {
+        ...(repo ? { repo } : {}),
+        ...(tag ? { tag } : {}),
+        ...(flags.author ? { author: String(flags.author) } : {}),
+        ...(flags.message ? { comment: String(flags.message) } : {}),
+        changes: (flags.change as string[] | undefined) ?? [],
+        pause: flags.pause !== false,
+      });
+      ctx.stdout.write(`${Id}\n`);
+    } finally {
+      await engine.close();
+    }
   },
 };
+
+/** "repo[:tag]" (a registry's ":port" is not a tag: the tag has no "/"). */
+function splitReference(ref: string): [string, string | undefined] {
+  const i = ref.lastIndexOf(':');
+  if (i <= 0 || ref.slice(i + 1).includes('/') || ref.includes('@')) return [ref, undefined];
+  return [ref.slice(0, i), ref.slice(i + 1)];
+}

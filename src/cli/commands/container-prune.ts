@@ -1,8 +1,8 @@
 import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
-import { openCliEngine } from './run.js';
-import { pruneContainers } from '../../engine/prune.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../ps-filters.js';
 
 export const command: Command = {
   spec: {
@@ -16,12 +16,14 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
+    const filters = parseFilterFlags((flags.filter as string[]) ?? []);
     if (!flags.force) {
       if (!(await confirmPrune(ctx, 'WARNING! This will remove all stopped containers.'))) return;
     }
-    const engine = await openCliEngine(ctx);
-    const { removed, spaceReclaimed } = await pruneContainers(engine, (flags.filter as string[]) ?? []);
+    const engine = await openEngine(ctx);
+    const { ContainersDeleted, SpaceReclaimed } = await engine.containers.prune(filters);
+    const removed = ContainersDeleted ?? [];
     if (removed.length) ctx.stdout.write(`Deleted Containers:\n${removed.map((n) => `${n}\n`).join('')}\n`);
-    ctx.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
+    ctx.stdout.write(`Total reclaimed space: ${humanSize(SpaceReclaimed)}\n`);
   },
 };

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
+import type { CliContext } from '../context.js';
+import { openEngine } from '../engine-client.js';
 import { GantryError } from '../../errdefs/index.js';
-import { ExecStartError, execInContainer } from '../../engine/exec.js';
+import type { Engine, IOSession } from '../../engine/api.js';
 
 export const command: Command = {
   spec: {
@@ -30,32 +31,69 @@ export const command: Command = {
       for (const line of (await readFile(f, 'utf8')).split('\n')) if (line.trim() && !line.trimStart().startsWith('#')) env.push(line);
     }
     env.push(...((flags.env as string[] | undefined) ?? []));
-    if (flags.tty && flags.interactive && !ctx.stdin.isTTY) ctx.stderr.write('the input device is not a TTY\n');
-    if (flags.tty && flags.interactive && !ctx.stdin.isTTY) return 1;
-    const engine = await openCliEngine(ctx);
-    const out = ctx.stdout as { rows?: number; columns?: number };
+    const tty = Boolean(flags.tty);
+    const interactive = Boolean(flags.interactive);
+    const detach = Boolean(flags.detach);
+    if (tty && interactive && !ctx.stdin.isTTY) ctx.stderr.write('the input device is not a TTY\n');
+    if (tty && interactive && !ctx.stdin.isTTY) return 1;
+    const engine = await openEngine(ctx);
+    const out = ctx.stdout;
+    const consoleSize = tty && out.rows && out.columns ? ([out.rows, out.columns] as [number, number]) : null;
     try {
-      const code = await execInContainer(engine, ref!, {
-        cmd,
-        env,
-        ...(flags.user ? { user: String(flags.user) } : {}),
-        ...(flags.workdir !== undefined ? { workdir: String(flags.workdir) } : {}),
-        tty: Boolean(flags.tty),
-        interactive: Boolean(flags.interactive),
-        detach: Boolean(flags.detach),
-        privileged: Boolean(flags.privileged),
-        ...(out.rows && out.columns ? { consoleSize: [out.rows, out.columns] as [number, number] } : {}),
+      const { Id } = await engine.exec.create(ref!, {
+        Cmd: cmd,
+        Env: env,
+        ...(flags.user ? { User: String(flags.user) } : {}),
+        ...(flags.workdir !== undefined ? { WorkingDir: String(flags.workdir) } : {}),
+        ...(flags['detach-keys'] ? { DetachKeys: String(flags['detach-keys']) } : {}),
+        Tty: tty,
+        AttachStdin: interactive && !detach,
+        AttachStdout: !detach,
+        AttachStderr: !detach,
+        Privileged: Boolean(flags.privileged),
+        ConsoleSize: consoleSize,
       });
-      return code ?? 0;
+      const session = await engine.exec.start(Id, { Detach: detach, Tty: tty, ConsoleSize: consoleSize });
+      if (!session) return 0;
+      const code = await relay(ctx, engine, Id, session, { tty, interactive });
+      return code ?? (await engine.exec.inspect(Id)).ExitCode ?? 0;
     } catch (err) {
-      // docker exits 126 when the runtime could not start the process, 1 for the daemon's refusals.
-      if (err instanceof ExecStartError) {
-        ctx.stderr.write(`OCI runtime exec failed: ${err.message}\n`);
-        return 126;
-      }
+      // docker's CLI: 1 for the daemon's refusals (its 126 for a failed start comes through the session)
       if (!(err instanceof GantryError)) throw err;
       ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
       return 1;
+    } finally {
+      await engine.close();
     }
   },
 };
+
+/** Relays the session to the command's stdio until the output ends; with -t the terminal is raw meanwhile and resizes follow. */
+async function relay(ctx: CliContext, engine: Engine, execId: string, session: IOSession, o: { tty: boolean; interactive: boolean }): Promise<number | undefined> {
+  session.onOutput((stream, data) => (stream === 2 ? ctx.stderr : ctx.stdout).write(data));
+  const stdin = ctx.stdin as CliContext['stdin'] & { setRawMode?: (raw: boolean) => void };
+  const raw = o.tty && o.interactive && stdin.isTTY && typeof stdin.setRawMode === 'function';
+  const onData = (d: Buffer) => session.writeStdin(d);
+  const onEnd = () => session.closeStdin();
+  const onResize = () => {
+    if (ctx.stdout.rows && ctx.stdout.columns) engine.exec.resize(execId, ctx.stdout.rows, ctx.stdout.columns).catch(() => undefined);
+  };
+  if (raw) stdin.setRawMode!(true);
+  if (o.interactive) {
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+  }
+  if (o.tty && ctx.stdout.isTTY) ctx.stdout.on('resize', onResize);
+  try {
+    return await session.ended;
+  } finally {
+    if (o.tty && ctx.stdout.isTTY) ctx.stdout.off('resize', onResize);
+    if (o.interactive) {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      // what is typed after exec returns is the shell's, not ours
+      stdin.pause();
+    }
+    if (raw) stdin.setRawMode!(false);
+  }
+}

@@ -1,8 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
-import { exportContainer } from '../../engine/archive.js';
+import { openEngine } from '../engine-client.js';
 import { invalidArgument } from '../../errdefs/index.js';
 
 export const command: Command = {
@@ -17,8 +16,12 @@ export const command: Command = {
   async run(ctx, { flags, args }) {
     const output = flags.output as string | undefined;
     if (!output && ctx.stdout.isTTY) throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    const engine = await openCliEngine(ctx);
-    const tar = await exportContainer(engine, args[0]!);
-    await pipeline(tar, output ? createWriteStream(output) : ctx.stdout, { end: Boolean(output) });
+    const engine = await openEngine(ctx);
+    try {
+      const tar = await engine.containers.export(args[0]!);
+      await pipeline(tar, output ? createWriteStream(output) : ctx.stdout, { end: Boolean(output) });
+    } finally {
+      await engine.close();
+    }
   },
 };

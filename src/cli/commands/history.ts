@@ -1,5 +1,7 @@
 // `gantry history IMAGE`: one row per history entry, newest first.
+import type { HistoryItem } from '../../engine/api.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 import { formatContext, formatRows } from '../template.js';
 import { humanSize, timeAgo } from '../units.js';
 
@@ -18,28 +20,26 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const img = await svc.resolve(args[0]!);
-    const history = img.config.history ?? [];
+    const engine = await openEngine(ctx);
+    let history: HistoryItem[];
+    try {
+      history = await engine.images.history(args[0]!);
+    } finally {
+      await engine.close();
+    }
     const human = flags.human !== false;
     const noTrunc = Boolean(flags['no-trunc']);
-    // Layer sizes come from the snapshots (unpacked bytes, as docker shows).
-    const rows: { h: (typeof history)[number]; size: number }[] = [];
-    let layer = 0;
-    for (const h of history) {
-      const chainId = h.empty_layer ? undefined : img.chainIds[layer++];
-      rows.push({ h, size: chainId ? ((await svc.snapshots.stat(chainId))?.size ?? 0) : 0 });
-    }
-    const out = rows.reverse().map(({ h, size }, i) => {
-      const createdBy = h.created_by ?? '';
+    const out = history.map((h) => {
+      const created = new Date(h.Created * 1000);
+      // docker's CLI: RFC 3339 in local time zone format; gantry prints UTC
+      const createdAt = h.Created > 0 ? created.toISOString().replace(/\.\d+Z$/, 'Z') : '';
       return formatContext('*image.historyContext', {
-        ID: i === 0 ? (noTrunc ? img.id : img.id.slice(7, 19)) : '<missing>',
-        CreatedSince: h.created ? (human ? timeAgo(h.created) : h.created) : 'N/A',
-        CreatedAt: h.created ?? '',
-        CreatedBy: noTrunc || createdBy.length <= 45 ? createdBy : createdBy.slice(0, 44) + '…',
-        Size: human ? humanSize(size) : String(size),
-        Comment: h.comment ?? '',
+        ID: h.Id === '<missing>' || noTrunc ? h.Id : h.Id.slice(7, 19),
+        CreatedSince: h.Created > 0 ? (human ? timeAgo(created) : createdAt) : 'N/A',
+        CreatedAt: createdAt,
+        CreatedBy: noTrunc || h.CreatedBy.length <= 45 ? h.CreatedBy : h.CreatedBy.slice(0, 44) + '…',
+        Size: human ? humanSize(h.Size) : String(h.Size),
+        Comment: h.Comment,
       });
     });
     if (flags.quiet) {

@@ -1,8 +1,9 @@
 // `gantry images` / `gantry image ls`: docker's columns, filters and formats.
-import { invalidArgument } from '../../errdefs/index.js';
-import { parseReference } from '../../oci/reference.js';
-import type { ImageRecord } from '../../images/service.js';
+import type { ImageSummary } from '../../engine/api.js';
+import { familiarString, parseReference } from '../../oci/reference.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 import { formatContext, formatRows } from '../template.js';
 import { humanSize, timeAgo } from '../units.js';
 
@@ -20,15 +21,8 @@ const HEADERS: Record<string, string> = {
   VirtualSize: 'VIRTUAL SIZE',
 };
 
-/** Go's time.Time String(): "2024-01-02 15:04:05 +0000 UTC". */
-const goTime = (iso: string | undefined) =>
-  iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC') : '';
-
-/** docker's filepath.Match-style glob (*, ?, [..]) for reference= filters. */
-function globMatch(pattern: string, s: string): boolean {
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${re}$`).test(s);
-}
+/** Go's time.Time String() of unix seconds: "2024-01-02 15:04:05 +0000 UTC". */
+const goTime = (unix: number) => new Date(unix * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC');
 
 interface Row {
   Repository: string;
@@ -44,75 +38,29 @@ interface Row {
   VirtualSize: string;
 }
 
-function rowsFor(r: ImageRecord, noTrunc: boolean): Row[] {
-  const id = noTrunc ? r.id : r.id.slice(7, 19);
+/** One row per tag (or per digest of an untagged image), as the docker CLI expands a summary. */
+function rowsFor(r: ImageSummary, noTrunc: boolean): Row[] {
+  const id = noTrunc ? r.Id : r.Id.slice(7, 19);
   const base = {
     ID: id,
-    CreatedSince: r.created ? timeAgo(r.created) : 'N/A',
-    CreatedAt: goTime(r.created),
-    Size: humanSize(r.size),
-    Containers: 'N/A',
-    SharedSize: 'N/A',
-    UniqueSize: 'N/A',
-    VirtualSize: humanSize(r.size),
+    CreatedSince: r.Created > 0 ? timeAgo(r.Created * 1000) : 'N/A',
+    CreatedAt: r.Created > 0 ? goTime(r.Created) : '',
+    Size: humanSize(r.Size),
+    Containers: r.Containers >= 0 ? String(r.Containers) : 'N/A',
+    SharedSize: r.SharedSize >= 0 ? humanSize(r.SharedSize) : 'N/A',
+    UniqueSize: r.SharedSize >= 0 ? humanSize(r.Size - r.SharedSize) : 'N/A',
+    VirtualSize: humanSize(r.Size),
   };
-  const digestOf = (repo: string) => r.repoDigests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
-  if (r.repoTags.length === 0) {
-    if (r.repoDigests.length === 0) return [{ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' }];
-    return r.repoDigests.map((d) => ({ ...base, Repository: d.split('@')[0]!, Tag: '<none>', Digest: d.split('@')[1]! }));
+  const digestOf = (repo: string) => r.RepoDigests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
+  if (r.RepoTags.length === 0) {
+    if (r.RepoDigests.length === 0) return [{ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' }];
+    return r.RepoDigests.map((d) => ({ ...base, Repository: d.split('@')[0]!, Tag: '<none>', Digest: d.split('@')[1]! }));
   }
-  return r.repoTags.map((t) => {
+  return r.RepoTags.map((t) => {
     const i = t.lastIndexOf(':');
     const repo = t.slice(0, i);
     return { ...base, Repository: repo, Tag: t.slice(i + 1), Digest: digestOf(repo) };
   });
-}
-
-async function applyFilters(images: ImageRecord[], filters: string[], resolve: (s: string) => Promise<ImageRecord>): Promise<ImageRecord[]> {
-  let out = images;
-  const refPatterns: string[] = [];
-  for (const f of filters) {
-    const i = f.indexOf('=');
-    if (i < 0) throw invalidArgument(`bad format of filter (expected name=value)`);
-    const key = f.slice(0, i).toLowerCase();
-    const value = f.slice(i + 1);
-    switch (key) {
-      case 'dangling': {
-        if (value !== 'true' && value !== 'false') throw invalidArgument(`Invalid filter 'dangling=${value}'`);
-        out = out.filter((r) => (r.repoTags.length === 0) === (value === 'true'));
-        break;
-      }
-      case 'reference':
-        refPatterns.push(value);
-        break;
-      case 'label': {
-        const [k, v] = value.split(/=(.*)/s);
-        out = out.filter((r) => {
-          const labels = r.config.config?.Labels ?? {};
-          return k! in labels && (v === undefined || labels[k!] === v);
-        });
-        break;
-      }
-      case 'before':
-      case 'since': {
-        const ref = await resolve(value);
-        const t = new Date(ref.created ?? 0).getTime();
-        out = out.filter((r) => (key === 'before' ? new Date(r.created ?? 0).getTime() < t : new Date(r.created ?? 0).getTime() > t));
-        break;
-      }
-      default:
-        throw invalidArgument(`invalid filter '${key}'`);
-    }
-  }
-  if (refPatterns.length > 0) {
-    out = out
-      .map((r) => ({
-        ...r,
-        repoTags: r.repoTags.filter((t) => refPatterns.some((p) => globMatch(p, t) || globMatch(p, t.slice(0, t.lastIndexOf(':'))))),
-      }))
-      .filter((r) => r.repoTags.length > 0);
-  }
-  return out;
 }
 
 export const command: Command = {
@@ -131,20 +79,22 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    let images = await svc.list();
-    const filters = [...((flags.filter as string[]) ?? [])];
+    const filters = parseFilterFlags(flags.filter as string[] | undefined);
     if (args[0] !== undefined) {
-      const ref = parseReference(args[0], { defaultTag: false });
-      const name = ref.toString().replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
-      filters.push(`reference=${name}`);
+      // the docker CLI sends the argument as a reference filter, in its familiar form
+      const name = familiarString(parseReference(args[0], { defaultTag: false }));
+      (filters.reference ??= []).push(name);
     }
-    images = await applyFilters(images, filters, (s) => svc.resolve(s));
-    images.sort((a, b) => new Date(b.created ?? 0).getTime() - new Date(a.created ?? 0).getTime());
+    const engine = await openEngine(ctx);
+    let images: ImageSummary[];
+    try {
+      images = await engine.images.list({ all: Boolean(flags.all), filters, digests: Boolean(flags.digests) });
+    } finally {
+      await engine.close();
+    }
     const noTrunc = Boolean(flags['no-trunc']);
     if (flags.quiet) {
-      const ids = [...new Set(images.map((r) => (noTrunc ? r.id : r.id.slice(7, 19))))];
+      const ids = [...new Set(images.map((r) => (noTrunc ? r.Id : r.Id.slice(7, 19))))];
       ctx.stdout.write(ids.map((i) => i + '\n').join(''));
       return;
     }

@@ -1,16 +1,14 @@
 // `gantry import FILE|URL|- [REPOSITORY[:TAG]]`: a rootfs tarball as a one-layer image.
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { invalidArgument } from '../../errdefs/index.js';
+import type { Readable } from 'node:stream';
+import { parseReference } from '../../oci/reference.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
-async function openSource(src: string, stdin: NodeJS.ReadableStream): Promise<Readable> {
+/** A file or stdin is sent as the tar stream (as the docker CLI does); a URL goes to the engine, which fetches it. */
+async function openSource(src: string, stdin: NodeJS.ReadableStream): Promise<Readable | string> {
   if (src === '-') return stdin as Readable;
-  if (/^https?:\/\//.test(src)) {
-    const res = await fetch(src);
-    if (!res.ok || !res.body) throw invalidArgument(`import ${src}: ${res.status} ${res.statusText}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  }
+  if (/^https?:\/\//.test(src)) return src;
   const stream = createReadStream(src);
   await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
   return stream;
@@ -30,16 +28,19 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const src = args[0]!;
-    const id = await svc.importRootfs(await openSource(src, ctx.stdin), {
-      reference: args[1],
-      changes: flags.change as string[],
-      message: flags.message as string | undefined,
-      platform: flags.platform as string | undefined,
-      source: src,
-    });
-    ctx.stdout.write(`${id}\n`);
+    const target = args[1] === undefined ? undefined : parseReference(args[1]);
+    const engine = await openEngine(ctx);
+    try {
+      const id = await engine.images.import(await openSource(args[0]!, ctx.stdin), {
+        repo: target?.name,
+        tag: target?.tag,
+        changes: flags.change as string[],
+        message: flags.message as string | undefined,
+        platform: flags.platform as string | undefined,
+      });
+      ctx.stdout.write(`${id}\n`);
+    } finally {
+      await engine.close();
+    }
   },
 };

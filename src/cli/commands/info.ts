@@ -1,38 +1,21 @@
-import { cpus, totalmem, release, hostname } from 'node:os';
+// `gantry info`: the engine's system-wide information in docker's layout.
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
-import { VERSION } from '../version-info.js';
+import { openEngine } from '../engine-client.js';
+
+/** docker's layout of "name=seccomp,profile=builtin": the name, then its other keys indented. */
+function securityOptions(opts: string[]): string[] {
+  return opts.flatMap((o) => {
+    const kv = Object.fromEntries(o.split(',').map((p) => p.split('=') as [string, string]));
+    const rest = Object.entries(kv).filter(([k]) => k !== 'name');
+    return [`  ${kv.name ?? o}`, ...rest.map(([k, v]) => `   ${k[0]!.toUpperCase()}${k.slice(1)}: ${v}`)];
+  });
+}
 
 export const command: Command = {
   spec: { name: 'info', usage: '[OPTIONS]', description: 'Display system-wide information', maxArgs: 0, flags: [{ name: 'format', short: 'f', type: 'string', description: 'Format output using a custom template' }] },
   async run(ctx, { flags }) {
-    const engine = await openCliEngine(ctx);
-    const recs = await Promise.all((await engine.store.list()).map((r) => engine.containers.view(r)));
-    const images = engine.images as unknown as { list?: () => Promise<unknown[]> };
-    const nImages = images.list ? (await images.list().catch(() => [])).length : 0;
-    const info = {
-      ID: '',
-      Containers: recs.length,
-      ContainersRunning: recs.filter((r) => r.State.Running && !r.State.Paused).length,
-      ContainersPaused: recs.filter((r) => r.State.Paused).length,
-      ContainersStopped: recs.filter((r) => !r.State.Running).length,
-      Images: nImages,
-      Driver: 'overlay',
-      LoggingDriver: 'json-file',
-      CgroupDriver: 'cgroupfs',
-      CgroupVersion: '1',
-      KernelVersion: release(),
-      OperatingSystem: 'linux',
-      OSType: 'linux',
-      Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
-      NCPU: cpus().length,
-      MemTotal: totalmem(),
-      DockerRootDir: engine.root,
-      Name: hostname(),
-      ServerVersion: VERSION,
-      DefaultRuntime: 'gantry',
-      SecurityOptions: ['name=seccomp,profile=builtin'],
-    };
+    const engine = await openEngine(ctx);
+    const info = await engine.system.info().finally(() => engine.close());
     if (flags.format) {
       const { renderTemplate } = await import('../template.js');
       ctx.stdout.write(renderTemplate(flags.format === 'json' ? '{{json .}}' : String(flags.format), info) + '\n');
@@ -53,8 +36,7 @@ export const command: Command = {
         ` Cgroup Version: ${info.CgroupVersion}`,
         ` Default Runtime: ${info.DefaultRuntime}`,
         ' Security Options:',
-        '  seccomp',
-        '   Profile: builtin',
+        ...securityOptions(info.SecurityOptions),
         ` Kernel Version: ${info.KernelVersion}`,
         ` Operating System: ${info.OperatingSystem}`,
         ` Architecture: ${info.Architecture}`,

@@ -1,5 +1,8 @@
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
+
+const TYPES = ['container', 'image', 'network', 'volume'] as const;
+type ObjectType = (typeof TYPES)[number];
 
 export const command: Command = {
   spec: {
@@ -14,21 +17,26 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    const { toInspect } = await import('../../engine/views.js');
+    const engine = await openEngine(ctx);
     const type = flags.type as string | undefined;
+    // Each kind in docker's order; the first that knows the name wins.
+    const lookups: Record<ObjectType, (ref: string) => Promise<unknown>> = {
+      container: (ref) => engine.containers.inspect(ref, { size: Boolean(flags.size) }),
+      image: (ref) => engine.images.inspect(ref),
+      network: (ref) => engine.networks.inspect(ref),
+      volume: (ref) => engine.volumes.inspect(ref),
+    };
     const results: unknown[] = [];
     let failed = false;
     for (const ref of args) {
       try {
-        if (type && type !== 'container' && type !== 'image' && type !== 'volume') throw new Error(`"${type}" is not a valid value for --type`);
+        if (type && !(TYPES as readonly string[]).includes(type)) throw new Error(`"${type}" is not a valid value for --type`);
         let obj: unknown;
-        if (!type || type === 'container') obj = await engine.containers.get(ref).then(toInspect, () => undefined);
-        if (obj === undefined && (!type || type === 'image')) {
-          const images = engine.images as unknown as { inspect?: (r: string) => Promise<unknown> };
-          obj = images.inspect ? await images.inspect(ref).catch(() => undefined) : undefined;
+        for (const kind of TYPES) {
+          if (type && type !== kind) continue;
+          obj = await lookups[kind](ref).catch(() => undefined);
+          if (obj !== undefined) break;
         }
-        if (obj === undefined && (!type || type === 'volume')) obj = await engine.volumes.get(ref).catch(() => undefined);
         if (obj === undefined) throw new Error(`No such object: ${ref}`);
         results.push(obj);
       } catch (err) {

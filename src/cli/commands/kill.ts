@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { parseSignal } from '../../runtime/signals.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
 import { forEachContainer } from './rm.js';
 
 export const command: Command = {
@@ -12,8 +11,8 @@ export const command: Command = {
     flags: [{ name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' }],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    const signal = parseSignal((flags.signal as string | undefined) ?? 'SIGKILL');
-    return forEachContainer(ctx, args, (ref) => engine.containers.kill(ref, signal).then(() => undefined));
+    const engine = await openEngine(ctx);
+    const signal = (flags.signal as string | undefined) ?? 'KILL';
+    return forEachContainer(ctx, args, (ref) => engine.containers.kill(ref, signal));
   },
 };

@@ -1,8 +1,8 @@
 // `gantry load [-i FILE] [-q]`: docker-archive or OCI layout archives, any compression.
 import { createReadStream } from 'node:fs';
 import { invalidArgument } from '../../errdefs/index.js';
-import { familiarString, parseReference } from '../../oci/reference.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -19,12 +19,12 @@ export const command: Command = {
   async run(ctx, { flags }) {
     const input = flags.input as string | undefined;
     if (!input && ctx.stdin.isTTY) throw invalidArgument('requested load from stdin, but stdin is empty');
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const loaded = await svc.load(input ? createReadStream(input) : ctx.stdin);
-    for (const img of loaded) {
-      if (img.names.length === 0) ctx.stdout.write(`Loaded image ID: ${img.id}\n`);
-      for (const n of img.names) ctx.stdout.write(`Loaded image: ${familiarString(parseReference(n))}\n`);
+    const engine = await openEngine(ctx);
+    try {
+      const lines = await engine.images.load(input ? createReadStream(input) : ctx.stdin, { quiet: Boolean(flags.quiet) });
+      ctx.stdout.write(lines.map((l) => l + '\n').join(''));
+    } finally {
+      await engine.close();
     }
   },
 };

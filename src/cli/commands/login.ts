@@ -1,8 +1,10 @@
-// `gantry login [-u USER] [-p PASS | --password-stdin] [SERVER]`: verifies the
-// credentials against the registry, then stores them in docker's config.json.
+// `gantry login [-u USER] [-p PASS | --password-stdin] [SERVER]`: the engine
+// checks the credentials against the registry, then this client stores them in
+// docker's config.json (or its credential helper), as docker's CLI does.
 import { createInterface } from 'node:readline';
 import { invalidArgument } from '../../errdefs/index.js';
-import { loginRegistry } from '../../images/auth/credentials.js';
+import { loginDomain, storeCredentials } from '../../images/auth/credentials.js';
+import { openEngine } from '../engine-client.js';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../flags.js';
@@ -52,7 +54,10 @@ export const command: Command = {
     if (!username) throw invalidArgument('Error: Non-null Username Required');
     if (!password) password = await prompt(ctx, 'Password: ', true);
     if (!password) throw invalidArgument('Error: Password Required');
-    const res = await loginRegistry({ server: args[0], username, password });
-    ctx.stdout.write(`${res.status}\n`);
+    const server = args[0];
+    const engine = await openEngine(ctx);
+    const res = await engine.system.auth({ username, password, ...(server ? { serveraddress: server } : {}) }).finally(() => engine.close());
+    await storeCredentials(loginDomain(server), { username, password });
+    ctx.stdout.write(`${res.Status}\n`);
   },
 };

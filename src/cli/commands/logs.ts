@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../flags.js';
-import { openCliEngine, parseDuration } from './run.js';
+import { openEngine } from '../engine-client.js';
+import { parseDuration } from './run.js';
 
 /** docker's --since/--until: RFC 3339, Unix seconds, or a duration before now ("10m"). */
 function parseTime(flag: string, v: string): number {
@@ -31,27 +32,21 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    const rec = await engine.containers.get(args[0]!);
-    if (rec.HostConfig.LogConfig.Type === 'none') {
-      ctx.stderr.write('Error response from daemon: configured logging driver does not support reading\n');
-      return 1;
-    }
     const tail = String(flags.tail);
-    const { readLogs } = await import('../../engine/logs.js');
-    const entries = readLogs(
-      rec.LogPath,
-      {
+    const engine = await openEngine(ctx);
+    try {
+      const chunks = engine.containers.logs(args[0]!, {
         follow: Boolean(flags.follow),
+        stdout: true,
+        stderr: true,
+        timestamps: Boolean(flags.timestamps),
         ...(tail !== 'all' && /^\d+$/.test(tail) ? { tail: Number(tail) } : {}),
         ...(flags.since ? { since: parseTime('since', String(flags.since)) } : {}),
         ...(flags.until ? { until: parseTime('until', String(flags.until)) } : {}),
-      },
-      async () => (await engine.containers.get(rec.Id).catch(() => undefined))?.State.Running ?? false,
-    );
-    for await (const e of entries) {
-      const line = flags.timestamps ? `${e.time} ${e.log}` : e.log;
-      (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(line);
+      });
+      for await (const c of chunks) (c.stream === 2 ? ctx.stderr : ctx.stdout).write(c.data);
+    } finally {
+      await engine.close();
     }
     return 0;
   },

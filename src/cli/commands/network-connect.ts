@@ -1,26 +1,7 @@
 // `gantry network connect NETWORK CONTAINER`: attaches a container (now if it
-// runs, at its next start otherwise) and records it in the container's NetworkSettings.
+// runs, at its next start otherwise).
 import type { Command } from '../command.js';
-import type { CliContext } from '../context.js';
-import { isNotFound } from '../../errdefs/index.js';
-import type { Containers } from '../../engine/containers.js';
-import { openNetworks } from './network-ls.js';
-import { openCliEngine } from './run.js';
-
-/**
- * Runs `viaEngine` for a container the engine knows; a networked container the
- * engine does not know (set up by another tool) is addressed by id through the service.
- */
-export async function withNetworkTarget(ctx: CliContext, ref: string, viaEngine: (c: Containers) => Promise<void>, viaService: (id: string) => Promise<void>): Promise<void> {
-  const engine = await openCliEngine(ctx);
-  try {
-    await engine.store.lookup(ref);
-  } catch (err) {
-    if (isNotFound(err) && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref) && (await (await openNetworks(ctx)).containerNetworking(ref))) return viaService(ref);
-    throw err;
-  }
-  await viaEngine(engine.containers);
-}
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -39,14 +20,11 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const [network, ref] = args as [string, string];
+    const [network, container] = args as [string, string];
     const ip = flags.ip as string | undefined;
-    const o = { aliases: flags.alias as string[], ...(ip ? { ip } : {}) };
-    await withNetworkTarget(
-      ctx,
-      ref,
-      (c) => c.connectNetwork(ref, network, o),
-      async (id) => void (await (await openNetworks(ctx)).connect(id, network, o)),
-    );
+    const engine = await openEngine(ctx);
+    await engine.networks
+      .connect(network, { Container: container, EndpointConfig: { Aliases: flags.alias as string[], ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } })
+      .finally(() => engine.close());
   },
 };

@@ -2,7 +2,7 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../flags.js';
 import { invalidArgument } from '../../errdefs/index.js';
-import { openNetworks } from './network-ls.js';
+import { openEngine } from '../engine-client.js';
 
 function keyValues(list: string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -47,25 +47,26 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const driver = flags.driver as string;
-    if (driver !== 'bridge') throw invalidArgument(`plugin "${driver}" not found`);
-    if (flags.ipv6 === true) throw invalidArgument('IPv6 networks are not supported');
-    if ((flags['ipam-driver'] as string) !== 'default') throw invalidArgument(`plugin "${flags['ipam-driver']}" not found`);
+    // docker's CLI checks these before it asks the daemon
     if (flags.scope && flags.scope !== 'local') throw invalidArgument(`scope "${flags.scope}" is not supported`);
-    const svc = await openNetworks(ctx);
     const subnet = single(flags.subnet as string[], 'subnet');
     const gateway = single(flags.gateway as string[], 'gateway');
     const ipRange = single(flags['ip-range'] as string[], 'ip-range');
-    const net = await svc.create({
-      name: args[0]!,
-      driver: 'bridge',
-      ...(subnet ? { subnet } : {}),
-      ...(gateway ? { gateway } : {}),
-      ...(ipRange ? { ipRange } : {}),
-      internal: flags.internal === true,
-      options: keyValues(flags.opt as string[], 'opt'),
-      labels: keyValues(flags.label as string[], 'label'),
-    });
+    const options = keyValues(flags.opt as string[], 'opt');
+    const labels = keyValues(flags.label as string[], 'label');
+    const engine = await openEngine(ctx);
+    const net = await engine.networks
+      .create({
+        Name: args[0]!,
+        Driver: flags.driver as string,
+        EnableIPv6: flags.ipv6 === true,
+        Internal: flags.internal === true,
+        Attachable: flags.attachable === true,
+        IPAM: { Driver: flags['ipam-driver'] as string, Config: subnet || gateway || ipRange ? [{ ...(subnet ? { Subnet: subnet } : {}), ...(gateway ? { Gateway: gateway } : {}), ...(ipRange ? { IPRange: ipRange } : {}) }] : [] },
+        Options: options,
+        Labels: labels,
+      })
+      .finally(() => engine.close());
     ctx.stdout.write(`${net.Id}\n`);
   },
 };

@@ -1,7 +1,6 @@
 // `gantry network disconnect NETWORK CONTAINER`.
 import type { Command } from '../command.js';
-import { openNetworks } from './network-ls.js';
-import { withNetworkTarget } from './network-connect.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -13,13 +12,8 @@ export const command: Command = {
     flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Force the container to disconnect from a network' }],
   },
   async run(ctx, { flags, args }) {
-    const [network, ref] = args as [string, string];
-    const o = { force: flags.force === true };
-    await withNetworkTarget(
-      ctx,
-      ref,
-      (c) => c.disconnectNetwork(ref, network, o),
-      async (id) => (await openNetworks(ctx)).disconnect(id, network, o),
-    );
+    const [network, container] = args as [string, string];
+    const engine = await openEngine(ctx);
+    await engine.networks.disconnect(network, { Container: container, Force: flags.force === true }).finally(() => engine.close());
   },
 };

@@ -1,8 +1,8 @@
 // `gantry network inspect`: docker's JSON (4-space indented array) or -f templates.
 import type { Command } from '../command.js';
 import { isNotFound } from '../../errdefs/index.js';
-import type { NetworkRecord } from '../../network/index.js';
-import { openNetworks } from './network-ls.js';
+import type { NetworkInspect } from '../../engine/api.js';
+import { openEngine } from '../engine-client.js';
 import { formatInspect } from '../template.js';
 
 export const command: Command = {
@@ -17,17 +17,18 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const svc = await openNetworks(ctx);
-    const found: NetworkRecord[] = [];
+    const engine = await openEngine(ctx);
+    const found: NetworkInspect[] = [];
     const errors: string[] = [];
     for (const ref of args) {
       try {
-        found.push(await svc.inspect(ref));
+        found.push(await engine.networks.inspect(ref, { verbose: flags.verbose === true }));
       } catch (err) {
         if (!isNotFound(err)) throw err;
         errors.push(`No such network: ${ref}`);
       }
     }
+    await engine.close();
     ctx.stdout.write(formatInspect(flags.format as string | undefined, found));
     for (const e of errors) ctx.stderr.write(`Error: ${e}\n`);
     return errors.length > 0 ? 1 : 0;

@@ -1,12 +1,10 @@
 // `gantry network ls`: docker's columns (NETWORK ID, NAME, DRIVER, SCOPE), -q,
 // --filter, --format, --no-trunc.
 import type { Command } from '../command.js';
-import type { CliContext } from '../context.js';
-import { UsageError } from '../flags.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 import { formatContext, formatRows } from '../template.js';
-import { openNetworkService, type NetworkRecord, type NetworkService } from '../../network/index.js';
-
-export const openNetworks = (ctx: CliContext): Promise<NetworkService> => openNetworkService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+import type { NetworkInspect } from '../../engine/api.js';
 
 const goTime = (iso: string) => {
   const d = new Date(iso);
@@ -14,7 +12,7 @@ const goTime = (iso: string) => {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000000 +0000 UTC`;
 };
 
-function row(n: NetworkRecord, noTrunc: boolean) {
+function row(n: NetworkInspect, noTrunc: boolean) {
   return formatContext(
     '*network.networkContext',
     { CreatedAt: goTime(n.Created), Driver: n.Driver, ID: noTrunc ? n.Id : n.Id.slice(0, 12), IPv6: String(n.EnableIPv6), Internal: String(n.Internal), Name: n.Name, Scope: n.Scope },
@@ -23,16 +21,6 @@ function row(n: NetworkRecord, noTrunc: boolean) {
 }
 
 const HEADERS = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' };
-
-export function parseFilters(list: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const f of list) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError(`bad format of filter (expected name=value)`);
-    (out[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
-  }
-  return out;
-}
 
 export const command: Command = {
   spec: {
@@ -48,8 +36,9 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
-    const svc = await openNetworks(ctx);
-    const nets = await svc.list(parseFilters((flags.filter as string[]) ?? []));
+    const filters = parseFilterFlags(flags.filter as string[]);
+    const engine = await openEngine(ctx);
+    const nets = await engine.networks.list(filters).finally(() => engine.close());
     const rows = nets.map((n) => row(n, flags['no-trunc'] === true));
     if (flags.quiet) {
       ctx.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));

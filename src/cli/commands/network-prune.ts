@@ -1,7 +1,8 @@
 // `gantry network prune`: removes every user-defined network no container uses.
 import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
-import { openNetworks } from './network-ls.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 
 export const command: Command = {
   spec: {
@@ -15,11 +16,12 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
+    const filters = parseFilterFlags(flags.filter as string[]);
     if (!flags.force) {
       if (!(await confirmPrune(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return;
     }
-    const svc = await openNetworks(ctx);
-    const removed = await svc.prune();
+    const engine = await openEngine(ctx);
+    const removed = (await engine.networks.prune(filters).finally(() => engine.close())).NetworksDeleted ?? [];
     if (removed.length > 0) ctx.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
   },
 };

@@ -1,7 +1,7 @@
 // `gantry network rm`: removes each network, reporting failures one by one as docker does.
 import type { Command } from '../command.js';
 import { isNotFound } from '../../errdefs/index.js';
-import { openNetworks } from './network-ls.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -12,11 +12,11 @@ export const command: Command = {
     flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not error if the network does not exist' }],
   },
   async run(ctx, { flags, args }) {
-    const svc = await openNetworks(ctx);
+    const engine = await openEngine(ctx);
     let failed = false;
     for (const ref of args) {
       try {
-        await svc.remove(ref);
+        await engine.networks.remove(ref);
         ctx.stdout.write(`${ref}\n`);
       } catch (err) {
         if (flags.force && isNotFound(err)) continue;
@@ -24,6 +24,7 @@ export const command: Command = {
         failed = true;
       }
     }
+    await engine.close();
     return failed ? 1 : 0;
   },
 };

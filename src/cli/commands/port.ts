@@ -1,11 +1,11 @@
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: { name: 'port', usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]', description: 'List port mappings or a specific mapping for the container', minArgs: 1, maxArgs: 2, flags: [] },
   async run(ctx, { args }) {
-    const engine = await openCliEngine(ctx);
-    const rec = await engine.containers.get(args[0]!);
+    const engine = await openEngine(ctx);
+    const rec = await engine.containers.inspect(args[0]!);
     const ports = rec.NetworkSettings.Ports ?? {};
     const want = args[1] ? (args[1].includes('/') ? args[1] : `${args[1]}/tcp`) : undefined;
     if (want && !ports[want]?.length) {

@@ -1,12 +1,9 @@
 import type { Command } from '../command.js';
 import { humanSize, timeAgo } from '../units.js';
-import { openCliEngine } from './run.js';
-import type { ContainerRecord } from '../../engine/store.js';
-import type { EngineCore } from '../../engine/index.js';
-import { containerSizeRw } from '../../engine/disk-usage.js';
-import { formatPorts } from '../../engine/networking.js';
+import { openEngine } from '../engine-client.js';
+import type { ContainerSummary } from '../../engine/docker-types.js';
 import { formatContext, formatRows } from '../template.js';
-import { parseFilterFlags, psSelection } from '../ps-filters.js';
+import { parseFilterFlags } from '../ps-filters.js';
 
 const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', Size: 'SIZE', State: 'STATE', Mounts: 'MOUNTS', Networks: 'NETWORKS' };
 
@@ -28,41 +25,36 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
-    const engine = await openCliEngine(ctx);
-    await engine.containers.repair();
-    const { toSummary, statusText } = await import('../../engine/views.js');
-    const selection = await psSelection(engine, parseFilterFlags((flags.filter as string[]) ?? []));
+    const engine = await openEngine(ctx);
     const last = flags.latest ? 1 : (flags.last as number);
-    const all = Boolean(flags.all) || last > 0 || selection.all;
-    let recs = await Promise.all((await engine.store.list()).filter((r) => r.Gantry.creator === undefined).map((r) => engine.containers.view(r)));
-    recs.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
-    recs = selection.filter(recs, all);
-    if (last > 0) recs = recs.slice(0, last);
+    const wantSize = Boolean(flags.size) || /\.Size\b/.test(String(flags.format ?? ''));
+    const list = await engine.containers.list({
+      all: Boolean(flags.all),
+      ...(last > 0 ? { limit: last } : {}),
+      size: wantSize && !flags.quiet,
+      filters: parseFilterFlags((flags.filter as string[]) ?? []),
+    });
     const noTrunc = Boolean(flags['no-trunc']);
     if (flags.quiet) {
-      for (const r of recs) ctx.stdout.write(`${noTrunc ? r.Id : r.Id.slice(0, 12)}\n`);
+      for (const c of list) ctx.stdout.write(`${noTrunc ? c.Id : c.Id.slice(0, 12)}\n`);
       return 0;
     }
-    const wantSize = Boolean(flags.size) || /\.Size\b/.test(String(flags.format ?? ''));
-    const sizes = wantSize ? await Promise.all(recs.map((r) => sizeText(engine, r))) : [];
-    const rows = recs.map((r, i) => {
-      const s = toSummary(r);
-      let command = s.Command;
+    const rows = list.map((c) => {
+      let command = c.Command;
       if (!noTrunc && command.length > 20) command = `${command.slice(0, 19)}…`;
+      const created = c.Created * 1000;
       return formatContext('*formatter.ContainerContext', {
-        ...s,
-        ID: noTrunc ? r.Id : r.Id.slice(0, 12),
-        Image: s.Image,
+        ...c,
+        ID: noTrunc ? c.Id : c.Id.slice(0, 12),
         Command: `"${command}"`,
-        CreatedAt: new Date(r.Created).toString(),
-        RunningFor: timeAgo(r.Created),
-        Status: statusText(r),
-        Ports: r.State.Running ? formatPorts(r.NetworkSettings.Ports) : '',
-        Names: r.Name.slice(1),
-        Size: sizes[i] ?? '0B',
-        Mounts: r.Mounts.map((m) => m.Name ?? m.Source).join(','),
-        Networks: r.HostConfig.NetworkMode,
-      }, r.Config.Labels);
+        CreatedAt: new Date(created).toString(),
+        RunningFor: timeAgo(created),
+        Ports: formatPorts(c.Ports),
+        Names: (c.Names[0] ?? '').replace(/^\//, ''),
+        Size: c.SizeRw !== undefined ? `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? c.SizeRw)})` : '0B',
+        Mounts: c.Mounts.map((m) => m.Name ?? m.Source).join(','),
+        Networks: c.HostConfig.NetworkMode,
+      }, c.Labels);
     });
     let table = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
     if (flags.size) table += '\t{{.Size}}';
@@ -71,9 +63,7 @@ export const command: Command = {
   },
 };
 
-/** docker's "12B (virtual 1.98MB)": the writable layer, and with the image under it. */
-async function sizeText(engine: EngineCore, rec: ContainerRecord): Promise<string> {
-  const rw = await containerSizeRw(engine, rec).catch(() => 0);
-  const image = await engine.images.resolve(rec.Image).then((i) => i.size, () => 0);
-  return `${humanSize(rw)} (virtual ${humanSize(rw + image)})`;
+/** docker's PORTS column: "0.0.0.0:8080->80/tcp, 53/udp" (exposed but unpublished ports without an arrow). */
+function formatPorts(ports: ContainerSummary['Ports']): string {
+  return ports.map((p) => (p.PublicPort ? `${p.IP || '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`)).join(', ');
 }

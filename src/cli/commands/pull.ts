@@ -3,6 +3,7 @@
 import { hasExplicitTagOrDigest, parseReference } from '../../oci/reference.js';
 import { createProgressRenderer } from '../../images/progress.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -27,13 +28,16 @@ export const command: Command = {
     }
     const quiet = flags.quiet === true;
     if (!quiet && !hasExplicitTagOrDigest(name)) ctx.stdout.write('Using default tag: latest\n');
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const render = quiet ? undefined : createProgressRenderer(ctx.stdout);
-    const res = await svc.pull(ref.toString(), {
-      platform: (flags.platform as string | undefined) || process.env.DOCKER_DEFAULT_PLATFORM || undefined,
-      onProgress: render,
-    });
-    ctx.stdout.write(`${ref.digest ? `${ref.name}@${res.digest}` : res.reference}\n`);
+    const engine = await openEngine(ctx);
+    try {
+      await engine.images.pull({
+        fromImage: ref.toString(),
+        platform: (flags.platform as string | undefined) || process.env.DOCKER_DEFAULT_PLATFORM || undefined,
+        onProgress: quiet ? undefined : createProgressRenderer(ctx.stdout),
+      });
+    } finally {
+      await engine.close();
+    }
+    ctx.stdout.write(`${ref.toString()}\n`);
   },
 };

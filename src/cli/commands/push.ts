@@ -4,6 +4,7 @@
 import { parseReference } from '../../oci/reference.js';
 import { createProgressRenderer } from '../../images/progress.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -25,10 +26,12 @@ export const command: Command = {
       throw notImplemented('push --all-tags is not supported');
     }
     const quiet = flags.quiet === true;
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    if (!quiet) ctx.stdout.write(`The push refers to repository [${ref.name}]\n`);
-    await svc.push(ref.toString(), { onProgress: quiet ? undefined : createProgressRenderer(ctx.stdout) });
+    const engine = await openEngine(ctx);
+    try {
+      await engine.images.push(ref.name, { tag: ref.tag, onProgress: quiet ? undefined : createProgressRenderer(ctx.stdout) });
+    } finally {
+      await engine.close();
+    }
     if (quiet) ctx.stdout.write(`${ref.toString()}\n`);
   },
 };

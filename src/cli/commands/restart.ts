@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { parseSignal } from '../../runtime/signals.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
 import { forEachContainer } from './rm.js';
 
 export const command: Command = {
@@ -15,13 +14,9 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args, set }) {
-    const engine = await openCliEngine(ctx);
-    return forEachContainer(ctx, args, async (ref) => {
-      const rec = await engine.containers.get(ref);
-      const signal = parseSignal((flags.signal as string | undefined) ?? rec.Config.StopSignal ?? 'SIGTERM');
-      await engine.containers.stop(ref, set.has('time') ? (flags.time as number) : undefined, signal);
-      await engine.containers.start(rec.Id);
-      await engine.containers.event(rec, 'restart');
-    });
+    const engine = await openEngine(ctx);
+    const signal = flags.signal as string | undefined;
+    const opts = { ...(set.has('time') ? { t: flags.time as number } : {}), ...(signal ? { signal } : {}) };
+    return forEachContainer(ctx, args, (ref) => engine.containers.restart(ref, opts));
   },
 };

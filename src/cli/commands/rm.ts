@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { errorText } from '../error-text.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
 
 /** Runs fn per argument, printing each ref on success and docker's error line otherwise. */
 export async function forEachContainer(ctx: CliContext, refs: string[], fn: (ref: string) => Promise<void>, print = true): Promise<number> {
@@ -31,8 +31,7 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
-    await engine.containers.repair();
-    return forEachContainer(ctx, args, (ref) => engine.containers.remove(ref, { force: Boolean(flags.force), volumes: Boolean(flags.volumes) }));
+    const engine = await openEngine(ctx);
+    return forEachContainer(ctx, args, (ref) => engine.containers.remove(ref, { force: Boolean(flags.force), v: Boolean(flags.volumes) }));
   },
 };

@@ -2,6 +2,7 @@
 // while a container uses the image unless forced. Errors per image, exit 1 if any.
 import { GantryError } from '../../errdefs/index.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -15,18 +16,21 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+    const engine = await openEngine(ctx);
     let status = 0;
-    for (const a of args) {
-      try {
-        const results = await svc.remove(a, { force: Boolean(flags.force), noPrune: Boolean(flags['no-prune']) });
-        for (const r of results) ctx.stdout.write('Untagged' in r ? `Untagged: ${r.Untagged}\n` : `Deleted: ${r.Deleted}\n`);
-      } catch (err) {
-        if (!(err instanceof GantryError)) throw err;
-        ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
-        status = 1;
+    try {
+      for (const a of args) {
+        try {
+          const results = await engine.images.remove(a, { force: Boolean(flags.force), noprune: Boolean(flags['no-prune']) });
+          for (const r of results) ctx.stdout.write('Untagged' in r ? `Untagged: ${r.Untagged}\n` : `Deleted: ${r.Deleted}\n`);
+        } catch (err) {
+          if (!(err instanceof GantryError)) throw err;
+          ctx.stderr.write(`Error response from daemon: ${err.message}\n`);
+          status = 1;
+        }
       }
+    } finally {
+      await engine.close();
     }
     return status;
   },

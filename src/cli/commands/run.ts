@@ -1,5 +1,7 @@
-// `gantry run`: docker's flags turned into a create request, then start with
-// the output attached (or -d), exit code from the monitor, --rm removal.
+// `gantry run`: docker's flags turned into a create request, then the docker
+// CLI's flow over the Engine interface: create (pulling a missing image),
+// attach, wait (for the next exit, or the removal with --rm), start, stream;
+// the exit code from the session or the wait.
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -8,11 +10,18 @@ import { UsageError } from '../flags.js';
 import { parseBytes } from '../units.js';
 import { errorStack, errorText } from '../error-text.js';
 import { GantryError, invalidArgument } from '../../errdefs/index.js';
-import type { CreateRequest } from '../../engine/containers.js';
-import type { DockerConfig, HostConfig, RestartPolicy } from '../../engine/docker-types.js';
+import type { ContainerCreateBody, ContainerCreateOptions, Engine, IOSession, JSONMessage } from '../../engine/api.js';
+import type { HostConfig, RestartPolicy } from '../../engine/docker-types.js';
+import { openEngine } from '../engine-client.js';
 import { parseDeviceFlag, parseMountFlag, splitVolumeFlags } from '../mount-options.js';
 import { parsePublish } from '../../network/publish.js';
 import type { EngineCore } from '../../engine/engine.js';
+
+/** A create as the CLI sends it: POST /containers/create's body and its query options. */
+export interface CreateRequest {
+  body: ContainerCreateBody;
+  opts: ContainerCreateOptions;
+}
 
 const s = (name: string, short?: string, description = ''): FlagSpec => ({ name, type: 'string', ...(short ? { short } : {}), description });
 const b = (name: string, short?: string, description = ''): FlagSpec => ({ name, type: 'bool', ...(short ? { short } : {}), description });
@@ -138,7 +147,7 @@ function envEntries(list: string[]): string[] {
   return list.flatMap((e) => (e.includes('=') ? [e] : process.env[e] !== undefined ? [`${e}=${process.env[e]}`] : []));
 }
 
-function bytesFlag(name: string, v: string): number {
+export function bytesFlag(name: string, v: string): number {
   if (v === '-1') return -1;
   try {
     return parseBytes(v);
@@ -147,7 +156,7 @@ function bytesFlag(name: string, v: string): number {
   }
 }
 
-function restartPolicy(v: string): RestartPolicy {
+export function restartPolicy(v: string): RestartPolicy {
   const [name, count] = v.split(':');
   if (name === 'no' || name === '') return { Name: 'no', MaximumRetryCount: 0 };
   if (name === 'always' || name === 'unless-stopped') {
@@ -180,7 +189,7 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
   const labels = { ...keyValues(list('label-file').flatMap(readLinesFile), 'label'), ...keyValues(list('label'), 'label') };
   const tty = Boolean(f.tty);
   const interactive = Boolean(f.interactive);
-  const config: Partial<DockerConfig> & { Image: string } = {
+  const config: ContainerCreateBody = {
     Image: image,
     Tty: tty,
     OpenStdin: interactive,
@@ -274,12 +283,16 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
   const pull = str('pull') ?? 'missing';
   if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw invalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   return {
-    ...(str('name') ? { name: str('name')! } : {}),
-    config,
-    hostConfig,
-    ...(Object.keys(endpoint).length ? { networkingConfig: { EndpointsConfig: { [network === 'default' ? 'bridge' : network]: endpoint } } } : {}),
-    pull,
-    ...(str('platform') ? { platform: str('platform')! } : {}),
+    body: {
+      ...config,
+      HostConfig: hostConfig,
+      ...(Object.keys(endpoint).length ? { NetworkingConfig: { EndpointsConfig: { [network === 'default' ? 'bridge' : network]: endpoint } } } : {}),
+    },
+    opts: {
+      ...(str('name') ? { name: str('name')! } : {}),
+      pull,
+      ...(str('platform') ? { platform: str('platform')! } : {}),
+    },
   };
 }
 
@@ -298,6 +311,7 @@ export function parseCreateRequest(ctx: CliContext, parsed: ParsedFlags, verb: s
   }
 }
 
+/** The engine core, for the commands not yet on the Engine interface (openEngine in ../engine-client.ts). */
 export async function openCliEngine(ctx: CliContext): Promise<EngineCore> {
   const { openEngineCore } = await import('../../engine/index.js');
   return openEngineCore({ root: ctx.globals.root, runroot: ctx.globals.runroot });
@@ -322,11 +336,29 @@ export function reportRunFailure(ctx: CliContext, verb: string, err: unknown, fr
   if (ctx.globals.debug) ctx.stderr.write(`${errorStack(err)}\n`);
 }
 
-/** Streams a running container's output to the terminal; returns its exit code. */
+/** The pull's progress as docker's CLI prints it for run and create (on stderr). */
+export function printPullProgress(ctx: CliContext): (m: JSONMessage) => void {
+  return (m) => {
+    if (m.status) ctx.stderr.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+  };
+}
+
+/** The engine's create of the CLI's request, writing --cidfile. */
+export async function createContainer(ctx: CliContext, engine: Engine, req: CreateRequest): Promise<string> {
+  const { Id } = await engine.containers.create(req.body, { ...req.opts, onPullProgress: printPullProgress(ctx) });
+  const cidfile = req.body.HostConfig?.ContainerIDFile;
+  if (cidfile) {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(cidfile, Id);
+  }
+  return Id;
+}
+
+/** Streams a session to the terminal; returns the exit code the session learnt, or 'detached'. */
 export async function streamToTerminal(
   ctx: CliContext,
-  session: import('../../engine/attach.js').AttachSession,
-  opts: { stdin: boolean; tty: boolean; detachKeys?: string },
+  session: IOSession,
+  opts: { stdin: boolean; tty: boolean; resize?: (rows: number, cols: number) => Promise<void> },
 ): Promise<number | 'detached' | undefined> {
   session.onOutput((stream, data) => (stream === 2 ? ctx.stderr : ctx.stdout).write(data));
   let detached = false;
@@ -338,7 +370,7 @@ export async function streamToTerminal(
       stdin.setRawMode(true);
       cleanups.push(() => stdin.setRawMode(false));
       const out = ctx.stdout as NodeJS.WriteStream;
-      const resize = () => session.resize(out.rows ?? 24, out.columns ?? 80);
+      const resize = () => void opts.resize?.(out.rows ?? 24, out.columns ?? 80).catch(() => undefined);
       resize();
       process.on('SIGWINCH', resize);
       cleanups.push(() => process.removeListener('SIGWINCH', resize));
@@ -365,7 +397,7 @@ export async function streamToTerminal(
       stdin.pause();
     });
   }
-  const code = await session.exited;
+  const code = await session.ended;
   for (const c of cleanups) c();
   if (detached) return 'detached';
   return code;
@@ -374,52 +406,51 @@ export async function streamToTerminal(
 /** As docker's CLI: a -t container on a terminal starts with that terminal's size (no 0x0 until the first resize). */
 export function withConsoleSize(req: CreateRequest, ctx: CliContext): CreateRequest {
   const out = ctx.stdout;
-  if (req.config.Tty && out.isTTY && out.rows && out.columns) req.hostConfig = { ...req.hostConfig, ConsoleSize: [out.rows, out.columns] };
+  if (req.body.Tty && out.isTTY && out.rows && out.columns) req.body.HostConfig = { ...req.body.HostConfig, ConsoleSize: [out.rows, out.columns] };
   return req;
 }
 
+const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
 export async function runContainer(ctx: CliContext, req: CreateRequest, parsed: ParsedFlags): Promise<number> {
-  const detach = Boolean(parsed.flags.detach);
-  const engine = await openCliEngine(ctx);
-  req.onPull = (line) => ctx.stderr.write(line);
-  const { Id: id } = await engine.containers.create(req);
-  if (req.hostConfig?.ContainerIDFile) {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(req.hostConfig.ContainerIDFile, id);
+  const engine = await openEngine(ctx);
+  try {
+    return await runOn(ctx, engine, req, parsed);
+  } finally {
+    await engine.close();
   }
-  const autoRemove = Boolean(req.hostConfig?.AutoRemove);
-  if (detach) {
-    try {
-      await engine.containers.start(id);
-    } catch (err) {
-      if (autoRemove) await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-      throw err;
-    }
+}
+
+async function runOn(ctx: CliContext, engine: Engine, req: CreateRequest, parsed: ParsedFlags): Promise<number> {
+  const id = await createContainer(ctx, engine, req);
+  const containers = engine.containers;
+  if (parsed.flags.detach) {
+    await containers.start(id);
     ctx.stdout.write(`${id}\n`);
     return 0;
   }
-  let session: import('../../engine/attach.js').AttachSession | undefined;
-  const beforeStart = async () => {
-    session = await engine.containers.attach(id);
-  };
+  const autoRemove = Boolean(req.body.HostConfig?.AutoRemove);
+  const tty = Boolean(req.body.Tty);
+  const session = await containers.attach(id, { stdin: Boolean(req.body.OpenStdin), stdout: true, stderr: true });
+  const waited = (await containers.wait(id, autoRemove ? 'removed' : 'next-exit')).result;
   try {
-    if (autoRemove) await engine.containers.startForeground(id, beforeStart);
-    else await engine.containers.start(id, { beforeStart });
+    await containers.start(id);
   } catch (err) {
-    session?.close();
-    if (autoRemove) await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
+    session.close();
+    // The engine removes a --rm container whose start failed; its wait says when.
+    if (autoRemove) await waited.catch(() => undefined);
     throw err;
   }
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  const proxy = (sig: NodeJS.Signals) => void engine.runtime.kill(id, { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12 }[sig as 'SIGINT'] ?? 15).catch(() => undefined);
-  if (parsed.flags['sig-proxy'] !== false && !req.config.Tty) for (const sig of signals) process.on(sig, proxy);
-  const result = await streamToTerminal(ctx, session!, { stdin: Boolean(req.config.OpenStdin), tty: Boolean(req.config.Tty) });
-  for (const sig of signals) process.removeListener(sig, proxy);
+  const proxy = (sig: NodeJS.Signals) => void containers.kill(id, sig).catch(() => undefined);
+  const proxying = parsed.flags['sig-proxy'] !== false && !tty;
+  if (proxying) for (const sig of PROXIED_SIGNALS) process.on(sig, proxy);
+  const result = await streamToTerminal(ctx, session, { stdin: Boolean(req.body.OpenStdin), tty, resize: (h, w) => containers.resize(id, h, w) });
+  if (proxying) for (const sig of PROXIED_SIGNALS) process.removeListener(sig, proxy);
   if (result === 'detached') return 0;
-  let code = result;
-  if (code === undefined) code = (await engine.containers.exitInfo(id))?.exitCode ?? 125;
-  if (autoRemove) await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-  return code;
+  // With --rm, the container is gone when the wait resolves.
+  if (result !== undefined && !autoRemove) return result;
+  const waitResult = await waited.catch(() => undefined);
+  return result ?? waitResult?.StatusCode ?? 125;
 }
 
 export const command: Command = {

@@ -1,8 +1,10 @@
 // `gantry save [-o FILE] IMAGE...`: docker-archive with an OCI layout inside.
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../../errdefs/index.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -20,17 +22,21 @@ export const command: Command = {
     if (!output && ctx.stdout.isTTY) {
       throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     }
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    if (!output) return void (await svc.save(args, ctx.stdout));
-    // Written beside the target and renamed, so a failed save leaves no truncated file.
-    const tmp = `${output}.tmp-${process.pid}`;
+    const engine = await openEngine(ctx);
     try {
-      await svc.save(args, createWriteStream(tmp));
-      await rename(tmp, output);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      const tar = await engine.images.save(args);
+      if (!output) return void (await pipeline(tar, ctx.stdout));
+      // Written beside the target and renamed, so a failed save leaves no truncated file.
+      const tmp = `${output}.tmp-${process.pid}`;
+      try {
+        await pipeline(tar, createWriteStream(tmp));
+        await rename(tmp, output);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    } finally {
+      await engine.close();
     }
   },
 };

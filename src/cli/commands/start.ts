@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
-import { openCliEngine, startFailureExit, streamToTerminal } from './run.js';
+import { errorText } from '../error-text.js';
+import { openEngine } from '../engine-client.js';
+import { startFailureExit, streamToTerminal } from './run.js';
 
 export const command: Command = {
   spec: {
@@ -14,31 +16,36 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
+    const engine = await openEngine(ctx);
+    const containers = engine.containers;
     if (flags.attach || flags.interactive) {
       if (args.length > 1) throw new Error('you cannot start and attach multiple containers at once');
-      const rec = await engine.containers.get(args[0]!);
-      let session: Awaited<ReturnType<typeof engine.containers.attach>> | undefined;
+      const rec = await containers.inspect(args[0]!);
+      const stdin = Boolean(flags.interactive) && rec.Config.OpenStdin;
+      // Attached before the start, as docker's CLI does: no output is missed.
+      const session = await containers.attach(rec.Id, { stdin, stdout: true, stderr: true });
       try {
-        await engine.containers.start(rec.Id, { beforeStart: async (id) => void (session = await engine.containers.attach(id)) });
+        if (!(await containers.start(rec.Id))) {
+          session.close();
+          return 0;
+        }
       } catch (err) {
-        session?.close();
-        ctx.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+        session.close();
+        ctx.stderr.write(`Error response from daemon: ${errorText(err)}\n`);
         return startFailureExit(err);
       }
-      if (!session) return 0;
-      const code = await streamToTerminal(ctx, session, { stdin: Boolean(flags.interactive) && rec.Config.OpenStdin, tty: rec.Config.Tty });
+      const code = await streamToTerminal(ctx, session, { stdin, tty: rec.Config.Tty, resize: (h, w) => containers.resize(rec.Id, h, w) });
       if (code === 'detached') return 0;
-      return code ?? (await engine.containers.exitInfo(rec.Id))?.exitCode ?? 0;
+      return code ?? (await containers.inspect(rec.Id)).State.ExitCode;
     }
     let failed = false;
     for (const ref of args) {
       try {
-        await engine.containers.start(ref);
+        await containers.start(ref);
         ctx.stdout.write(`${ref}\n`);
       } catch (err) {
         failed = true;
-        ctx.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+        ctx.stderr.write(`Error response from daemon: ${errorText(err)}\n`);
       }
     }
     if (failed) {

@@ -1,17 +1,39 @@
-// `gantry stats`: a live table of containers' resource usage (docker's columns).
+// `gantry stats`: a live table of containers' resource usage (docker's columns),
+// from each container's stats stream, figures computed as docker's CLI does.
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
+import { openEngine } from '../engine-client.js';
+import { statsRow } from '../stats-figures.js';
 import { formatContext, formatRows } from '../template.js';
 import { binarySize, humanSize } from '../units.js';
-import { openCliEngine } from './run.js';
-import { sampleStats, statsRow, type StatsSample } from '../../engine/stats.js';
-import type { EngineCore } from '../../engine/index.js';
-import type { ContainerRecord } from '../../engine/store.js';
+import type { ContainerStatsJSON, Engine } from '../../engine/api.js';
 
 const TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 const HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
 const INTERVAL_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One container's stream: the latest frame, and the first one's arrival (or failure). */
+interface Watched {
+  given: string;
+  latest?: ContainerStatsJSON;
+  first: Promise<void>;
+  stop: AbortController;
+}
+
+function watch(engine: Engine, ref: string, given: string, stream: boolean): Watched {
+  const stop = new AbortController();
+  const w: Watched = { given, stop, first: Promise.resolve() };
+  w.first = (async () => {
+    const frames = engine.containers.stats(ref, { stream, signal: stop.signal })[Symbol.asyncIterator]();
+    const head = await frames.next();
+    if (!head.done) w.latest = head.value;
+    void (async () => {
+      for (let f = await frames.next(); !f.done; f = await frames.next()) w.latest = f.value;
+    })().catch(() => undefined); // a container removed meanwhile keeps its last figures
+  })();
+  return w;
+}
 
 export const command: Command = {
   spec: {
@@ -26,40 +48,45 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    const engine = await openCliEngine(ctx);
+    const engine = await openEngine(ctx);
     const format = (flags.format as string | undefined) ?? '';
     const noTrunc = Boolean(flags['no-trunc']);
-    const targets = async (): Promise<{ rec: ContainerRecord; given: string }[]> => {
-      if (args.length) return Promise.all(args.map(async (a) => ({ rec: await engine.containers.get(a), given: a })));
-      const all = await Promise.all((await engine.store.list()).map((r) => engine.containers.view(r)));
-      return all
-        .filter((r) => r.Gantry.creator === undefined && (flags.all || r.State.Running))
-        .sort((a, b) => a.Created.localeCompare(b.Created))
-        .map((rec) => ({ rec, given: noTrunc ? rec.Id : rec.Id.slice(0, 12) }));
+    const stream = !flags['no-stream'];
+    const watched = new Map<string, Watched>();
+    // Named containers stay listed (zeros once stopped); the default list follows ps.
+    const refresh = async () => {
+      if (args.length) {
+        for (const a of args) if (!watched.has(a)) watched.set(a, watch(engine, a, a, stream));
+        return;
+      }
+      const list = (await engine.containers.list({ all: Boolean(flags.all) })).sort((a, b) => a.Created - b.Created);
+      const ids = new Set(list.map((c) => c.Id));
+      for (const [id, w] of watched) {
+        if (ids.has(id)) continue;
+        w.stop.abort();
+        watched.delete(id);
+      }
+      for (const c of list) if (!watched.has(c.Id)) watched.set(c.Id, watch(engine, c.Id, noTrunc ? c.Id : c.Id.slice(0, 12), stream));
     };
-    const prev = new Map<string, StatsSample | undefined>();
-    const sampleAll = (list: { rec: ContainerRecord }[]) => Promise.all(list.map(({ rec }) => sampleStats(engine.runtime, rec)));
-    // The first figures need a previous sample for CPU %, as docker's first frame does.
-    let list = await targets();
-    (await sampleAll(list)).forEach((s, i) => prev.set(list[i]!.rec.Id, s));
-    await sleep(INTERVAL_MS);
-    for (;;) {
-      const samples = await sampleAll(list);
-      const rows = list.map(({ rec, given }, i) => formatContext('*container.statsContext', { ...statsRow(rec, given, prev.get(rec.Id), samples[i], { human: humanSize, binary: binarySize }, noTrunc) }));
-      samples.forEach((s, i) => prev.set(list[i]!.rec.Id, s));
-      render(ctx, formatRows(format, rows, HEADERS, TABLE), !flags['no-stream']);
-      if (flags['no-stream']) return;
-      await sleep(INTERVAL_MS);
-      list = await refresh(engine, list, args.length > 0, targets);
+    try {
+      await refresh();
+      // the first frame of each carries a CPU % over its first second, as docker's first does
+      await Promise.all([...watched.values()].map((w) => w.first));
+      for (;;) {
+        const rows = [...watched.values()]
+          .filter((w) => w.latest)
+          .map((w) => formatContext('*container.statsContext', { ...statsRow(w.latest!, w.given, { human: humanSize, binary: binarySize }, noTrunc) }));
+        render(ctx, formatRows(format, rows, HEADERS, TABLE), stream);
+        if (!stream) return;
+        await sleep(INTERVAL_MS);
+        await refresh();
+      }
+    } finally {
+      for (const w of watched.values()) w.stop.abort();
+      await engine.close();
     }
   },
 };
-
-/** Named containers stay listed (zeros once stopped); the default list follows ps. */
-async function refresh(engine: EngineCore, list: { rec: ContainerRecord; given: string }[], named: boolean, targets: () => Promise<{ rec: ContainerRecord; given: string }[]>) {
-  if (!named) return targets();
-  return Promise.all(list.map(async (t) => ({ rec: await engine.containers.get(t.rec.Id).catch(() => t.rec), given: t.given })));
-}
 
 function render(ctx: CliContext, text: string, streaming: boolean) {
   // On a terminal docker redraws in place; elsewhere each frame is appended.

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { parseSignal } from '../../runtime/signals.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
 import { forEachContainer } from './rm.js';
 
 export const command: Command = {
@@ -16,12 +15,9 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args, set }) {
-    const engine = await openCliEngine(ctx);
-    const timeout = set.has('time') ? (flags.time as number) : set.has('timeout') ? (flags.timeout as number) : undefined;
-    return forEachContainer(ctx, args, async (ref) => {
-      const rec = await engine.containers.get(ref);
-      const signal = parseSignal((flags.signal as string | undefined) ?? rec.Config.StopSignal ?? 'SIGTERM');
-      await engine.containers.stop(ref, timeout, signal);
-    });
+    const engine = await openEngine(ctx);
+    const t = set.has('time') ? (flags.time as number) : set.has('timeout') ? (flags.timeout as number) : undefined;
+    const signal = flags.signal as string | undefined;
+    return forEachContainer(ctx, args, async (ref) => void (await engine.containers.stop(ref, { ...(t !== undefined ? { t } : {}), ...(signal ? { signal } : {}) })));
   },
 };

@@ -1,9 +1,10 @@
-// `gantry system prune [-a] [-f] [--volumes]`.
+// `gantry system prune [-a] [-f] [--volumes] [--filter]`: container, volume,
+// network, image and build cache prune through the engine, in docker's order.
 import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
-import { openCliEngine } from './run.js';
-import { systemPrune } from '../../engine/prune.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 
 export const command: Command = {
   spec: {
@@ -19,6 +20,7 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
+    const filters = parseFilterFlags(flags.filter as string[]);
     if (!flags.force) {
       const items = [
         'all stopped containers',
@@ -29,18 +31,30 @@ export const command: Command = {
       ];
       if (!(await confirmPrune(ctx, `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}`))) return;
     }
-    const engine = await openCliEngine(ctx);
-    const networks = await import('./network-ls.js').then((m) => m.openNetworks(ctx)).catch(() => undefined);
-    const report = await systemPrune(engine, {
-      all: Boolean(flags.all),
-      volumes: Boolean(flags.volumes),
-      ...(networks ? { pruneNetworks: () => networks.prune() } : {}),
-    });
-    const section = (title: string, lines: string[]) => (lines.length ? ctx.stdout.write(`${title}:\n${lines.map((l) => `${l}\n`).join('')}\n`) : undefined);
-    section('Deleted Containers', report.containers);
-    section('Deleted Networks', report.networks);
-    section('Deleted Volumes', report.volumes);
-    section('Deleted Images', report.images.map((r) => ('Untagged' in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`)));
-    ctx.stdout.write(`Total reclaimed space: ${humanSize(report.spaceReclaimed)}\n`);
+    const engine = await openEngine(ctx);
+    const section = (title: string, lines: string[] | null) => (lines?.length ? ctx.stdout.write(`${title}:\n${lines.map((l) => `${l}\n`).join('')}\n`) : undefined);
+    let reclaimed = 0;
+    try {
+      const containers = await engine.containers.prune(filters);
+      section('Deleted Containers', containers.ContainersDeleted);
+      reclaimed += containers.SpaceReclaimed;
+      if (flags.volumes) {
+        // until is not a volume filter (docker's CLI drops it too)
+        const { until: _until, ...volumeFilters } = filters;
+        const volumes = await engine.volumes.prune(volumeFilters);
+        section('Deleted Volumes', volumes.VolumesDeleted);
+        reclaimed += volumes.SpaceReclaimed;
+      }
+      section('Deleted Networks', (await engine.networks.prune(filters)).NetworksDeleted);
+      const images = await engine.images.prune({ ...filters, dangling: [flags.all ? 'false' : 'true'] });
+      section('Deleted Images', (images.ImagesDeleted ?? []).map((r) => ('Untagged' in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`)));
+      reclaimed += images.SpaceReclaimed;
+      const cache = await engine.system.buildPrune({ all: flags.all === true, filters });
+      section('Deleted build cache objects', cache.CachesDeleted);
+      reclaimed += cache.SpaceReclaimed;
+    } finally {
+      await engine.close();
+    }
+    ctx.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
 };

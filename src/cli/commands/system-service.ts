@@ -40,6 +40,8 @@ export const command: Command = {
     });
     await api.close();
     await engine.close();
+    // Whatever a cut-short stream left behind (a watcher, a timer) must not keep a stopped service alive.
+    setTimeout(() => process.exit(0), 2_000).unref();
     // The socket goes with the service, unless a newer service has replaced it meanwhile.
     if (address.kind === 'unix' && (await stat(address.path).catch(() => undefined))?.ino === socketIno) {
       await unlink(address.path).catch(() => undefined);

@@ -1,5 +1,7 @@
 // `gantry tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`.
+import { parseReference } from '../../oci/reference.js';
 import type { Command } from '../command.js';
+import { openEngine } from '../engine-client.js';
 
 export const command: Command = {
   spec: {
@@ -11,8 +13,17 @@ export const command: Command = {
     flags: [],
   },
   async run(ctx, { args }) {
-    const { openImageService } = await import('../../images/service.js');
-    const svc = await openImageService({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    await svc.tag(args[0]!, args[1]!);
+    // the docker CLI sends the target as repo and tag
+    const target = parseReference(args[1]!);
+    if (target.digest) {
+      const { invalidArgument } = await import('../../errdefs/index.js');
+      throw invalidArgument('refusing to create a tag with a digest reference');
+    }
+    const engine = await openEngine(ctx);
+    try {
+      await engine.images.tag(args[0]!, target.name, target.tag);
+    } finally {
+      await engine.close();
+    }
   },
 };

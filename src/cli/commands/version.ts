@@ -1,6 +1,8 @@
-import { VERSION, API_VERSION, MIN_API_VERSION } from '../version-info.js';
+// `gantry version`: this client's version and the engine's (docker's Client/Server layout).
+import { VERSION, API_VERSION } from '../version-info.js';
 import type { Command } from '../command.js';
-import { arch, release } from 'node:os';
+import { openEngine } from '../engine-client.js';
+import { arch } from 'node:os';
 
 export const command: Command = {
   spec: {
@@ -12,10 +14,12 @@ export const command: Command = {
   },
   async run(ctx, { flags }) {
     const goArch = arch() === 'x64' ? 'amd64' : arch();
+    const engine = await openEngine(ctx);
+    const server = await engine.system.version().finally(() => engine.close());
     // docker's version struct: a Client and a Server part ({{.Server.Version}} is the common query).
     const info = {
       Client: { Version: VERSION, ApiVersion: API_VERSION, NodeVersion: process.version, Os: 'linux', Arch: goArch },
-      Server: { Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch, KernelVersion: release() },
+      Server: server,
     };
     if (flags.format) {
       const { renderTemplate } = await import('../template.js');
@@ -31,9 +35,10 @@ export const command: Command = {
         ` OS/Arch:           linux/${goArch}`,
         '',
         'Engine:',
-        ` Version:           ${VERSION}`,
-        ` API version:       ${API_VERSION} (minimum version ${MIN_API_VERSION})`,
-        ` Kernel version:    ${release()}`,
+        ` Version:           ${server.Version}`,
+        ` API version:       ${server.ApiVersion} (minimum version ${server.MinAPIVersion})`,
+        ` OS/Arch:           ${server.Os}/${server.Arch}`,
+        ` Kernel version:    ${server.KernelVersion}`,
         '',
       ].join('\n'),
     );

@@ -1,5 +1,8 @@
+// `gantry volume create [NAME]`: prints the volume's name.
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
+
+const keyValues = (l: string[]) => Object.fromEntries(l.map((x) => [x.split('=')[0]!, x.slice(x.indexOf('=') + 1)]));
 
 export const command: Command = {
   spec: {
@@ -15,12 +18,11 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags, args }) {
-    if (flags.driver !== 'local') throw new Error(`volume driver "${String(flags.driver)}" is not supported`);
-    const engine = await openCliEngine(ctx);
-    const kv = (l: string[]) => Object.fromEntries(l.map((x) => [x.split('=')[0]!, x.slice(x.indexOf('=') + 1)]));
-    const vol = await engine.volumes.create(args[0] ?? (flags.name as string | undefined), kv((flags.label as string[]) ?? []), kv((flags.opt as string[]) ?? []));
-    const { emitEvent } = await import('../../engine/events.js');
-    await emitEvent(engine.root, 'volume', 'create', vol.Name, { driver: 'local' });
+    const name = args[0] ?? (flags.name as string | undefined);
+    const engine = await openEngine(ctx);
+    const vol = await engine.volumes
+      .create({ ...(name ? { Name: name } : {}), Driver: flags.driver as string, Labels: keyValues((flags.label as string[]) ?? []), DriverOpts: keyValues((flags.opt as string[]) ?? []) })
+      .finally(() => engine.close());
     ctx.stdout.write(`${vol.Name}\n`);
   },
 };

@@ -1,5 +1,7 @@
+// `gantry volume ls`: docker's DRIVER / VOLUME NAME table, -q, --filter, --format.
 import type { Command } from '../command.js';
-import { openCliEngine } from './run.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 
 export const command: Command = {
   spec: {
@@ -14,17 +16,9 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
-    const engine = await openCliEngine(ctx);
-    let vols = await engine.volumes.list();
-    const used = new Set((await engine.store.list()).flatMap((r) => r.Mounts.map((m) => m.Name).filter(Boolean)));
-    for (const f of (flags.filter as string[]) ?? []) {
-      const [k, v = ''] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-      if (k === 'dangling') vols = vols.filter((x) => used.has(x.Name) !== (v === 'true' || v === '1'));
-      else if (k === 'name') vols = vols.filter((x) => x.Name.includes(v));
-      else if (k === 'label') vols = vols.filter((x) => (v.includes('=') ? x.Labels[v.split('=')[0]!] === v.split('=')[1] : v in x.Labels));
-      else if (k === 'driver') vols = vols.filter((x) => x.Driver === v);
-      else throw new Error(`invalid filter '${k}'`);
-    }
+    const filters = parseFilterFlags(flags.filter as string[]);
+    const engine = await openEngine(ctx);
+    const { Volumes: vols } = await engine.volumes.list(filters).finally(() => engine.close());
     if (flags.quiet) {
       for (const v of vols) ctx.stdout.write(`${v.Name}\n`);
       return;

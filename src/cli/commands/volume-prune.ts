@@ -1,8 +1,9 @@
+// `gantry volume prune [-a]`: unused anonymous volumes (all unused ones with -a).
 import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
-import { openCliEngine } from './run.js';
-import { pruneVolumes } from '../../engine/prune.js';
+import { openEngine } from '../engine-client.js';
+import { parseFilterFlags } from '../filters.js';
 
 export const command: Command = {
   spec: {
@@ -17,12 +18,16 @@ export const command: Command = {
     ],
   },
   async run(ctx, { flags }) {
+    const filters = parseFilterFlags(flags.filter as string[]);
+    // docker's CLI sends -a as the all=true filter (API >= 1.42)
+    if (flags.all) filters.all = ['true'];
     if (!flags.force) {
-      if (!(await confirmPrune(ctx, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))) return;
+      const what = flags.all ? 'all local volumes' : 'anonymous local volumes';
+      if (!(await confirmPrune(ctx, `WARNING! This will remove ${what} not used by at least one container.`))) return;
     }
-    const engine = await openCliEngine(ctx);
-    const { removed, spaceReclaimed } = await pruneVolumes(engine, { all: Boolean(flags.all) });
-    if (removed.length) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);
-    ctx.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
+    const engine = await openEngine(ctx);
+    const { VolumesDeleted: removed, SpaceReclaimed } = await engine.volumes.prune(filters).finally(() => engine.close());
+    if (removed?.length) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);
+    ctx.stdout.write(`Total reclaimed space: ${humanSize(SpaceReclaimed)}\n`);
   },
 };

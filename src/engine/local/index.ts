@@ -12,14 +12,15 @@ import { localSystem } from './system.js';
 
 export async function openLocalEngine(opts: EngineOptions): Promise<Engine> {
   const core = await openEngineCore(opts);
+  const containers = localContainers(core);
   return {
     location: { kind: 'local', root: opts.root, runroot: opts.runroot },
-    containers: localContainers(core),
+    containers,
     exec: localExec(core),
     images: localImages(core),
     networks: localNetworks(core),
     volumes: localVolumes(core),
     system: localSystem(core),
-    close: async () => undefined,
+    close: async () => containers.close(),
   };
 }

@@ -162,24 +162,30 @@ export interface LoginRequest {
   registryConfig?: RegistryConfig;
 }
 
-/** Verifies the credentials against the registry, then stores them (docker login). */
-export async function loginRegistry(req: LoginRequest): Promise<{ server: string; status: 'Login Succeeded' }> {
-  const key = serverKey(req.server);
-  const domain = key === DOCKER_HUB_SERVER ? DEFAULT_DOMAIN : key;
-  const auth: RegistryAuth = { username: req.username, password: req.password };
-  const client = new RegistryClient(domain, { config: req.registryConfig, auth, attempts: 2 });
+/** The registry domain a login SERVER names (Docker Hub's config key is not a domain). */
+export function loginDomain(server: string | undefined): string {
+  const key = serverKey(server);
+  return key === DOCKER_HUB_SERVER ? DEFAULT_DOMAIN : key;
+}
+
+/** Checks the credentials against the registry without storing them (the daemon's half of docker login). */
+export async function checkLogin(req: LoginRequest): Promise<void> {
+  const client = new RegistryClient(loginDomain(req.server), { config: req.registryConfig, auth: { username: req.username, password: req.password }, attempts: 2 });
   try {
     await client.checkLogin();
   } finally {
     client.close();
   }
-  await storeCredentials(domain, auth, req.registryConfig);
-  return { server: key, status: 'Login Succeeded' };
+}
+
+/** Verifies the credentials against the registry, then stores them (docker login). */
+export async function loginRegistry(req: LoginRequest): Promise<{ server: string; status: 'Login Succeeded' }> {
+  await checkLogin(req);
+  await storeCredentials(loginDomain(req.server), { username: req.username, password: req.password }, req.registryConfig);
+  return { server: serverKey(req.server), status: 'Login Succeeded' };
 }
 
 /** docker logout: forgets the credentials of SERVER (default Docker Hub). */
 export async function logoutRegistry(req: { server?: string; registryConfig?: RegistryConfig }): Promise<{ server: string; removed: boolean }> {
-  const key = serverKey(req.server);
-  const domain = key === DOCKER_HUB_SERVER ? DEFAULT_DOMAIN : key;
-  return { server: key, removed: await eraseCredentials(domain, req.registryConfig) };
+  return { server: serverKey(req.server), removed: await eraseCredentials(loginDomain(req.server), req.registryConfig) };
 }

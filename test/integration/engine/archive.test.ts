@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import { ContainerFs, extractTar, packPath } from '../../../src/engine/archive.js';
-import { cpuPercent, memUsageNoCache, type StatsSample } from '../../../src/engine/stats.js';
+import { ContainerFs, goFileMode } from '../../../src/engine/archive.js';
+import { extractTar, packPath, rebaseTar } from '../../../src/engine/tar-tree.js';
 
 let dir: string;
 let root: string;
@@ -97,13 +97,22 @@ test('packPath and extractTar round-trip a tree with its links and modes', async
   assert.ok((await lstat(join(contents, 'sub', 'f'))).isFile());
 });
 
-test("stats: docker's CPU % and memory without the inactive page cache", () => {
-  const base: StatsSample = { cpuTotal: 1e9, systemTotal: 100e9, onlineCpus: 4, memUsage: 0, memLimit: 0, netRx: 0, netTx: 0, blkRead: 0, blkWrite: 0, pids: 1 };
-  // Half a CPU-second over 2 s of host time on 4 CPUs (8 CPU-seconds): 25 % of the machine = 100 % × 0.5 / 2.
-  assert.equal(cpuPercent(base, { ...base, cpuTotal: 1.5e9, systemTotal: 108e9 }), 25);
-  assert.equal(cpuPercent(undefined, base), 0);
-  const mem = (raw: Record<string, number>) => memUsageNoCache({ usage: { usage: 10000, limit: 0, max: 0, failcnt: 0 }, raw });
-  assert.equal(mem({ total_inactive_file: 4000 }), 6000);
-  assert.equal(mem({ inactive_file: 3000 }), 7000);
-  assert.equal(mem({ total_inactive_file: 20000 }), 10000);
+test("goFileMode gives Go's os.FileMode bits as docker's path stat carries them", () => {
+  assert.equal(goFileMode(0o040755), 2 ** 31 + 0o755);
+  assert.equal(goFileMode(0o120777), 2 ** 27 + 0o777);
+  assert.equal(goFileMode(0o100644), 0o644);
+  assert.equal(goFileMode(0o104755), 2 ** 23 + 0o755);
+  assert.equal(goFileMode(0o020666), 2 ** 26 + 2 ** 21 + 0o666);
+});
+
+test('rebaseTar renames the top entry and what is under it, not its look-alikes', async () => {
+  const names: string[] = [];
+  const { extract } = await import('tar-stream');
+  const ex = extract();
+  rebaseTar(tarOf([{ name: 'src/', type: 'directory' }, { name: 'src/f' }, { name: 'srcx' }, { name: 'hard', type: 'link', linkname: 'src/f' }]), 'src', 'dst').pipe(ex);
+  for await (const e of ex) {
+    names.push(e.header.type === 'link' ? `${e.header.name}->${e.header.linkname}` : e.header.name);
+    e.resume();
+  }
+  assert.deepEqual(names, ['dst/', 'dst/f', 'srcx', 'hard->dst/f']);
 });

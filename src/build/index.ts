@@ -1,0 +1,87 @@
+// Builds over an Engine: the context (a directory, or a tar as POST /build
+// and `gantry build -` send it), its Dockerfile and .dockerignore, then the
+// Builder. The CLI calls this in-process; the Docker API's /build route calls
+// it over the daemon's engine.
+import { mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Engine, JSONMessage } from '../engine/api.js';
+import { BuildCacheIndex } from '../engine/build-cache.js';
+import { extractTar } from '../engine/tar-tree.js';
+import { invalidArgument } from '../errdefs/index.js';
+import { Builder, type BuildResult } from './builder.js';
+import { parseDockerignore } from './dockerignore.js';
+
+export interface BuildRequest {
+  /** A directory on this machine, or a tar of the context. */
+  context: { dir: string } | { tar: Readable };
+  /** The Dockerfile's path in the context (default "Dockerfile"), unless dockerfileText is given. */
+  dockerfile?: string;
+  /** The Dockerfile itself (`-f -`). */
+  dockerfileText?: string;
+  tags?: string[];
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  pull?: boolean;
+  /** Keep the container of a failed step (docker's --rm=false without --force-rm). */
+  keepFailed?: boolean;
+  network?: string;
+  platform?: string;
+  cacheFrom?: string[];
+  /** docker's progress messages: {"stream": text} lines, {"aux": {"ID": ...}} last. */
+  onProgress: (m: JSONMessage) => void;
+  signal?: AbortSignal;
+}
+
+/** The engine root whose build cache index a local engine uses. */
+function cacheFor(engine: Engine): BuildCacheIndex {
+  if (engine.location.kind !== 'local') throw invalidArgument('the builder runs beside a local engine; use the daemon\'s /build for a remote one');
+  return new BuildCacheIndex(engine.location.root);
+}
+
+export async function buildImage(engine: Engine, req: BuildRequest): Promise<BuildResult> {
+  let contextDir: string;
+  let cleanup: string | undefined;
+  if ('dir' in req.context) contextDir = req.context.dir;
+  else {
+    cleanup = await mkdtemp(join(tmpdir(), 'gantry-context-'));
+    contextDir = join(cleanup, 'context');
+    await mkdir(contextDir, { mode: 0o700 });
+    await extractTar(req.context.tar, contextDir);
+  }
+  try {
+    const dockerfileName = posix.normalize(req.dockerfile || 'Dockerfile');
+    if (dockerfileName.startsWith('../')) throw invalidArgument(`the Dockerfile (${req.dockerfile}) must be within the build context`);
+    const dockerfile =
+      req.dockerfileText ??
+      (await readFile(join(contextDir, dockerfileName), 'utf8').catch(() => {
+        throw invalidArgument(`Cannot locate specified Dockerfile: ${dockerfileName}`);
+      }));
+    const ignoreText = await readFile(join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
+    const builder = new Builder(engine, cacheFor(engine), {
+      dockerfile,
+      contextDir,
+      ignore: parseDockerignore(ignoreText),
+      out: (text) => req.onProgress({ stream: text }),
+      ...(req.tags ? { tags: req.tags } : {}),
+      ...(req.buildArgs ? { buildArgs: req.buildArgs } : {}),
+      ...(req.labels ? { labels: req.labels } : {}),
+      ...(req.target ? { target: req.target } : {}),
+      ...(req.noCache ? { noCache: true } : {}),
+      ...(req.pull ? { pull: true } : {}),
+      ...(req.keepFailed ? { keepFailed: true } : {}),
+      ...(req.network ? { network: req.network } : {}),
+      ...(req.platform ? { platform: req.platform } : {}),
+      ...(req.cacheFrom ? { cacheFrom: req.cacheFrom } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    const result = await builder.build();
+    req.onProgress({ aux: { ID: result.imageId } });
+    return result;
+  } finally {
+    if (cleanup) await rm(cleanup, { recursive: true, force: true });
+  }
+}
