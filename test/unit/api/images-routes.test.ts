@@ -203,8 +203,11 @@ test('inspect, history, tag, remove, prune match names with slashes, ports and t
     const i = await s.call('GET', `/v1.47/images/${name}/json`);
     assert.equal(i.status, 200);
     assert.equal((i.json() as ImageInspect).VirtualSize, undefined);
-    const old = await s.call('GET', `/v1.43/images/${name}/json`);
-    assert.equal((old.json() as ImageInspect).VirtualSize, 100);
+    assert.equal((i.json() as Record<string, unknown>).ContainerConfig, undefined);
+    const old = (await s.call('GET', `/v1.43/images/${name}/json`)).json() as ImageInspect & Record<string, unknown>;
+    assert.equal(old.VirtualSize, 100);
+    assert.equal(old.Container, '');
+    assert.equal((old.ContainerConfig as { Volumes: unknown }).Volumes, null);
     assert.equal((await s.call('GET', `/images/${name}/history`)).status, 200);
     const t = await s.call('POST', `/images/${name}/tag?repo=other%2Frepo&tag=t2`);
     assert.equal(t.status, 201);
