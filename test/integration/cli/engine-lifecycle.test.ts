@@ -168,3 +168,13 @@ test('run pulls a missing image as docker shows it: "Unable to find image", then
     await reg.stop();
   }
 });
+
+test('a --rm whose foreground run was killed is removed once it exits (by the next repair)', async () => {
+  const child = g.spawn(['run', '--rm', '--name', 'orphan-rm', 'busybox', 'sleep', '1']);
+  await until('running', async () => ((await engine.containers.inspect('orphan-rm').catch(() => undefined))?.State.Running ? true : undefined));
+  child.kill('SIGKILL');
+  await until('exited', async () => ((await engine.containers.inspect('orphan-rm').catch(() => undefined))?.State.Status === 'exited' ? true : undefined));
+  const ps = await g.run(['ps', '-a', '--format', '{{.Names}}']);
+  assert.equal(ps.stdout, '');
+  await assert.rejects(engine.containers.inspect('orphan-rm'), isNotFound);
+});
