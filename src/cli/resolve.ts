@@ -28,7 +28,7 @@ export const GROUPS: Record<string, Group> = {
   },
   image: {
     description: 'Manage images',
-    verbs: { history: 'history', import: 'import', inspect: 'image-inspect', load: 'load', ls: 'images', prune: 'image-prune', pull: 'pull', push: 'push', rm: 'rmi', save: 'save', tag: 'tag' },
+    verbs: { build: 'build', history: 'history', import: 'import', inspect: 'image-inspect', load: 'load', ls: 'images', prune: 'image-prune', pull: 'pull', push: 'push', rm: 'rmi', save: 'save', tag: 'tag' },
     aliases: { list: 'ls', remove: 'rm' },
   },
   network: {
@@ -40,6 +40,11 @@ export const GROUPS: Record<string, Group> = {
     description: 'Manage volumes',
     verbs: { create: 'volume-create', inspect: 'volume-inspect', ls: 'volume-ls', prune: 'volume-prune', rm: 'volume-rm' },
     aliases: { list: 'ls', remove: 'rm' },
+  },
+  builder: {
+    description: 'Manage builds',
+    verbs: { build: 'build', prune: 'builder-prune' },
+    aliases: {},
   },
   system: {
     description: 'Manage Gantry',

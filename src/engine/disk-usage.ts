@@ -10,6 +10,7 @@ import type { ContainerRecord } from './store.js';
 import { dirSize, type VolumeRecord } from './volumes.js';
 import type { SystemDf } from './api-types.js';
 import { toSummary } from './views.js';
+import { BuildCacheIndex } from './build-cache.js';
 
 export interface ImageUsage {
   id: string;
@@ -47,6 +48,20 @@ export interface DiskUsage {
   leftovers: { size: number; reclaimable: number };
   containers: ContainerUsage[];
   volumes: VolumeUsage[];
+  buildCache: BuildCacheUsage[];
+}
+
+/** A build cache entry: the image a step made, sized by the layer that step added. */
+export interface BuildCacheUsage {
+  key: string;
+  imageId: string;
+  size: number;
+  createdAt: string;
+  lastUsedAt: string;
+  usageCount: number;
+  description: string;
+  /** A tagged image is this entry's image (docker: in use). */
+  inUse: boolean;
 }
 
 /** Bytes in a container's writable layer (docker's SizeRw). */
@@ -58,7 +73,11 @@ export async function containerSizeRw(engine: EngineCore, rec: ContainerRecord):
 
 export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {
   const svc = requireImageService(engine.images, 'system df');
-  const [images, snapshots, records, leftovers] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list(), svc.leftoverUsage()]);
+  const [allImages, snapshots, records, leftovers] = await Promise.all([svc.list(), svc.snapshots.list(), engine.store.list(), svc.leftoverUsage()]);
+  // Untagged images the build cache made are Build Cache, not Images (docker's intermediate images).
+  const cacheEntries = Object.entries(new BuildCacheIndex(engine.root).entries());
+  const cacheOnly = new Set(cacheEntries.map(([, e]) => e.imageId));
+  const images = allImages.filter((i) => i.repoTags.length > 0 || !cacheOnly.has(i.id));
   const layerSize = new Map<string, number>();
   for (const s of snapshots) if (s.kind === 'committed') layerSize.set(s.key, s.size ?? 0);
   const usersOfLayer = new Map<string, number>();
@@ -84,7 +103,14 @@ export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {
   const links = new Map<string, number>();
   for (const r of records) for (const m of r.Mounts) if (m.Type === 'volume' && m.Name) links.set(m.Name, (links.get(m.Name) ?? 0) + 1);
   const volumes = await Promise.all((await engine.volumes.list()).map(async (v) => ({ name: v.Name, record: v, links: links.get(v.Name) ?? 0, size: await engine.volumes.size(v.Name) })));
-  return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, leftovers, containers, volumes };
+  const byId = new Map(allImages.map((i) => [i.id as string, i]));
+  const buildCache = cacheEntries.flatMap(([key, e]) => {
+    const img = byId.get(e.imageId);
+    if (!img) return [];
+    const top = img.chainIds.at(-1);
+    return [{ key, imageId: e.imageId, size: top === undefined ? 0 : (layerSize.get(top) ?? 0), createdAt: e.createdAt, lastUsedAt: e.lastUsedAt, usageCount: e.usageCount, description: e.description, inUse: img.repoTags.length > 0 }];
+  });
+  return { images: imageUsage, layersSize, imagesReclaimable: layersSize - usedSize, leftovers, containers, volumes, buildCache };
 }
 
 /** GET /system/df's shape, plus Gantry's unfinished bytes (what a crash or a stopped pull left of image data). */
@@ -104,7 +130,7 @@ export function toSystemDf(du: DiskUsage): SystemDf {
     })),
     Containers: du.containers.map(({ rec, sizeRw }) => ({ ...toSummary(rec), SizeRw: sizeRw })),
     Volumes: du.volumes.map((v) => ({ ...v.record, UsageData: { Size: v.size, RefCount: v.links } })),
-    BuildCache: [],
+    BuildCache: du.buildCache.map((b) => ({ ID: b.key.slice(0, 25), Type: 'regular', Size: b.size, CreatedAt: b.createdAt, LastUsedAt: b.lastUsedAt, UsageCount: b.usageCount, InUse: b.inUse, Shared: false, Description: b.description })),
     UnfinishedSize: du.leftovers.size,
     UnfinishedReclaimable: du.leftovers.reclaimable,
   };

@@ -40,7 +40,13 @@ function summary(df: SystemDf) {
       Size: humanSize(volumesSize),
       Reclaimable: reclaimable(sum(df.Volumes.filter((v) => (v.UsageData?.RefCount ?? 0) === 0), volumeSize), volumesSize),
     },
-    { Type: 'Build Cache', TotalCount: String(df.BuildCache.length), Active: '0', Size: humanSize(sum(df.BuildCache, (b) => b.Size)), Reclaimable: humanSize(sum(df.BuildCache, (b) => b.Size)) },
+    {
+      Type: 'Build Cache',
+      TotalCount: String(df.BuildCache.length),
+      Active: String(df.BuildCache.filter((b) => b.InUse).length),
+      Size: humanSize(sum(df.BuildCache, (b) => b.Size)),
+      Reclaimable: humanSize(sum(df.BuildCache.filter((b) => !b.InUse), (b) => b.Size)),
+    },
   ];
 }
 

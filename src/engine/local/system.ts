@@ -9,6 +9,8 @@ import type { EventsOptions, SystemAPI } from '../api.js';
 import type { AuthConfig, SystemDf, SystemInfo, SystemVersion } from '../api-types.js';
 import type { EngineCore } from '../engine.js';
 import { diskUsage, toSystemDf } from '../disk-usage.js';
+import { BuildCacheIndex } from '../build-cache.js';
+import type { BuildPruneReport } from '../api-types.js';
 import { requireImageService } from '../image-service.js';
 import { ENGINE_API_VERSION, ENGINE_MIN_API_VERSION, ENGINE_VERSION } from '../version.js';
 
@@ -25,7 +27,7 @@ export function localSystem(core: EngineCore): SystemAPI {
     },
     events: (opts: EventsOptions) => core.events.subscribe(opts),
     auth: (config) => checkAuth(config),
-    buildPrune: async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }),
+    buildPrune: (opts) => pruneBuildCache(core, opts?.all ?? false),
   };
 }
 
@@ -164,4 +166,26 @@ export async function engineInfo(core: EngineCore): Promise<SystemInfo> {
     SecurityOptions: ['name=seccomp,profile=builtin', ...(v2 ? ['name=cgroupns'] : [])],
     Warnings: null,
   };
+}
+
+/**
+ * builder prune: drops cache entries (without `all`, only those whose image no
+ * tag names) and removes their images where nothing else holds them; shared
+ * layers stay with the images that use them.
+ */
+async function pruneBuildCache(core: EngineCore, all: boolean): Promise<BuildPruneReport> {
+  const svc = requireImageService(core.images, 'builder prune');
+  const index = new BuildCacheIndex(core.root);
+  const du = await diskUsage(core);
+  const chosen = du.buildCache.filter((b) => all || !b.inUse);
+  const live = new Set(du.buildCache.map((b) => b.key));
+  // entries whose image went another way (rmi, image prune) go too
+  index.drop([...chosen.map((b) => b.key), ...Object.keys(index.entries()).filter((k) => !live.has(k))]);
+  let reclaimed = 0;
+  for (const b of chosen) {
+    if (b.inUse) continue;
+    const removed = await svc.remove(b.imageId, { noPrune: false }).catch(() => undefined);
+    if (removed) reclaimed += b.size;
+  }
+  return { CachesDeleted: chosen.map((b) => b.key.slice(0, 25)), SpaceReclaimed: reclaimed };
 }
