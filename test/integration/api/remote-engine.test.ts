@@ -13,6 +13,8 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { openRemoteEngine } from '../../../src/engine/remote/index.js';
 import type { Engine, IOSession } from '../../../src/engine/api.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
+import type { JSONMessage } from '../../../src/engine/api-types.js';
+import { REGISTRY_BIN, TEST_PASSWORD, TEST_USER, startRegistry } from '../../fixtures/registry.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
 const GANTRY = join(REPO, 'bin', 'gantry');
@@ -45,6 +47,8 @@ interface Daemon {
   start(dir: string, sock: string): ChildProcess;
   /** dockerd's 409 for a name in use (podman answers 500). */
   conflictCode?: string;
+  /** Pulls from and pushes to a plain-HTTP registry on 127.0.0.1 as dockerd does (podman needs tls-verify off). */
+  localRegistry?: boolean;
 }
 
 const podman: Daemon = {
@@ -78,6 +82,7 @@ const gantry: Daemon = {
   start: (dir, sock) =>
     spawn(GANTRY, ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), 'system', 'service', '--host', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'pipe'] }),
   conflictCode: 'conflict',
+  localRegistry: true,
 };
 
 for (const daemon of [podman, gantry]) remoteEngineSuite(daemon);
@@ -349,6 +354,28 @@ function remoteEngineSuite(daemon: Daemon): void {
       await engine.images.remove('localhost/gantry-committed:v1');
       assert.deepEqual(await engine.images.load(Readable.from([saved])), ['Loaded image: localhost/gantry-committed:v1']);
       await engine.images.remove('localhost/gantry-committed:v1');
+    });
+
+    test('push and pull with X-Registry-Auth: progress to onProgress, a refusal thrown', { skip: !daemon.localRegistry ? 'the daemon needs TLS settings for a local registry' : !existsSync(REGISTRY_BIN) ? `missing ${REGISTRY_BIN}` : false }, async (t) => {
+      if (lacking) return t.skip(lacking);
+      const registry = await startRegistry({ auth: 'basic' });
+      try {
+        const auth = { username: TEST_USER, password: TEST_PASSWORD, serveraddress: registry.host };
+        const ref = `${registry.host}/remote/busybox`;
+        await engine.images.tag(IMAGE, ref, 'v1');
+        await assert.rejects(engine.images.push(ref, { tag: 'v1' }), (err: Error) => /unauthorized|authentication required|no basic auth/i.test(err.message));
+        const pushed: JSONMessage[] = [];
+        await engine.images.push(ref, { tag: 'v1', auth, onProgress: (m) => pushed.push(m) });
+        assert.ok(pushed.some((m) => m.aux && 'Digest' in m.aux), JSON.stringify(pushed));
+        await engine.images.remove(`${ref}:v1`);
+        const pulled: JSONMessage[] = [];
+        await engine.images.pull({ fromImage: ref, tag: 'v1', auth, onProgress: (m) => pulled.push(m) });
+        assert.ok(pulled.some((m) => /^Status: /.test(m.status ?? '')), JSON.stringify(pulled));
+        assert.ok((await engine.images.inspect(`${ref}:v1`)).RepoTags.includes(`${ref}:v1`));
+        await engine.images.remove(`${ref}:v1`);
+      } finally {
+        await registry.stop();
+      }
     });
   });
 }
