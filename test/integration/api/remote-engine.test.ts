@@ -85,7 +85,23 @@ const gantry: Daemon = {
   localRegistry: true,
 };
 
-for (const daemon of [podman, gantry]) remoteEngineSuite(daemon);
+/** Debian's dockerd (install-deps extracts it privately), opt-in as for the client tests: GANTRY_API_TEST_PEER=dockerd. */
+const DOCKERD_DIR = '/usr/local/lib/gantry-test/docker';
+const dockerd: Daemon = {
+  name: "Debian's dockerd",
+  skip: notRoot || (process.env.GANTRY_API_TEST_PEER !== 'dockerd' ? 'opt-in: GANTRY_API_TEST_PEER=dockerd' : !existsSync(join(DOCKERD_DIR, 'dockerd')) ? `missing ${DOCKERD_DIR}/dockerd` : false),
+  start(dir, sock) {
+    writeFileSync(join(dir, 'daemon.json'), '{}');
+    // No firewall rules, no default bridge: nothing on the host changes.
+    const args = ['--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'), '--pidfile', join(dir, 'pid'), '--host', `unix://${sock}`,
+      '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none'];
+    return spawn(join(DOCKERD_DIR, 'dockerd'), args, { env: { ...process.env, PATH: `${DOCKERD_DIR}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+  },
+  conflictCode: 'conflict',
+  localRegistry: true,
+};
+
+for (const daemon of [podman, gantry, dockerd]) remoteEngineSuite(daemon);
 
 function remoteEngineSuite(daemon: Daemon): void {
   describe(`remote engine against ${daemon.name}`, { skip: daemon.skip }, () => {
@@ -101,7 +117,8 @@ function remoteEngineSuite(daemon: Daemon): void {
       });
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'gantry-remote-engine-'));
+      // Short: dockerd's containerd keeps sockets under its exec root.
+      dir = mkdtempSync(join(tmpdir(), 'gre-'));
       const sock = join(dir, 'api.sock');
       service = daemon.start(dir, sock);
       let log = '';
