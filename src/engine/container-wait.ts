@@ -58,7 +58,11 @@ export class ContainerWaits {
           if (closing.aborted) return last;
           if (rec.State.Running && !rec.State.Restarting) {
             // The next view reads the exit from the monitor's report; the monitor's hook records it.
-            if (await waitForExit(c.store.runPath(id), -1, closing)) await this.removeIfOwned(id, removesItself);
+            if (!(await waitForExit(c.store.runPath(id), -1, closing))) continue;
+            // Kept now: a removal (the hook's, or a repair's) may take the record and report before the next read.
+            const exit = await c.exitInfo(id);
+            if (exit) last = { StatusCode: exit.exitCode };
+            await this.removeIfOwned(id, removesItself);
             continue;
           }
           const exited = failedStart || rec.State.FinishedAt !== first.State.FinishedAt || (rec.State.Error !== '' && rec.State.Error !== first.State.Error) || condition === 'not-running';

@@ -3,7 +3,7 @@ import type { ContainerInspect, ContainerSummary } from '../docker-types.js';
 import type { ContainersAPI, ImagesAPI } from '../api.js';
 import type { ContainerChange, ContainerPruneReport, ContainerStatsJSON, ContainerTop, PathStat } from '../api-types.js';
 import { isNotFound } from '../../errdefs/index.js';
-import { minVersion, pathPart, type Transport } from './transport.js';
+import { dockerTimestamp, minVersion, pathPart, type Transport } from './transport.js';
 import { jsonLines, logFrames } from './streams.js';
 import { hijackedSession } from './session.js';
 
@@ -63,8 +63,8 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
           follow: opts.follow,
           stdout: opts.stdout ?? true,
           stderr: opts.stderr ?? true,
-          since: opts.since || undefined,
-          until: opts.until || undefined,
+          since: dockerTimestamp(opts.since),
+          until: dockerTimestamp(opts.until),
           timestamps: opts.timestamps,
           tail: opts.tail === undefined ? 'all' : opts.tail,
         },

@@ -9,6 +9,7 @@ import { Gantry, removeRootfsCache } from './gantry-harness.js';
 import { openLocalEngine } from '../../../src/engine/local/index.js';
 import type { Engine } from '../../../src/engine/api.js';
 import { GantryError } from '../../../src/errdefs/index.js';
+import { startRegistry } from '../../fixtures/registry.js';
 
 let g: Gantry;
 let engine: Engine;
@@ -145,4 +146,35 @@ test('wait prints exit codes; a healthcheck runs through the monitor hooks; rena
   await engine.containers.kill('hc2', 'KILL');
   assert.deepEqual(await waiting, { code: 0, stdout: '137\n', stderr: '' });
   await engine.containers.remove('hc2');
+});
+
+test('run pulls a missing image as docker shows it: "Unable to find image", then the progress; -q keeps only the first line', async () => {
+  const reg = await startRegistry();
+  const fresh = await Gantry.create();
+  try {
+    const image = `${reg.host}/lifecycle/busybox:1`;
+    assert.equal((await g.run(['tag', 'busybox', image])).code, 0);
+    const pushed = await g.run(['push', image]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const r = await fresh.run(['run', '--rm', image, 'echo', 'pulled']);
+    assert.equal(r.stdout, 'pulled\n', r.stderr);
+    assert.match(r.stderr, new RegExp(`^Unable to find image '${image}' locally\n`));
+    assert.match(r.stderr, new RegExp(`Status: Downloaded newer image for ${image}\n`));
+    assert.equal((await fresh.run(['rmi', image])).code, 0);
+    const q = await fresh.run(['run', '--rm', '-q', image, 'true']);
+    assert.deepEqual([q.code, q.stderr], [0, `Unable to find image '${image}' locally\n`]);
+  } finally {
+    await fresh.cleanup();
+    await reg.stop();
+  }
+});
+
+test('a --rm whose foreground run was killed is removed once it exits (by the next repair)', async () => {
+  const child = g.spawn(['run', '--rm', '--name', 'orphan-rm', 'busybox', 'sleep', '1']);
+  await until('running', async () => ((await engine.containers.inspect('orphan-rm').catch(() => undefined))?.State.Running ? true : undefined));
+  child.kill('SIGKILL');
+  await until('exited', async () => ((await engine.containers.inspect('orphan-rm').catch(() => undefined))?.State.Status === 'exited' ? true : undefined));
+  const ps = await g.run(['ps', '-a', '--format', '{{.Names}}']);
+  assert.equal(ps.stdout, '');
+  await assert.rejects(engine.containers.inspect('orphan-rm'), isNotFound);
 });

@@ -2,7 +2,7 @@
 // query and auth encoding, error mapping, stdcopy framing, line splitting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeQuery, errorFromResponse, negotiateVersion, parseHost, pathPart } from '../../../src/engine/remote/transport.js';
+import { dockerTimestamp, encodeQuery, errorFromResponse, negotiateVersion, parseHost, pathPart } from '../../../src/engine/remote/transport.js';
 import { StdcopyDecoder, encodeFrame } from '../../../src/engine/remote/stdcopy.js';
 import { LineSplitter } from '../../../src/engine/remote/streams.js';
 import { encodeAuth } from '../../../src/engine/remote/images.js';
@@ -34,6 +34,16 @@ test('query strings as docker sends them', () => {
   assert.equal(pathPart('localhost:5000/library/busybox:1.36'), 'localhost:5000/library/busybox:1.36');
   assert.equal(pathPart('busybox@sha256:abc'), 'busybox@sha256:abc');
   assert.equal(pathPart('a b?'), 'a%20b%3F');
+});
+
+test('since/until as docker writes them: seconds and nine digits of nanoseconds', () => {
+  assert.equal(dockerTimestamp(1700000000), '1700000000');
+  assert.equal(dockerTimestamp(1700000000.5), '1700000000.500000000');
+  // A double holds about microseconds at this magnitude: the digits are what it has.
+  assert.match(dockerTimestamp(1700000000.123)!, /^1700000000\.12\d{7}$/);
+  assert.match(dockerTimestamp(1700000000.25)!, /^1700000000\.250000000$/);
+  assert.equal(dockerTimestamp(0), undefined);
+  assert.equal(dockerTimestamp(undefined), undefined);
 });
 
 test('error statuses map back to the codes the server mapped them from', () => {
