@@ -35,6 +35,8 @@ after(async () => {
 class Client {
   readonly channels = new Map<number, Buffer[]>();
   readonly order: number[] = [];
+  /** Every message as received, for the base64 protocols. */
+  readonly raw: string[] = [];
   readonly closed: Promise<void>;
   private readonly waiters: (() => void)[] = [];
   private isClosed = false;
@@ -43,6 +45,7 @@ class Client {
     readonly protocol: string,
   ) {
     ws.onMessage((m) => {
+      this.raw.push(`${m.binary}:${m.data}`);
       const ch = m.data[0]!;
       this.order.push(ch);
       this.channels.set(ch, [...(this.channels.get(ch) ?? []), m.data.subarray(1)]);
@@ -152,6 +155,15 @@ test('exec errors: an unknown container reports an InternalError status; the pre
   assert.deepEqual([s.status, s.reason, s.code], ['Failure', 'InternalError', 500]);
   assert.match(s.message, /No such container: nope/);
 
+  // base64: text messages, the channel as a digit
+  const b64 = await open(exec(['echo', 'hi']).url, ['v4.base64.channel.k8s.io']);
+  assert.ok(b64 instanceof Client);
+  assert.equal(b64.protocol, 'v4.base64.channel.k8s.io');
+  await b64.closed;
+  const texts = b64.raw;
+  assert.deepEqual(texts.slice(0, 2), ['false:1', `false:1${Buffer.from('hi\n').toString('base64')}`]);
+  assert.equal(texts.at(-1), `false:3${Buffer.from(JSON.stringify({ metadata: {}, status: 'Success' })).toString('base64')}`);
+
   const v1 = await openClient(exec(['sh', '-c', 'exit 5']).url, ['channel.k8s.io']);
   assert.equal(v1.protocol, 'channel.k8s.io');
   await v1.closed;
@@ -190,6 +202,10 @@ test('port-forward: an HTTP request through the tunnel to httpd in the pod netwo
   await closed.closed;
   assert.match(closed.text(1).slice(2), /^error forwarding port 9 to pod [0-9a-f]+: .*ECONNREFUSED/);
   // ports from the CRI request when the query names none; none at all is a 400
+  const fromRequest = await openClient(server.portForward({ pod_sandbox_id: podId, port: [8080] }).url, ['v4.channel.k8s.io']);
+  fromRequest.send(0, 'GET / HTTP/1.0\r\n\r\n');
+  await fromRequest.closed;
+  assert.match(fromRequest.text(0), /hello from httpd\n$/);
   assert.equal(await open(server.portForward({ pod_sandbox_id: podId, port: [] }).url, ['v4.channel.k8s.io']), 400);
 });
 

@@ -50,9 +50,14 @@ export class ChannelStream {
     readonly protocol: ChannelProtocol,
   ) {}
 
-  send(channel: number, data: Buffer): void {
-    if (this.protocol.base64) this.ws.send(Buffer.from(String.fromCharCode(48 + channel) + data.toString('base64')), false);
-    else this.ws.send(Buffer.concat([Buffer.of(channel), data]));
+  /** False when the peer is slow: wait for onDrain before sending more. */
+  send(channel: number, data: Buffer): boolean {
+    if (this.protocol.base64) return this.ws.send(Buffer.from(String.fromCharCode(48 + channel) + data.toString('base64')), false);
+    return this.ws.send(Buffer.concat([Buffer.of(channel), data]));
+  }
+
+  onDrain(fn: () => void): void {
+    this.ws.onDrain(fn);
   }
 
   onData(fn: (channel: number, data: Buffer) => void): void {

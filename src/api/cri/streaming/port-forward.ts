@@ -47,6 +47,19 @@ export async function servePortForward(engine: Engine, req: PortForwardRequest, 
     stream.send(2 * i, portBytes(port));
     stream.send(2 * i + 1, portBytes(port));
   });
+  // Listening before the relays exist: what the client sends meanwhile waits for them.
+  let relays: ChildProcess[] | undefined;
+  const early: { channel: number; data: Buffer }[] = [];
+  const toRelay = (channel: number, data: Buffer) => {
+    const relay = channel % 2 === 0 ? relays?.[channel / 2] : undefined;
+    if (relay?.stdin?.writable) relay.stdin.write(data);
+  };
+  stream.onData((channel, data) => (relays ? toRelay(channel, data) : early.push({ channel, data })));
+  let clientGone = false;
+  stream.onClose(() => {
+    clientGone = true;
+    relays?.forEach((r) => r.exitCode === null && r.kill('SIGKILL'));
+  });
   let pid: number;
   try {
     const info = await engine.containers.inspect(req.pod_sandbox_id);
@@ -56,11 +69,14 @@ export async function servePortForward(engine: Engine, req: PortForwardRequest, 
     ports.forEach((port, i) => stream.send(2 * i + 1, Buffer.from(forwardError(port, req, err))));
     return stream.close();
   }
-  const relays = ports.map((port) => spawnRelay(pid, port));
+  if (clientGone) return;
+  relays = ports.map((port) => spawnRelay(pid, port));
   let open = relays.length;
   relays.forEach((relay, i) => {
     let stderr = '';
-    relay.stdout!.on('data', (d: Buffer) => stream.send(2 * i, d));
+    // A slow client slows the pod's side down instead of filling memory.
+    relay.stdout!.on('data', (d: Buffer) => stream.send(2 * i, d) || relay.stdout!.pause());
+    stream.onDrain(() => relay.stdout!.resume());
     relay.stderr!.on('data', (d: Buffer) => (stderr += d));
     relay.stdin!.on('error', () => undefined);
     relay.on('error', (err) => (stderr += err.message));
@@ -69,11 +85,7 @@ export async function servePortForward(engine: Engine, req: PortForwardRequest, 
       if (--open === 0) stream.close();
     });
   });
-  stream.onData((channel, data) => {
-    const relay = channel % 2 === 0 ? relays[channel / 2] : undefined;
-    if (relay?.stdin?.writable) relay.stdin.write(data);
-  });
-  stream.onClose(() => relays.forEach((r) => r.exitCode === null && r.kill('SIGKILL')));
+  for (const m of early.splice(0)) toRelay(m.channel, m.data);
 }
 
 function spawnRelay(pid: number, port: number): ChildProcess {

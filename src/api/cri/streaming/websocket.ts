@@ -63,8 +63,13 @@ export class WebSocket {
     return !this.closeSent && !this.closed;
   }
 
-  send(data: Buffer, binary = true): void {
-    if (this.isOpen) this.writeFrame(binary ? OP_BINARY : OP_TEXT, data);
+  /** False when the socket's buffer is full: wait for onDrain before sending more. */
+  send(data: Buffer, binary = true): boolean {
+    return this.isOpen ? this.writeFrame(binary ? OP_BINARY : OP_TEXT, data) : true;
+  }
+
+  onDrain(fn: () => void): void {
+    this.socket.on('drain', fn);
   }
 
   /** Starts the closing handshake; the socket ends when the peer answers (or at once if it is gone). */
@@ -78,7 +83,7 @@ export class WebSocket {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  private writeFrame(opcode: number, payload: Buffer): void {
+  private writeFrame(opcode: number, payload: Buffer): boolean {
     const masked = this.role === 'client';
     const len = payload.length;
     const lenBytes = len < 126 ? 0 : len < 65536 ? 2 : 8;
@@ -93,7 +98,7 @@ export class WebSocket {
       mask.copy(header, 2 + lenBytes);
       body = applyMask(payload, mask);
     }
-    this.socket.write(Buffer.concat([header, body]));
+    return this.socket.write(Buffer.concat([header, body]));
   }
 
   private receive(chunk: Buffer): void {
