@@ -3,7 +3,7 @@ import type { ContainerInspect, ContainerSummary } from '../docker-types.js';
 import type { ContainersAPI, ImagesAPI } from '../api.js';
 import type { ContainerChange, ContainerPruneReport, ContainerStatsJSON, ContainerTop, PathStat } from '../api-types.js';
 import { isNotFound } from '../../errdefs/index.js';
-import { minVersion, pathPart, type Transport } from './transport.js';
+import { dockerTimestamp, minVersion, pathPart, type Transport } from './transport.js';
 import { jsonLines, logFrames } from './streams.js';
 import { hijackedSession } from './session.js';
 
@@ -17,7 +17,8 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
   const api: ContainersAPI = {
     async create(body, opts = {}) {
       const post = () => t.json<{ Id: string; Warnings: string[] | null }>('POST', '/containers/create', { query: { name: opts.name, platform: opts.platform }, json: body });
-      const pull = () => images.pull({ fromImage: body.Image, platform: opts.platform, onProgress: opts.onPullProgress });
+      // A name without tag or digest means :latest, as the docker CLI sends it (a bare name would pull every tag).
+      const pull = () => images.pull({ fromImage: body.Image, tag: hasTagOrDigest(body.Image) ? undefined : 'latest', platform: opts.platform, onProgress: opts.onPullProgress });
       if (opts.pull === 'always') await pull();
       let created;
       try {
@@ -63,8 +64,8 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
           follow: opts.follow,
           stdout: opts.stdout ?? true,
           stderr: opts.stderr ?? true,
-          since: opts.since || undefined,
-          until: opts.until || undefined,
+          since: dockerTimestamp(opts.since),
+          until: dockerTimestamp(opts.until),
           timestamps: opts.timestamps,
           tail: opts.tail === undefined ? 'all' : opts.tail,
         },
@@ -134,6 +135,11 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
     },
   };
   return api;
+}
+
+/** "busybox:1.36", "r:5000/x@sha256:..." yes; "busybox", "r:5000/x" no (the port's colon is not a tag's). */
+export function hasTagOrDigest(ref: string): boolean {
+  return ref.includes('@') || ref.slice(ref.lastIndexOf('/') + 1).includes(':');
 }
 
 /** X-Docker-Container-Path-Stat: base64 JSON of the path's stat. */

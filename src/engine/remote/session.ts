@@ -31,6 +31,8 @@ export function hijackedSession(conn: Hijacked, tty: boolean): IOSession {
     // A reset after the output is done (the daemon closing hard) is still an end.
     conn.output.once('error', () => finish());
   });
+  // A caller that detaches never awaits ended: its failure must not become an unhandled rejection.
+  ended.catch(() => undefined);
   if (conn.head.length) onData(conn.head);
   conn.output.on('data', onData);
   return {

@@ -3,7 +3,7 @@
 import type { EngineEvent } from '../events.js';
 import type { SystemAPI } from '../api.js';
 import type { BuildPruneReport, SystemDf, SystemInfo, SystemVersion } from '../api-types.js';
-import type { Transport } from './transport.js';
+import { dockerTimestamp, type Transport } from './transport.js';
 import { jsonLines } from './streams.js';
 
 export function remoteSystem(t: Transport): SystemAPI {
@@ -19,7 +19,7 @@ export function remoteSystem(t: Transport): SystemAPI {
     async *events(opts) {
       const res = await t
         .request('GET', '/events', {
-          query: { since: opts.since, until: opts.until, filters: opts.filters && JSON.stringify(opts.filters) },
+          query: { since: dockerTimestamp(opts.since), until: dockerTimestamp(opts.until), filters: opts.filters && JSON.stringify(opts.filters) },
           signal: opts.signal,
         })
         .catch((err: unknown) => {

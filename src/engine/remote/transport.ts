@@ -80,6 +80,17 @@ export function encodeQuery(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/**
+ * Unix seconds as docker's since/until parameters: "sec.nanoseconds" with nine
+ * digits, as the daemon reads the part after the dot as a count of nanoseconds.
+ */
+export function dockerTimestamp(seconds: number | undefined): string | undefined {
+  if (!seconds) return undefined;
+  const whole = Math.floor(seconds);
+  const nanos = Math.round((seconds - whole) * 1e9);
+  return nanos ? `${whole}.${String(Math.min(nanos, 999_999_999)).padStart(9, '0')}` : String(whole);
+}
+
 /** A path segment that keeps image references readable (slashes, colons and @ stay as the docker CLI sends them). */
 export const pathPart = (s: string) => encodeURIComponent(s).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
 

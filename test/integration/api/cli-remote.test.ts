@@ -85,12 +85,18 @@ describe('gantry -H against gantry system service', { skip }, () => {
     assert.match(await ok(['version']), /Engine:\n\s+Version:/);
   });
 
-  test('run --rm prints the output and returns the exit code', async (t) => {
+  test('run prints the output and returns the exit code; run --rm -i relays stdin', async (t) => {
     if (needs(t, ...CONTAINERS)) return;
     assert.equal(await ok(['run', '--rm', 'busybox', 'echo', 'hi']), 'hi\n');
-    const failing = await client(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']);
+    const failing = await client(['run', 'busybox', 'sh', '-c', 'exit 3']);
     assert.equal(failing.code, 3, failing.stderr);
     assert.equal(await ok(['run', '--rm', '-i', 'busybox', 'cat'], 'from stdin\n'), 'from stdin\n');
+  });
+
+  test('run --rm returns the exit code', async (t) => {
+    if (needs(t, ...CONTAINERS)) return;
+    const failing = await client(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']);
+    assert.equal(failing.code, 3, failing.stderr);
   });
 
   test('run -d, ps -a, exec, logs', async (t) => {

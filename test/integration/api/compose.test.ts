@@ -22,7 +22,7 @@ services:
   client:
     image: busybox
     depends_on: [web]
-    command: ["sh", "-c", "for i in $$(seq 100); do wget -qO- -T 2 http://web/ && break; sleep 0.2; done; exec sleep 1000"]
+    command: ["sh", "-c", "for i in $$(seq 100); do timeout 5 wget -qO- http://web/ && break; sleep 0.2; done; exec sleep 1000"]
 `;
 
 const compose = (args: string[]): Promise<Result> => runClient(COMPOSE!, ['--ansi', 'never', '-p', PROJECT, ...args], { env: d.clientEnv(), cwd: dir, timeoutMs: 180_000 });

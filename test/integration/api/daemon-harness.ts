@@ -234,9 +234,17 @@ export class Daemon {
 }
 
 async function startGantry(): Promise<Backend> {
-  const g = await Gantry.create();
-  // The sweep's daemonless commands must not go to a daemon the test's environment names.
-  for (const k of ['DOCKER_HOST', 'GANTRY_HOST', 'DOCKER_CONTEXT']) delete g.env[k];
+  // The roots' setup (busybox import) and the sweep run daemonless: not against
+  // a daemon the test's environment names. Gantry.create copies process.env.
+  const hostVars = ['DOCKER_HOST', 'GANTRY_HOST', 'DOCKER_CONTEXT'];
+  const saved = hostVars.map((k) => [k, process.env[k]] as const);
+  for (const k of hostVars) delete process.env[k];
+  let g: Gantry;
+  try {
+    g = await Gantry.create();
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+  }
   const socket = join(g.runroot, 'd.sock');
   const child = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--host', `unix://${socket}`], { env: g.env, stdio: ['ignore', 'pipe', 'pipe'] });
   return {

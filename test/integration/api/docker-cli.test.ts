@@ -160,13 +160,13 @@ describe('docker CLI against gantry system service', { skip: DOCKER ? false : 'n
     await ok(['run', '-d', '--name', 'srv', '--network', 'appnet', 'busybox', ...httpd('by-name')]);
     let got = '';
     for (let i = 0; i < 50 && got !== 'by-name'; i++) {
-      got = (await docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', '-T', '2', 'http://srv/'])).stdout.trim();
+      got = (await docker(['run', '--rm', '--network', 'appnet', 'busybox', 'timeout', '5', 'wget', '-qO-', 'http://srv/'])).stdout.trim();
       if (got !== 'by-name') await sleep(100);
     }
     assert.equal(got, 'by-name');
     await ok(['run', '-d', '--name', 'late', 'busybox', 'sleep', '1000']);
     await ok(['network', 'connect', 'appnet', 'late']);
-    assert.equal(await ok(['exec', 'late', 'wget', '-qO-', '-T', '5', 'http://srv/']), 'by-name');
+    assert.equal(await ok(['exec', 'late', 'timeout', '10', 'wget', '-qO-', 'http://srv/']), 'by-name');
     const net = JSON.parse(await ok(['network', 'inspect', 'appnet']))[0];
     assert.equal(net.Name, 'appnet');
     assert.equal(net.Driver, 'bridge');

@@ -123,7 +123,7 @@ import time
 got = ''
 for _ in range(50):
     try:
-        got = client.containers.run('busybox', ['wget', '-qO-', '-T', '2', 'http://pysrv/'], network='pynet', remove=True).decode().strip()
+        got = client.containers.run('busybox', ['timeout', '5', 'wget', '-qO-', 'http://pysrv/'], network='pynet', remove=True).decode().strip()
         break
     except docker.errors.ContainerError:
         time.sleep(0.1)
@@ -131,7 +131,7 @@ other = client.containers.run('busybox', ['sleep', '1000'], detach=True, name='p
 n.connect(other)
 n.reload()
 members = sorted(c.name for c in n.containers)
-via_connect = other.exec_run(['wget', '-qO-', '-T', '5', 'http://pysrv/']).output.decode().strip()
+via_connect = other.exec_run(['timeout', '10', 'wget', '-qO-', 'http://pysrv/']).output.decode().strip()
 n.disconnect(other)
 srv.remove(force=True); other.remove(force=True)
 n.remove()

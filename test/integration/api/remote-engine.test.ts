@@ -13,6 +13,8 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { openRemoteEngine } from '../../../src/engine/remote/index.js';
 import type { Engine, IOSession } from '../../../src/engine/api.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
+import type { JSONMessage } from '../../../src/engine/api-types.js';
+import { REGISTRY_BIN, TEST_PASSWORD, TEST_USER, startRegistry } from '../../fixtures/registry.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..', '..');
 const GANTRY = join(REPO, 'bin', 'gantry');
@@ -45,6 +47,8 @@ interface Daemon {
   start(dir: string, sock: string): ChildProcess;
   /** dockerd's 409 for a name in use (podman answers 500). */
   conflictCode?: string;
+  /** Pulls from and pushes to a plain-HTTP registry on 127.0.0.1 as dockerd does (podman needs tls-verify off). */
+  localRegistry?: boolean;
 }
 
 const podman: Daemon = {
@@ -78,9 +82,26 @@ const gantry: Daemon = {
   start: (dir, sock) =>
     spawn(GANTRY, ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), 'system', 'service', '--host', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'pipe'] }),
   conflictCode: 'conflict',
+  localRegistry: true,
 };
 
-for (const daemon of [podman, gantry]) remoteEngineSuite(daemon);
+/** Debian's dockerd (install-deps extracts it privately), opt-in as for the client tests: GANTRY_API_TEST_PEER=dockerd. */
+const DOCKERD_DIR = '/usr/local/lib/gantry-test/docker';
+const dockerd: Daemon = {
+  name: "Debian's dockerd",
+  skip: notRoot || (process.env.GANTRY_API_TEST_PEER !== 'dockerd' ? 'opt-in: GANTRY_API_TEST_PEER=dockerd' : !existsSync(join(DOCKERD_DIR, 'dockerd')) ? `missing ${DOCKERD_DIR}/dockerd` : false),
+  start(dir, sock) {
+    writeFileSync(join(dir, 'daemon.json'), '{}');
+    // No firewall rules, no default bridge: nothing on the host changes.
+    const args = ['--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'), '--pidfile', join(dir, 'pid'), '--host', `unix://${sock}`,
+      '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none'];
+    return spawn(join(DOCKERD_DIR, 'dockerd'), args, { env: { ...process.env, PATH: `${DOCKERD_DIR}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+  },
+  conflictCode: 'conflict',
+  localRegistry: true,
+};
+
+for (const daemon of [podman, gantry, dockerd]) remoteEngineSuite(daemon);
 
 function remoteEngineSuite(daemon: Daemon): void {
   describe(`remote engine against ${daemon.name}`, { skip: daemon.skip }, () => {
@@ -96,7 +117,8 @@ function remoteEngineSuite(daemon: Daemon): void {
       });
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'gantry-remote-engine-'));
+      // Short: dockerd's containerd keeps sockets under its exec root.
+      dir = mkdtempSync(join(tmpdir(), 'gre-'));
       const sock = join(dir, 'api.sock');
       service = daemon.start(dir, sock);
       let log = '';
@@ -349,6 +371,28 @@ function remoteEngineSuite(daemon: Daemon): void {
       await engine.images.remove('localhost/gantry-committed:v1');
       assert.deepEqual(await engine.images.load(Readable.from([saved])), ['Loaded image: localhost/gantry-committed:v1']);
       await engine.images.remove('localhost/gantry-committed:v1');
+    });
+
+    test('push and pull with X-Registry-Auth: progress to onProgress, a refusal thrown', { skip: !daemon.localRegistry ? 'the daemon needs TLS settings for a local registry' : !existsSync(REGISTRY_BIN) ? `missing ${REGISTRY_BIN}` : false }, async (t) => {
+      if (lacking) return t.skip(lacking);
+      const registry = await startRegistry({ auth: 'basic' });
+      try {
+        const auth = { username: TEST_USER, password: TEST_PASSWORD, serveraddress: registry.host };
+        const ref = `${registry.host}/remote/busybox`;
+        await engine.images.tag(IMAGE, ref, 'v1');
+        await assert.rejects(engine.images.push(ref, { tag: 'v1' }), (err: Error) => /unauthorized|authentication required|no basic auth/i.test(err.message));
+        const pushed: JSONMessage[] = [];
+        await engine.images.push(ref, { tag: 'v1', auth, onProgress: (m) => pushed.push(m) });
+        assert.ok(pushed.some((m) => m.aux && 'Digest' in m.aux), JSON.stringify(pushed));
+        await engine.images.remove(`${ref}:v1`);
+        const pulled: JSONMessage[] = [];
+        await engine.images.pull({ fromImage: ref, tag: 'v1', auth, onProgress: (m) => pulled.push(m) });
+        assert.ok(pulled.some((m) => /^Status: /.test(m.status ?? '')), JSON.stringify(pulled));
+        assert.ok((await engine.images.inspect(`${ref}:v1`)).RepoTags.includes(`${ref}:v1`));
+        await engine.images.remove(`${ref}:v1`);
+      } finally {
+        await registry.stop();
+      }
     });
   });
 }

@@ -224,6 +224,13 @@ describe('pull and push through a registry with credentials', { skip: !isRoot &&
         const pullEvents = (await imageEvents(pullDir)).filter((e) => e.Action === 'pull');
         assert.deepEqual(pullEvents[0]?.Actor, { ID: `${name}:v1`, Attributes: { name } });
       });
+      // Layers at hand but the tag new here: dockerd says "Downloaded newer image".
+      await engine.images.tag(id, 'keep', 'me');
+      assert.deepEqual(await engine.images.remove(`${name}:v1`), [{ Untagged: `${name}:v1` }]);
+      const retag: JSONMessage[] = [];
+      await engine.images.pull({ fromImage: name, tag: 'v1', auth, onProgress: (msg) => retag.push(msg) });
+      assert.ok(retag.some((p) => p.id === layerId && p.status === 'Already exists'));
+      assert.deepEqual(retag.at(-1), { status: `Status: Downloaded newer image for ${name}:v1` });
       const pushEvent = (await imageEvents(dir)).find((e) => e.Action === 'push');
       assert.deepEqual(pushEvent?.Actor, { ID: `${name}:v1`, Attributes: { name } });
     }));

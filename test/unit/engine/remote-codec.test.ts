@@ -2,11 +2,11 @@
 // query and auth encoding, error mapping, stdcopy framing, line splitting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeQuery, errorFromResponse, negotiateVersion, parseHost, pathPart } from '../../../src/engine/remote/transport.js';
+import { dockerTimestamp, encodeQuery, errorFromResponse, negotiateVersion, parseHost, pathPart } from '../../../src/engine/remote/transport.js';
 import { StdcopyDecoder, encodeFrame } from '../../../src/engine/remote/stdcopy.js';
 import { LineSplitter } from '../../../src/engine/remote/streams.js';
 import { encodeAuth } from '../../../src/engine/remote/images.js';
-import { decodePathStat } from '../../../src/engine/remote/containers.js';
+import { decodePathStat, hasTagOrDigest } from '../../../src/engine/remote/containers.js';
 
 test('DOCKER_HOST addresses', () => {
   assert.deepEqual(parseHost('unix:///run/gantry/gantry.sock'), { socketPath: '/run/gantry/gantry.sock' });
@@ -36,6 +36,16 @@ test('query strings as docker sends them', () => {
   assert.equal(pathPart('a b?'), 'a%20b%3F');
 });
 
+test('since/until as docker writes them: seconds and nine digits of nanoseconds', () => {
+  assert.equal(dockerTimestamp(1700000000), '1700000000');
+  assert.equal(dockerTimestamp(1700000000.5), '1700000000.500000000');
+  // A double holds about microseconds at this magnitude: the digits are what it has.
+  assert.match(dockerTimestamp(1700000000.123)!, /^1700000000\.12\d{7}$/);
+  assert.match(dockerTimestamp(1700000000.25)!, /^1700000000\.250000000$/);
+  assert.equal(dockerTimestamp(0), undefined);
+  assert.equal(dockerTimestamp(undefined), undefined);
+});
+
 test('error statuses map back to the codes the server mapped them from', () => {
   const cases: [number, string][] = [
     [400, 'invalid-argument'],
@@ -60,6 +70,14 @@ test('X-Registry-Auth is padded base64url JSON', () => {
   assert.equal(enc.length % 4, 0);
   assert.deepEqual(JSON.parse(Buffer.from(enc, 'base64url').toString()), { username: 'u', password: 'p?>', serveraddress: 'r.example' });
   assert.equal(Buffer.from(encodeAuth(undefined), 'base64').toString(), '{}');
+});
+
+test('create pulls name:latest for a bare name, as the docker CLI', () => {
+  assert.equal(hasTagOrDigest('busybox'), false);
+  assert.equal(hasTagOrDigest('127.0.0.1:5000/remote/busybox'), false);
+  assert.equal(hasTagOrDigest('busybox:1.36'), true);
+  assert.equal(hasTagOrDigest('127.0.0.1:5000/remote/busybox:v1'), true);
+  assert.equal(hasTagOrDigest('busybox@sha256:' + 'a'.repeat(64)), true);
 });
 
 test('X-Docker-Container-Path-Stat decodes', () => {
