@@ -268,6 +268,6 @@ async function updateContainer(core: EngineCore, ref: string, config: ContainerU
     }
     rec.HostConfig = hc;
     await core.store.write(rec);
-    await core.containers.event(rec, 'update');
+    core.containers.event(rec, 'update');
   });
 }
