@@ -23,6 +23,8 @@ struct log_writer {
   int fd;
   long long size, max_size;
   int max_file;
+  /* 1: the CRI log format instead of json-file lines. */
+  int cri;
   struct line_buf out, err;
 };
 

@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime/api.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
+import { CRI_LOG_PATH_OPTION, defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
 import { emitEvent } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
@@ -421,6 +421,9 @@ export class Containers {
       const maxSize = hc.LogConfig.Config['max-size'];
       if (maxSize) args.push('--log-max-size', String(parseSizeOpt(maxSize)), '--log-max-file', hc.LogConfig.Config['max-file'] ?? '1');
     }
+    // The CRI server's containers log a second copy in the kubelet's format, where the kubelet reads it.
+    const criLog = hc.LogConfig.Config[CRI_LOG_PATH_OPTION];
+    if (criLog) args.push('--cri-log', criLog);
     if (rec.Config.Tty) args.push('--tty');
     if (rec.Config.OpenStdin) args.push('--stdin');
     const hooks = [process.execPath, monitorHooksEntry(), this.store.root, this.store.runroot];

@@ -253,3 +253,10 @@ export function defaultConfig(image: string): DockerConfig {
     Labels: {},
   };
 }
+
+/**
+ * Gantry's LogConfig.Config option: besides the json-file log, the monitor writes
+ * the container's output in the Kubernetes CRI log format to this path (the CRI
+ * server sets it to the kubelet's log_path).
+ */
+export const CRI_LOG_PATH_OPTION = 'cri-log-path';
