@@ -467,6 +467,7 @@ export class Containers {
           ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
           cgroupns: detectCgroupVersion() === 2,
+          ...(await this.sharedNamespaces(rec.HostConfig)),
         },
         this.allCapabilities,
       );
@@ -555,6 +556,21 @@ export class Containers {
         return { namespace: { netnsPath: net.netnsPath }, hostsPath: net.hostsPath, resolvConfPath: net.resolvConfPath, hostnamePath: rec.HostnamePath };
       }
     }
+  }
+
+  /** HostConfig.IpcMode and UTSMode: the host's namespaces, or a running container's. */
+  private async sharedNamespaces(hc: HostConfig): Promise<{ ipc?: 'host' | { nsPath: string }; uts?: 'host' | { nsPath: string } }> {
+    const resolve = async (mode: string | undefined, type: 'ipc' | 'uts') => {
+      if (!mode || mode === 'private' || mode === 'shareable' || mode === 'none') return undefined;
+      if (mode === 'host') return 'host' as const;
+      if (!mode.startsWith('container:')) throw invalidArgument(`invalid ${type.toUpperCase()} mode: ${mode}`);
+      const ref = mode.slice('container:'.length);
+      const target = await this.get(ref).catch(() => undefined);
+      if (!target?.State.Running || target.State.Restarting) throw conflict(`cannot join ${type.toUpperCase()} of a non running container: ${ref}`);
+      return { nsPath: `/proc/${target.State.Pid}/ns/${type}` };
+    };
+    const [ipc, uts] = await Promise.all([resolve(hc.IpcMode, 'ipc'), resolve(hc.UTSMode, 'uts')]);
+    return { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) };
   }
 
   // ---- stop / kill ----

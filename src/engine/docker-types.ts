@@ -96,6 +96,10 @@ export interface HostConfig {
   OomKillDisable: boolean;
   MaskedPaths?: string[];
   ReadonlyPaths?: string[];
+  /** "" (own), "host", or "container:<id>" (join that container's IPC namespace). */
+  IpcMode?: string;
+  /** "" (own), "host", or, Gantry's addition for pods, "container:<id>" (join its UTS namespace). */
+  UTSMode?: string;
 }
 
 export interface HealthLogEntry {

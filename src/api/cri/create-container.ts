@@ -1,6 +1,6 @@
-// RuntimeService.CreateContainer: an engine container in the sandbox's network
-// namespace (network mode container:<sandbox>, which also gives it the sandbox's
-// hosts, resolv.conf and hostname files), with the kubelet's image, command,
+// RuntimeService.CreateContainer: an engine container in the sandbox's network,
+// IPC and UTS namespaces (modes container:<sandbox>; the network mode also gives
+// it the sandbox's hosts, resolv.conf and hostname files), with the kubelet's image, command,
 // env, mounts, devices, resources and Linux security context; its output goes
 // to log_path (under the sandbox's log_directory) in the CRI log format.
 import { mkdir } from 'node:fs/promises';
@@ -63,10 +63,13 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
   const sc = config.linux?.security_context;
   const res = config.linux?.resources;
   const pod = sandboxMetadata(sandboxLabels);
+  const hostNetwork = sandboxLabels[HOST_NETWORK_LABEL] === 'true';
+  const hostIpc = sc?.namespace_options?.ipc === 'NODE';
   const body: ContainerCreateBody = {
     Image: config.image.image,
     ...(config.command.length ? { Entrypoint: config.command, Cmd: config.args.length ? config.args : null } : config.args.length ? { Cmd: config.args } : {}),
-    Env: config.envs.map((e) => `${e.key}=${e.value.toString()}`),
+    // The pod's hostname (its UTS namespace is the sandbox's), unless the kubelet sets one.
+    Env: [...(sandbox.Config.Hostname ? [`HOSTNAME=${sandbox.Config.Hostname}`] : []), ...config.envs.map((e) => `${e.key}=${e.value.toString()}`)],
     WorkingDir: config.working_dir,
     User: user(sc),
     Tty: config.tty,
@@ -83,7 +86,9 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
       [CREATED_NS_LABEL]: nowNs(),
     },
     HostConfig: {
-      NetworkMode: sandboxLabels[HOST_NETWORK_LABEL] === 'true' ? 'host' : `container:${sandbox.Id}`,
+      NetworkMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,
+      IpcMode: hostIpc ? 'host' : `container:${sandbox.Id}`,
+      UTSMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,
       Mounts: config.mounts.map(bindMount),
       Devices: config.devices.map((d) => ({ PathOnHost: d.host_path, PathInContainer: d.container_path, CgroupPermissions: d.permissions || 'rwm' })),
       LogConfig: { Type: 'json-file', Config: logPath ? { [CRI_LOG_PATH_OPTION]: logPath } : {} },

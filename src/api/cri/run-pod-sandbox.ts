@@ -1,6 +1,7 @@
-// RuntimeService.RunPodSandbox: a pause container that holds the pod's network
-// namespace (on the engine's default bridge, or the host's with network NODE);
-// the pod's containers join it with the engine's container:<id> network mode.
+// RuntimeService.RunPodSandbox: a pause container that holds the pod's network,
+// IPC and UTS namespaces (its network on the engine's default bridge, or the
+// host's with network NODE); the pod's containers join them with the engine's
+// container:<id> network, IPC and UTS modes.
 // Hostname, DNS and port mappings are the sandbox's; the CRI's own state goes
 // in its labels.
 import type { ContainerCreateBody } from '../../engine/api.js';
@@ -56,6 +57,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
     },
     HostConfig: {
       NetworkMode: hostNetwork ? 'host' : 'bridge',
+      ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
       PortBindings: hostNetwork ? {} : ports.PortBindings,
       Dns: hostNetwork ? [] : (dns?.servers ?? []),
       DnsSearch: hostNetwork ? [] : (dns?.searches ?? []),

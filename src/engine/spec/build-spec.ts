@@ -131,6 +131,9 @@ export interface SpecInputs {
   seccompFile?: LinuxSeccomp;
   /** A private cgroup namespace: docker's default on cgroup v2 hosts (v1 hosts share the host's). */
   cgroupns?: boolean;
+  /** HostConfig.IpcMode / UTSMode: 'host' shares the host's; a path joins that namespace; undefined creates one. */
+  ipc?: 'host' | { nsPath: string };
+  uts?: 'host' | { nsPath: string };
 }
 
 /** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add. */
@@ -280,9 +283,12 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
   if (inp.cgroupns) namespaces.push({ type: 'cgroup' });
   if (inp.network === undefined) namespaces.push({ type: 'network' });
   else if (inp.network !== 'host') namespaces.push({ type: 'network', path: inp.network.netnsPath });
-  if (inp.network === 'host') {
-    // With host networking docker shares the host's UTS namespace too.
-    namespaces.splice(namespaces.findIndex((n) => n.type === 'uts'), 1);
+  // With host networking docker shares the host's UTS namespace too.
+  const uts = inp.uts ?? (inp.network === 'host' ? 'host' : undefined);
+  for (const [type, mode] of [['ipc', inp.ipc], ['uts', uts]] as const) {
+    const i = namespaces.findIndex((n) => n.type === type);
+    if (mode === 'host') namespaces.splice(i, 1);
+    else if (mode) namespaces[i] = { type, path: mode.nsPath };
   }
 
   const rlimits = (hc.Ulimits ?? []).map((u) => {
@@ -309,8 +315,9 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
       ...(rlimits.length ? { rlimits } : {}),
     },
     root: { path: inp.rootfs, readonly: hc.ReadonlyRootfs },
-    ...(inp.network === 'host' ? {} : { hostname }),
-    ...(config.Domainname && inp.network !== 'host' ? { domainname: config.Domainname } : {}),
+    // A shared UTS namespace keeps its owner's names.
+    ...(uts ? {} : { hostname }),
+    ...(config.Domainname && !uts ? { domainname: config.Domainname } : {}),
     mounts,
     linux: {
       namespaces,

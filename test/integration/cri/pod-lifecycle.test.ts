@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,6 +107,15 @@ test('pod lifecycle: sandbox, containers in its netns, exec, logs, stop, remove,
   assert.match(out, /options ndots:5/);
   assert.match(out, /web-host/);
   assert.ok(out.includes(`inet ${ps.network.ip}/`), out);
+  // Network, IPC and UTS namespaces are the sandbox's: the same inodes, the pod's hostname.
+  const sandboxPid = JSON.parse((await cri.runtime.call('PodSandboxStatus', { pod_sandbox_id: podId, verbose: true })).info.info).pid;
+  const nsOf = (pid: number | string) => ['net', 'ipc', 'uts'].map((t) => readlinkSync(`/proc/${pid}/ns/${t}`));
+  const inside = await cri.runtime.call('ExecSync', { container_id: mainId, cmd: ['sh', '-c', 'hostname; echo $HOSTNAME; for t in net ipc uts; do readlink /proc/self/ns/$t; done'], timeout: 10 });
+  const [hostname, hostnameEnv, ...ns] = inside.stdout.toString().trim().split('\n');
+  assert.equal(hostname, 'web-host');
+  assert.equal(hostnameEnv, 'web-host');
+  assert.deepEqual(ns, nsOf(sandboxPid));
+  assert.notDeepEqual(ns, nsOf(process.pid));
   const failing = await cri.runtime.call('ExecSync', { container_id: mainId, cmd: ['sh', '-c', 'echo err >&2; exit 3'], timeout: 0 });
   assert.equal(failing.exit_code, 3);
   assert.equal(failing.stderr.toString(), 'err\n');
