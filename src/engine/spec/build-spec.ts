@@ -3,6 +3,7 @@
 // numbers, volume paths, seccomp files) is resolved by the caller.
 import { OCI_VERSION, type LinuxDevice, type LinuxResources, type LinuxSeccomp, type Mount, type Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument } from '../../errdefs/index.js';
+import { ALL_CAPABILITIES } from '../../runtime/capabilities.js';
 import type { DockerConfig, HostConfig, MountPoint } from '../docker-types.js';
 import { cleanPath, tmpfsMountData } from '../volumes.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
@@ -136,7 +137,7 @@ export interface SpecInputs {
   uts?: 'host' | { nsPath: string };
 }
 
-/** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add. */
+/** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add; `all` is what this host can grant (privileged and ALL get it), names are checked against every capability. */
 export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): string[] {
   if (hc.Privileged) return [...all];
   const norm = (c: string) => {
@@ -146,7 +147,7 @@ export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): s
   const add = (hc.CapAdd ?? []).map(norm);
   const drop = (hc.CapDrop ?? []).map(norm);
   for (const c of [...add, ...drop]) {
-    if (c !== 'ALL' && !all.includes(c)) throw invalidArgument(`invalid capability: ${c.replace(/^CAP_/, '')}`);
+    if (c !== 'ALL' && !ALL_CAPABILITIES.includes(c)) throw invalidArgument(`invalid capability: ${c.replace(/^CAP_/, '')}`);
   }
   let caps = add.includes('ALL') ? [...all] : [...DEFAULT_CAPABILITIES];
   if (drop.includes('ALL')) caps = [];

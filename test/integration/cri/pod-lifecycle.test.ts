@@ -5,11 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { busyboxRootfs } from '../../fixtures/image-builder.js';
+import { freePort } from '../../fixtures/registry.js';
 import { startCri, type CriHarness } from './cri-client.js';
 
 let g: Gantry;
@@ -206,6 +207,65 @@ test('errors: unknown IDs are NOT_FOUND, a sandbox is no container', async () =>
     await assert.rejects(cri.runtime.call('ContainerStatus', { container_id: podId }), (e: any) => e.code === 5);
     await assert.rejects(cri.runtime.call('CreateContainer', { pod_sandbox_id: podId, config: { metadata: { name: 'x' }, image: { image: 'no-such-image:1' } } }), (e: any) => e.code === 5);
   } finally {
+    await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
+  }
+});
+
+test('security context, mounts and port mappings', async () => {
+  const hostDir = join(g.dir, 'shared');
+  await mkdir(hostDir);
+  await writeFile(join(hostDir, 'data'), 'from the host\n');
+  const config = { ...sandboxConfig('sec', join(g.dir, 'pods', 'sec')), port_mappings: [{ protocol: 'TCP', container_port: 80, host_port: await freePort(), host_ip: '127.0.0.1' }] };
+  const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config });
+  try {
+    const inspect = JSON.parse((await g.run(['inspect', podId])).stdout)[0];
+    const port = config.port_mappings[0]!;
+    assert.deepEqual(inspect.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port.host_port) }] });
+
+    const { container_id: id } = await cri.runtime.call('CreateContainer', {
+      pod_sandbox_id: podId,
+      config: {
+        metadata: { name: 'locked', attempt: 0 },
+        image: { image: 'busybox:latest' },
+        command: ['sleep', '1000'],
+        mounts: [{ container_path: '/data', host_path: hostDir, readonly: true }],
+        linux: {
+          security_context: {
+            run_as_user: { value: 1234 },
+            run_as_group: { value: 5678 },
+            readonly_rootfs: true,
+            capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_BIND_SERVICE'] },
+          },
+        },
+      },
+    });
+    await cri.runtime.call('StartContainer', { container_id: id });
+    const r = await cri.runtime.call('ExecSync', {
+      container_id: id,
+      cmd: ['sh', '-c', 'id -u; id -g; cat /data/data; touch /data/x 2>/dev/null || echo data-ro; touch /rootfs-file 2>/dev/null || echo rootfs-ro; grep CapBnd /proc/self/status'],
+      timeout: 10,
+    });
+    assert.equal(r.exit_code, 0, r.stderr.toString());
+    // CAP_NET_BIND_SERVICE alone: bit 10.
+    assert.equal(r.stdout.toString(), '1234\n5678\nfrom the host\ndata-ro\nrootfs-ro\nCapBnd:\t0000000000000400\n');
+    const st = (await cri.runtime.call('ContainerStatus', { container_id: id })).status;
+    assert.deepEqual(
+      st.mounts.map((m: any) => [m.container_path, m.host_path, m.readonly]),
+      [['/data', hostDir, true]],
+    );
+
+    const { container_id: privId } = await cri.runtime.call('CreateContainer', {
+      pod_sandbox_id: podId,
+      config: { metadata: { name: 'priv', attempt: 0 }, image: { image: 'busybox:latest' }, command: ['sleep', '1000'], linux: { security_context: { privileged: true } } },
+    });
+    await cri.runtime.call('StartContainer', { container_id: privId });
+    // Privileged: every capability this host lets us grant (its bounding set).
+    const p = await cri.runtime.call('ExecSync', { container_id: privId, cmd: ['grep', 'CapEff', '/proc/self/status'], timeout: 10 });
+    const capEff = p.stdout.toString().trim();
+    const hostBnd = /^CapBnd:\s*(\S+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1];
+    assert.equal(capEff, `CapEff:\t${hostBnd}`);
+  } finally {
+    await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: podId });
     await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
   }
 });
