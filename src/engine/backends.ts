@@ -3,6 +3,7 @@
 // does not pay for loading them).
 import type { Runtime } from '../runtime/api.js';
 import type { ImageConfig } from '../oci/image-spec.js';
+import type { ProgressEvent } from '../images/progress.js';
 
 export interface EngineImageRecord {
   id: string;
@@ -15,7 +16,8 @@ export interface EngineImageRecord {
 /** The subset of src/images/service.ts's ImageService the engine calls. */
 export interface EngineImages {
   resolve(refOrId: string): Promise<EngineImageRecord>;
-  pull(ref: string, opts?: { platform?: string; onProgress?: (p: unknown) => void }): Promise<unknown>;
+  /** Progress events are docker's JSONMessages without the bar text (images/progress.ts's withBar adds it). */
+  pull(ref: string, opts?: { platform?: string; onProgress?: (e: ProgressEvent) => void }): Promise<unknown>;
   prepareRootfs(imageId: string | undefined, key: string): Promise<unknown>;
   mountRootfs(key: string, target: string): Promise<void>;
   unmountRootfs(target: string): Promise<void>;

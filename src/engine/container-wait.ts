@@ -57,15 +57,18 @@ export class ContainerWaits {
           last = resultOf(rec);
           if (closing.aborted) return last;
           if (rec.State.Running && !rec.State.Restarting) {
-            await waitForExit(c.store.runPath(id), -1, closing);
-            // Folded by this process too: its record and die event do not wait for the monitor's hook.
-            await c.finishExit(id).catch(() => undefined);
+            // The next view reads the exit from the monitor's report; the monitor's hook records it.
+            if (!(await waitForExit(c.store.runPath(id), -1, closing))) continue;
+            // Kept now: a removal (the hook's, or a repair's) may take the record and report before the next read.
+            const exit = await c.exitInfo(id);
+            if (exit) last = { StatusCode: exit.exitCode };
+            await this.removeIfOwned(id, removesItself);
             continue;
           }
           const exited = failedStart || rec.State.FinishedAt !== first.State.FinishedAt || (rec.State.Error !== '' && rec.State.Error !== first.State.Error) || condition === 'not-running';
           if (exited && condition !== 'removed') return last;
           if (exited && removesItself) {
-            await c.remove(id, { force: true, volumes: true }).catch(() => undefined);
+            await this.removeIfOwned(id, true);
             continue;
           }
           await wake.promise;
@@ -73,6 +76,11 @@ export class ContainerWaits {
           wake.cancel();
         }
     }
+  }
+
+  /** The --rm this process owns (no monitor hook does it): remove folds the exit (record, die event) first. */
+  private async removeIfOwned(id: string, owned: boolean): Promise<void> {
+    if (owned) await this.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
   }
 
   /** A promise that resolves on the container's next in-process change, a poll's interval, or close(). */

@@ -353,7 +353,8 @@ export class Containers {
   /**
    * Removes records a dead creator left half-made, and the networking of
    * containers that are not running and not being worked on (a killed run or
-   * start, a reboot). Run by ps, rm, container prune, system boot and prune.
+   * start, a reboot), and exited --rm containers nobody removed. Run by ps,
+   * rm, container prune, system boot and prune.
    */
   async repair(): Promise<void> {
     for (const stored of await this.store.list()) {
@@ -361,7 +362,9 @@ export class Containers {
         await this.discard(stored, { volumes: true }).catch(() => undefined);
         continue;
       }
-      await this.refresh(stored);
+      const rec = await this.refresh(stored);
+      // A --rm whose remover died (a killed foreground run, a restarted daemon): removed as its exit would have.
+      if (rec.HostConfig.AutoRemove && rec.State.Status === 'exited' && !this.lockHeld(rec.Id)) await this.remove(rec.Id, { force: true, volumes: true }).catch(() => undefined);
     }
     await this.store.sweepOrphanNames();
     // Asked per container when gc decides it, not listed beforehand: a run that

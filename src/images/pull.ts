@@ -77,7 +77,6 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
   const client = clientFor(ref, opts);
   try {
     const top = await resolveReference(client, ref);
-    const wasStored = await deps.content.has(top.digest);
     emit({ status: `Pulling from ${ref.path}`, id: ref.tag ?? top.digest });
     const topDoc = await fetchManifest(client, deps.content, ref, top.digest);
     await recordSource(deps.content, top.digest, ref);
@@ -113,14 +112,14 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
     const downloaded = await pullLayers(deps, client, ref, manifest.layers, diffIds, emit, opts);
 
     const tagged = ref.tag ? `${ref.name}:${ref.tag}` : undefined;
-    await deps.images.recordImage({
+    const { moved } = await deps.images.recordImage({
       name: tagged,
       repoDigest: withDigest(ref, top.digest).toString(),
       manifest: manifestDesc,
       configDigest: manifest.config.digest,
     });
     emit({ status: `Digest: ${top.digest}` });
-    const upToDate = wasStored && downloaded === 0;
+    const upToDate = !moved && downloaded === 0;
     emit({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
     return { reference: ref.toString(), digest: top.digest, manifest: manifestDesc, configDigest: manifest.config.digest };
   } finally {

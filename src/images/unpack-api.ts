@@ -38,5 +38,9 @@ export interface RecordImageRequest {
 }
 
 export interface ImageStoreWriter {
-  recordImage(r: RecordImageRequest): Promise<void>;
+  /**
+   * Records the image under its name. `moved`: the name (the tag, else name@digest) did not point
+   * at this image before, so a pull says "Downloaded newer image" even with every layer at hand (dockerd's rule).
+   */
+  recordImage(r: RecordImageRequest): Promise<{ moved: boolean }>;
 }

@@ -88,9 +88,13 @@ export const command: Command = {
     const onProgress = (m: JSONMessage) => {
       if (m.stream !== undefined && !quiet) ctx.stdout.write(m.stream);
     };
-    const { buildImage } = await import('../../build/index.js');
     const network = flags.network as string | undefined;
-    const result = await buildImage(engine, {
+    const location = engine.location;
+    const run =
+      location.kind === 'remote'
+        ? (req: import('../../build/index.js').BuildRequest) => import('../../build/remote.js').then((m) => m.buildOnDaemon(location.host, req))
+        : (req: import('../../build/index.js').BuildRequest) => import('../../build/index.js').then((m) => m.buildImage(engine, req));
+    const result = await run({
       context,
       ...(dockerfile ? { dockerfile } : {}),
       ...(dockerfileText !== undefined ? { dockerfileText } : {}),

@@ -9,7 +9,7 @@ export const command: Command = {
     const req = parseCreateRequest(ctx, parsed, 'create');
     if (typeof req === 'number') return req;
     const engine = await openEngine(ctx);
-    ctx.stdout.write(`${await createContainer(ctx, engine, req)}\n`);
+    ctx.stdout.write(`${await createContainer(ctx, engine, req, Boolean(parsed.flags.quiet))}\n`);
     return 0;
   },
 };

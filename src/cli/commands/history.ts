@@ -31,7 +31,7 @@ export const command: Command = {
     const noTrunc = Boolean(flags['no-trunc']);
     const out = history.map((h) => {
       const created = new Date(h.Created * 1000);
-      // docker's CLI: RFC 3339 in local time zone format; gantry prints UTC
+      // RFC 3339, as docker's CLI (which prints the local zone; UTC here)
       const createdAt = h.Created > 0 ? created.toISOString().replace(/\.\d+Z$/, 'Z') : '';
       return formatContext('*image.historyContext', {
         ID: h.Id === '<missing>' || noTrunc ? h.Id : h.Id.slice(7, 19),

@@ -13,6 +13,7 @@ import { GantryError, invalidArgument } from '../../errdefs/index.js';
 import type { ContainerCreateBody, ContainerCreateOptions, Engine, IOSession, JSONMessage } from '../../engine/api.js';
 import type { HostConfig, RestartPolicy } from '../../engine/docker-types.js';
 import { openEngine } from '../engine-client.js';
+import { createProgressRenderer } from '../../images/progress.js';
 import { parseDeviceFlag, parseMountFlag, splitVolumeFlags } from '../mount-options.js';
 import { parsePublish } from '../../network/publish.js';
 import type { EngineCore } from '../../engine/engine.js';
@@ -336,16 +337,20 @@ export function reportRunFailure(ctx: CliContext, verb: string, err: unknown, fr
   if (ctx.globals.debug) ctx.stderr.write(`${errorStack(err)}\n`);
 }
 
-/** The pull's progress as docker's CLI prints it for run and create (on stderr). */
-export function printPullProgress(ctx: CliContext): (m: JSONMessage) => void {
+/** A missing image's pull as docker's CLI shows it for run and create, on stderr: "Unable to find image" always, the progress unless -q. */
+function pullProgress(ctx: CliContext, quiet: boolean): (m: JSONMessage) => void {
+  let render: ((m: JSONMessage) => void) | undefined;
   return (m) => {
-    if (m.status) ctx.stderr.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+    if (m.status?.startsWith('Unable to find image ')) return void ctx.stderr.write(`${m.status}\n`);
+    if (quiet) return;
+    render ??= createProgressRenderer(ctx.stderr);
+    render(m);
   };
 }
 
 /** The engine's create of the CLI's request, writing --cidfile. */
-export async function createContainer(ctx: CliContext, engine: Engine, req: CreateRequest): Promise<string> {
-  const { Id } = await engine.containers.create(req.body, { ...req.opts, onPullProgress: printPullProgress(ctx) });
+export async function createContainer(ctx: CliContext, engine: Engine, req: CreateRequest, quiet: boolean): Promise<string> {
+  const { Id } = await engine.containers.create(req.body, { ...req.opts, onPullProgress: pullProgress(ctx, quiet) });
   const cidfile = req.body.HostConfig?.ContainerIDFile;
   if (cidfile) {
     const { writeFile } = await import('node:fs/promises');
@@ -422,7 +427,7 @@ export async function runContainer(ctx: CliContext, req: CreateRequest, parsed: 
 }
 
 async function runOn(ctx: CliContext, engine: Engine, req: CreateRequest, parsed: ParsedFlags): Promise<number> {
-  const id = await createContainer(ctx, engine, req);
+  const id = await createContainer(ctx, engine, req, Boolean(parsed.flags.quiet));
   const containers = engine.containers;
   if (parsed.flags.detach) {
     await containers.start(id);

@@ -16,6 +16,8 @@ export async function warmUp(): Promise<void> {
     import('../commands/inspect.js'),
     import('../commands/images.js'),
     import('../../engine/index.js'),
+    // the Engine interface in-process: what openEngine(ctx) loads for every command
+    import('../../engine/local/index.js'),
     import('../../images/service.js'),
     import('../../runtime/index.js'),
     import('../../runtime/container/helper.js'),

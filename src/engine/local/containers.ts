@@ -7,7 +7,7 @@ import type { EngineCore } from '../engine.js';
 import type { CreateRequest, EndpointRequest } from '../containers.js';
 import type { ContainerSummary, HostConfig } from '../docker-types.js';
 import type { ContainerRecord } from '../store.js';
-import { conflict, invalidArgument, notImplemented } from '../../errdefs/index.js';
+import { conflict, invalidArgument, isNotFound, notImplemented } from '../../errdefs/index.js';
 import { parseSignal } from '../../runtime/signals.js';
 import { MonitorSession, sendResize } from '../attach.js';
 import { ContainerWaits } from '../container-wait.js';
@@ -48,7 +48,11 @@ function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): vo
 
   return {
     async create(body, opts = {}) {
-      return c.create(createRequest(body, opts));
+      const pull = opts.pull ?? 'never';
+      if (pull === 'never' || !opts.onPullProgress) return c.create(createRequest(body, { ...opts, pull }));
+      // Pulled through the images API for docker's progress messages; the create then finds the image.
+      await pullForCreate(core, body.Image, pull, opts.platform, opts.onPullProgress);
+      return c.create(createRequest(body, { ...opts, pull: 'missing' }));
     },
 
     async list(opts = {}) {
@@ -167,6 +171,24 @@ function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): vo
       for (const s of [...pendingAttaches]) s.close();
     },
   };
+}
+
+/** The pull a create asks for: docker CLI's "Unable to find image" line, then the pull's progress. */
+async function pullForCreate(core: EngineCore, image: string, pull: 'missing' | 'always', platform: string | undefined, onProgress: (m: JSONMessage) => void): Promise<void> {
+  if (pull === 'missing') {
+    const found = await core.images.resolve(image).then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
+    );
+    if (found) return;
+    const shown = image.includes(':') || image.includes('@') ? image : `${image}:latest`;
+    onProgress({ status: `Unable to find image '${shown}' locally` });
+  }
+  const { localImages } = await import('./images.js');
+  await localImages(core).pull({ fromImage: image, ...(platform ? { platform } : {}), onProgress });
 }
 
 /** POST /containers/create's body and options as the engine core's request. */

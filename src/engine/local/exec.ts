@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecAPI, ExecCreateConfig, ExecInspect, IOSession } from '../api.js';
 import type { EngineCore } from '../engine.js';
-import { emitEvent } from '../events.js';
 import { execTarget, startExec, startExecDetached, type ExecRequest } from '../exec.js';
 import { conflict, invalidArgument, notFound } from '../../errdefs/index.js';
 import { pidAlive } from '../../sys/lockfile.js';
@@ -39,7 +38,7 @@ export function localExec(core: EngineCore): ExecAPI {
     return e;
   };
   const event = (rec: { Id: string; Name: string; Config: { Image: string } }, action: string, extra: Record<string, string> = {}) =>
-    emitEvent(core.root, 'container', action, rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image, ...extra }).catch(() => undefined);
+    core.events.emit({ Type: 'container', Action: action, Actor: { ID: rec.Id, Attributes: { name: rec.Name.slice(1), image: rec.Config.Image, ...extra } } });
 
   return {
     async create(containerRef, config) {
@@ -47,7 +46,7 @@ export function localExec(core: EngineCore): ExecAPI {
       const rec = await execTarget(core, containerRef);
       const id = randomBytes(32).toString('hex');
       execs.set(id, { id, containerId: rec.Id, config, state: 'created', detached: false, exitCode: null, pid: 0 });
-      await event(rec, `exec_create: ${config.Cmd.join(' ')}`, { execID: id });
+      event(rec, `exec_create: ${config.Cmd.join(' ')}`, { execID: id });
       return { Id: id };
     },
 
@@ -71,7 +70,7 @@ export function localExec(core: EngineCore): ExecAPI {
         ...(size ? { consoleSize: size } : {}),
       };
       e.state = 'running';
-      await event(rec, `exec_start: ${c.Cmd.join(' ')}`, { execID: execId });
+      event(rec, `exec_start: ${c.Cmd.join(' ')}`, { execID: execId });
       try {
         if (opts.Detach) {
           e.detached = true;
@@ -85,7 +84,7 @@ export function localExec(core: EngineCore): ExecAPI {
           e.exitCode = exitCode;
           e.pid = pid;
           e.resize = undefined;
-          void event(rec, 'exec_die', { execID: execId, exitCode: String(exitCode) });
+          event(rec, 'exec_die', { execID: execId, exitCode: String(exitCode) });
         });
         return started.session;
       } catch (err) {

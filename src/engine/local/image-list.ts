@@ -89,10 +89,15 @@ export async function listImages(records: ImageRecord[], filters: Filters, resol
   return out;
 }
 
-/** until=<unix seconds|RFC 3339|duration>: dockerd's timestamp forms. */
+const DURATION_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+
+/** until=<unix seconds|RFC 3339|Go duration ("1h30m")>: dockerd's timestamp forms. */
 function untilMs(value: string, now: number): number {
-  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
-  if (d) return now - Number(d[1]) * { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 }[d[2] as 's'];
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
+    let ms = 0;
+    for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * DURATION_MS[unit!]!;
+    return now - ms;
+  }
   const t = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
   if (Number.isNaN(t)) throw invalidArgument(`failed to parse value as time or duration: "${value}"`);
   return t;

@@ -10,6 +10,7 @@ import type { ImageRecord, ImageService, ImageUser, RemoveResult } from '../../i
 import type { HistoryItem, ImageInspect, ImageRemoveItem, ImagesAPI, JSONMessage } from '../api.js';
 import type { EngineCore } from '../engine.js';
 import { requireImageService } from '../image-service.js';
+import { BuildCacheIndex } from '../build-cache.js';
 import { listImages, pruneSelection } from './image-list.js';
 import { registryAuth } from './registry-auth.js';
 
@@ -120,7 +121,13 @@ export function localImages(core: EngineCore): ImagesAPI {
 
     async list(opts = {}) {
       const s = svc();
-      return listImages(await s.list(), opts.filters ?? {}, (ref) => s.resolve(ref));
+      let records = await s.list();
+      // The build cache's untagged images are docker's intermediate images: shown with -a only.
+      if (!opts.all) {
+        const cache = new BuildCacheIndex(core.root).imageIds();
+        records = records.filter((r) => r.repoTags.length > 0 || !cache.has(r.id));
+      }
+      return listImages(records, opts.filters ?? {}, (ref) => s.resolve(ref));
     },
 
     async inspect(name) {

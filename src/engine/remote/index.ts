@@ -1,17 +1,26 @@
 // openRemoteEngine: the Engine interface as a client of a Docker Engine API
-// daemon (gantry system service, or dockerd) at a unix:// or tcp:// address.
+// daemon (gantry system service, dockerd or podman's compat service) at a
+// DOCKER_HOST address: unix:///path, tcp://host:port or http://host:port.
 import type { Engine } from '../api.js';
-import { unimplemented } from '../local/unimplemented.js';
+import { Transport } from './transport.js';
+import { remoteContainers } from './containers.js';
+import { remoteExec } from './exec.js';
+import { remoteImages } from './images.js';
+import { remoteNetworks } from './networks.js';
+import { remoteVolumes } from './volumes.js';
+import { remoteSystem } from './system.js';
 
 export function openRemoteEngine(host: string): Engine {
+  const transport = new Transport(host);
+  const images = remoteImages(transport);
   return {
     location: { kind: 'remote', host },
-    containers: unimplemented('containers'),
-    exec: unimplemented('exec'),
-    images: unimplemented('images'),
-    networks: unimplemented('networks'),
-    volumes: unimplemented('volumes'),
-    system: unimplemented('system'),
-    close: async () => undefined,
+    containers: remoteContainers(transport, images),
+    exec: remoteExec(transport),
+    images,
+    networks: remoteNetworks(transport),
+    volumes: remoteVolumes(transport),
+    system: remoteSystem(transport),
+    close: async () => transport.close(),
   };
 }

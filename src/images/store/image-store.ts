@@ -74,10 +74,11 @@ export class ImageStore implements ImageStoreWriter {
   }
 
   /** Adds an image (or updates its manifest) and moves `name` to it. */
-  async recordImage(r: RecordImageRequest): Promise<void> {
+  async recordImage(r: RecordImageRequest): Promise<{ moved: boolean }> {
     const now = new Date().toISOString();
-    await this.update((images) => {
+    return this.update((images) => {
       const img = (images[r.configDigest] ??= { id: r.configDigest, manifest: r.manifest, tags: [], digests: [], added: now });
+      const moved = r.name !== undefined ? !img.tags.includes(r.name) : r.repoDigest !== undefined && !img.digests.includes(r.repoDigest);
       img.manifest = r.manifest;
       if (r.name !== undefined) setTag(images, img, r.name, now);
       if (r.repoDigest !== undefined) {
@@ -86,6 +87,7 @@ export class ImageStore implements ImageStoreWriter {
         for (const other of Object.values(images)) other.digests = other.digests.filter((d) => d !== r.repoDigest);
         img.digests = [...img.digests.filter((d) => repoOf(d) !== repo), r.repoDigest];
       }
+      return { moved };
     });
   }
 }

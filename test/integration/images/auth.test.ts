@@ -21,7 +21,7 @@ function recordingDeps(root: string) {
         for await (const _ of a.stream) void _;
       },
     },
-    images: { recordImage: async (r: unknown) => void recorded.push(r) },
+    images: { recordImage: async (r: unknown) => (recorded.push(r), { moved: true }) },
     recorded,
   };
 }

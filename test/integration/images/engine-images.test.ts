@@ -4,6 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -123,7 +125,7 @@ test('list filters, inspect, history, tag and remove as dockerd, with container 
   }),
 );
 
-test('prune filters, save and load, with their events', { skip: !isRoot && 'needs root' }, () =>
+test('prune filters, save and load, import from a URL, with their events', { skip: !isRoot && 'needs root' }, () =>
   withEngine(async (engine, dir) => {
     const old = await engine.images.import(Readable.from(await rootfs()), { repo: 'p', tag: '1', changes: ['LABEL keep=no'] });
     const cur = await engine.images.import(Readable.from(await rootfs()), { repo: 'p', tag: '1', changes: ['LABEL keep=yes'] });
@@ -134,7 +136,7 @@ test('prune filters, save and load, with their events', { skip: !isRoot && 'need
     const dangling = await engine.images.prune();
     assert.deepEqual(dangling.ImagesDeleted, [{ Deleted: old }]);
     assert.deepEqual((await engine.images.prune({ dangling: ['false'], 'label!': ['keep=yes'] })).ImagesDeleted, null);
-    assert.deepEqual((await engine.images.prune({ dangling: ['false'], until: ['1h'] })).ImagesDeleted, null, 'created within the hour');
+    assert.deepEqual((await engine.images.prune({ dangling: ['false'], until: ['1h30m'] })).ImagesDeleted, null, 'created within the last 90 minutes');
 
     const tar = await engine.images.save(['p:1']);
     const chunks: Buffer[] = [];
@@ -144,6 +146,18 @@ test('prune filters, save and load, with their events', { skip: !isRoot && 'need
     assert.deepEqual((await engine.images.prune({ dangling: ['false'] })).ImagesDeleted, [{ Untagged: 'p:1' }, { Deleted: cur }]);
     assert.deepEqual(await engine.images.load(Readable.from(Buffer.concat(chunks))), ['Loaded image: p:1']);
     assert.deepEqual((await engine.images.list()).map((s) => s.Id), [cur]);
+
+    // import from a URL: the engine fetches it, the history names it
+    const http = createServer((_req, res) => void rootfs().then((b) => res.end(b)));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/rootfs.tar`;
+      const fromUrl = await engine.images.import(url, { repo: 'u', tag: '1' });
+      assert.equal((await engine.images.history('u:1'))[0]?.Id, fromUrl);
+      assert.equal((await engine.images.history('u:1'))[0]?.Comment, `Imported from ${url}`);
+    } finally {
+      http.close();
+    }
 
     const events = (await imageEvents(dir)).map((e) => `${e.Action} ${e.Actor.ID}`);
     for (const e of [`delete ${old}`, `save ${cur}`, `untag ${cur}`, `delete ${cur}`, `load ${cur}`]) assert.ok(events.includes(e), `${e} in\n${events.join('\n')}`);
@@ -210,6 +224,13 @@ describe('pull and push through a registry with credentials', { skip: !isRoot &&
         const pullEvents = (await imageEvents(pullDir)).filter((e) => e.Action === 'pull');
         assert.deepEqual(pullEvents[0]?.Actor, { ID: `${name}:v1`, Attributes: { name } });
       });
+      // Layers at hand but the tag new here: dockerd says "Downloaded newer image".
+      await engine.images.tag(id, 'keep', 'me');
+      assert.deepEqual(await engine.images.remove(`${name}:v1`), [{ Untagged: `${name}:v1` }]);
+      const retag: JSONMessage[] = [];
+      await engine.images.pull({ fromImage: name, tag: 'v1', auth, onProgress: (msg) => retag.push(msg) });
+      assert.ok(retag.some((p) => p.id === layerId && p.status === 'Already exists'));
+      assert.deepEqual(retag.at(-1), { status: `Status: Downloaded newer image for ${name}:v1` });
       const pushEvent = (await imageEvents(dir)).find((e) => e.Action === 'push');
       assert.deepEqual(pushEvent?.Actor, { ID: `${name}:v1`, Attributes: { name } });
     }));

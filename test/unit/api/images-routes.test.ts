@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ImageInspect, ImagePullOptions, ImageSummary, JSONMessage } from '../../../src/engine/api.js';
 import { notFound } from '../../../src/errdefs/index.js';
@@ -81,6 +82,38 @@ test('pull: an error before any progress is its status; one after is the last li
       { status: 'Pulling fs layer', id: 'abc' },
       { errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' },
     ]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('pull: a client that goes away mid-stream aborts the engine pull', async () => {
+  let signal: AbortSignal | undefined;
+  const s = await startServer(imageRoutes, {
+    images: {
+      pull: async (o: ImagePullOptions) => {
+        signal = o.signal;
+        o.onProgress?.({ status: 'Pulling fs layer', id: 'abc' });
+        await new Promise((resolve) => o.signal?.addEventListener('abort', resolve));
+      },
+    },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: s.socketPath, method: 'POST', path: '/images/create?fromImage=busybox', agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.end();
+      setTimeout(() => reject(new Error('no progress')), 5000).unref();
+    });
+    await new Promise<void>((resolve) => {
+      const poll = () => (signal?.aborted ? resolve() : setTimeout(poll, 10));
+      poll();
+    });
   } finally {
     await s.close();
   }
@@ -170,8 +203,11 @@ test('inspect, history, tag, remove, prune match names with slashes, ports and t
     const i = await s.call('GET', `/v1.47/images/${name}/json`);
     assert.equal(i.status, 200);
     assert.equal((i.json() as ImageInspect).VirtualSize, undefined);
-    const old = await s.call('GET', `/v1.43/images/${name}/json`);
-    assert.equal((old.json() as ImageInspect).VirtualSize, 100);
+    assert.equal((i.json() as Record<string, unknown>).ContainerConfig, undefined);
+    const old = (await s.call('GET', `/v1.43/images/${name}/json`)).json() as ImageInspect & Record<string, unknown>;
+    assert.equal(old.VirtualSize, 100);
+    assert.equal(old.Container, '');
+    assert.equal((old.ContainerConfig as { Volumes: unknown }).Volumes, null);
     assert.equal((await s.call('GET', `/images/${name}/history`)).status, 200);
     const t = await s.call('POST', `/images/${name}/tag?repo=other%2Frepo&tag=t2`);
     assert.equal(t.status, 201);

@@ -33,6 +33,9 @@ test('networks: list (no Containers from API 1.28), inspect verbose, create 201,
     const old = await s.call('GET', '/v1.27/networks');
     assert.deepEqual((old.json() as NetworkInspect[])[0]!.Containers, network.Containers);
     assert.deepEqual((await s.call('GET', '/networks/mynet?verbose=true')).json(), network);
+    const swarm = await s.call('GET', '/networks/mynet?scope=swarm');
+    assert.equal(swarm.status, 404);
+    assert.deepEqual(swarm.json(), { message: 'network mynet not found' });
     const created = await s.call('POST', '/networks/create', { body: JSON.stringify({ Name: 'mynet', Driver: 'bridge', IPAM: { Config: [{ Subnet: '10.88.1.0/24' }] } }) });
     assert.equal(created.status, 201);
     assert.deepEqual(created.json(), { Id: NET_ID, Warning: '' });

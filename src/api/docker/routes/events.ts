@@ -46,11 +46,9 @@ async function streamEvents(ctx: RouteContext): Promise<void> {
   checkFilters(filters);
   // Headers go out now: clients (docker events, compose) wait for them to know the subscription is live.
   const out = ctx.stream('application/json');
-  try {
-    for await (const ev of ctx.engine.system.events({ since, until, filters, signal: out.closed })) out.write(dockerEventMessage(ev));
-  } finally {
-    out.end();
-  }
+  // A failure mid-stream propagates without a clean end: the server cuts the connection, so the client sees an error.
+  for await (const ev of ctx.engine.system.events({ since, until, filters, signal: out.closed })) out.write(dockerEventMessage(ev));
+  out.end();
 }
 
 /** /events, and the server's other system routes beyond ping/version/info (each in its own file). */

@@ -16,6 +16,37 @@ function withVirtualSize<T extends ImageSummary | ImageInspect>(image: T, versio
   return (compareVersions(version, '1.44') < 0 ? { ...rest, VirtualSize: image.Size } : rest) as T;
 }
 
+/** Go's zero container.Config, which dockerd sends as ContainerConfig to clients older than API 1.45. */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: '',
+  Domainname: '',
+  User: '',
+  AttachStdin: false,
+  AttachStdout: false,
+  AttachStderr: false,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: null,
+  Image: '',
+  Volumes: null,
+  WorkingDir: '',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: null,
+};
+
+/**
+ * Inspect for the client's version: the deprecated Container and
+ * ContainerConfig fields below API 1.45 (docker-compose 1.x reads
+ * ContainerConfig.Volumes when it recreates a container, and asks for 1.3x).
+ */
+function inspectForVersion(image: ImageInspect, version: string): ImageInspect & { Container?: string; ContainerConfig?: typeof EMPTY_CONTAINER_CONFIG } {
+  const inspect = withVirtualSize(image, version);
+  return compareVersions(version, '1.45') < 0 ? { ...inspect, Container: '', ContainerConfig: EMPTY_CONTAINER_CONFIG } : inspect;
+}
+
 async function createImage(ctx: RouteContext): Promise<void> {
   const fromSrc = ctx.query.get('fromSrc');
   if (fromSrc) return importImage(ctx, fromSrc);
@@ -81,7 +112,7 @@ async function loadImages(ctx: RouteContext): Promise<void> {
 }
 
 export const imageRoutes: Route[] = [
-  // Fixed paths first: as in dockerd's router, they win over the {name*} routes.
+  // The router tries literal paths (/images/json, /images/get) before the {name*} ones, as dockerd's does.
   {
     method: 'GET',
     path: '/images/json',
@@ -114,7 +145,7 @@ export const imageRoutes: Route[] = [
   {
     method: 'GET',
     path: '/images/{name*}/json',
-    handler: async (ctx) => ctx.send(withVirtualSize(await ctx.engine.images.inspect(ctx.params.name ?? ''), ctx.version)),
+    handler: async (ctx) => ctx.send(inspectForVersion(await ctx.engine.images.inspect(ctx.params.name ?? ''), ctx.version)),
   },
   { method: 'POST', path: '/images/{name*}/push', handler: pushImage },
   {

@@ -1,4 +1,5 @@
 // Docker Engine API network routes.
+import { notFound } from '../../../errdefs/index.js';
 import type { NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from '../../../engine/api.js';
 import type { Route } from '../route.js';
 import { compareVersions } from '../api-version.js';
@@ -13,7 +14,6 @@ export const networkRoutes: Route[] = [
       ctx.send(compareVersions(ctx.version, '1.28') < 0 ? networks : networks.map((n) => ({ ...n, Containers: {} })));
     },
   },
-  // Before /networks/{id}: "create" and "prune" are not network names here, as in dockerd.
   {
     method: 'POST',
     path: '/networks/create',
@@ -23,7 +23,13 @@ export const networkRoutes: Route[] = [
   {
     method: 'GET',
     path: '/networks/{id}',
-    handler: async (ctx) => ctx.send(await ctx.engine.networks.inspect(ctx.params.id ?? '', { verbose: ctx.bool('verbose') })),
+    handler: async (ctx) => {
+      const id = ctx.params.id ?? '';
+      // Every Gantry network is local: asked for another scope, dockerd finds none.
+      const scope = ctx.query.get('scope');
+      if (scope && scope !== 'local') throw notFound(`network ${id} not found`);
+      ctx.send(await ctx.engine.networks.inspect(id, { verbose: ctx.bool('verbose') }));
+    },
   },
   {
     method: 'DELETE',

@@ -48,7 +48,7 @@ export async function withProgressStream(ctx: RouteContext, op: (out: ProgressSt
   stream.end();
 }
 
-export function errorMessage(err: unknown): JSONMessage {
+function errorMessage(err: unknown): JSONMessage {
   const message = err instanceof Error ? err.message : String(err);
   return { errorDetail: { message }, error: message };
 }

@@ -15,7 +15,7 @@ export async function sendTar(ctx: RouteContext, tar: Readable): Promise<void> {
 }
 
 /**
- * Reads and drops a request body, so that a refusal (POST /build) reaches a
+ * Reads and drops a request body, so that a refusal (POST /build?remote=) reaches a
  * client that is still uploading instead of breaking its pipe.
  */
 export async function discardBody(ctx: RouteContext): Promise<void> {
