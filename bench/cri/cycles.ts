@@ -12,10 +12,17 @@ const cycles = Number(cyclesArg ?? 20);
 const services = loadCriServices();
 const client = new services.RuntimeService(address, grpc.credentials.createInsecure());
 
+/** Per RPC: the ms of every timed call, for the medians printed at the end. */
+const perRpc = new Map<string, number[]>();
+let timing = false;
+
 function call<T = any>(method: string, req: object): Promise<T> {
-  return new Promise((resolve, reject) => {
+  const t = process.hrtime.bigint();
+  return new Promise<T>((resolve, reject) => {
     const fn = (client as unknown as Record<string, (r: object, cb: (e: Error | null, v: T) => void) => void>)[method]!;
     fn.call(client, req, (err, v) => (err ? reject(new Error(`${method}: ${err.message}`)) : resolve(v)));
+  }).finally(() => {
+    if (timing) perRpc.set(method, [...(perRpc.get(method) ?? []), Number(process.hrtime.bigint() - t) / 1e6]);
   });
 }
 
@@ -40,6 +47,7 @@ async function cycle(i: number): Promise<void> {
 }
 
 await cycle(-1); // warm-up: first-use costs (image unpack, CNI caches) are not the steady state
+timing = true;
 const times: number[] = [];
 for (let i = 0; i < cycles; i++) {
   const t = process.hrtime.bigint();
@@ -47,6 +55,7 @@ for (let i = 0; i < cycles; i++) {
   times.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
 client.close();
+const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
 const sorted = [...times].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)]!;
-console.log(JSON.stringify({ cycles, median_ms: Math.round(median), mean_ms: Math.round(times.reduce((a, b) => a + b, 0) / times.length), min_ms: Math.round(sorted[0]!), max_ms: Math.round(sorted.at(-1)!) }));
+const rpcs = Object.fromEntries([...perRpc].map(([m, xs]) => [m, median(xs)]));
+console.log(JSON.stringify({ cycles, median_ms: median(times), min_ms: Math.round(sorted[0]!), max_ms: Math.round(sorted.at(-1)!), rpc_median_ms: rpcs }));
