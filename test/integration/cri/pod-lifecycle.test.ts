@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -268,4 +269,23 @@ test('security context, mounts and port mappings', async () => {
     await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: podId });
     await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
   }
+});
+
+test('one service serves the Docker API and the CRI together; SIGTERM removes both sockets', async () => {
+  await cri.stop();
+  assert.ok(!existsSync(cri.socket));
+  const dockerSock = join(g.dir, 'docker.sock');
+  cri = await startCri(g, ['--host', `unix://${dockerSock}`]);
+  const ping = await new Promise<string>((resolve, reject) => {
+    http.get({ socketPath: dockerSock, path: '/_ping' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  assert.equal(ping, 'OK');
+  assert.equal((await cri.runtime.call('Version', {})).runtime_name, 'gantry');
+  await cri.stop();
+  assert.ok(!existsSync(dockerSock) && !existsSync(cri.socket));
+  cri = await startCri(g);
 });
