@@ -561,9 +561,9 @@ export class Containers {
     }
   }
 
-  /** HostConfig.IpcMode and UTSMode: the host's namespaces, or a running container's. */
-  private async sharedNamespaces(hc: HostConfig): Promise<{ ipc?: 'host' | { nsPath: string }; uts?: 'host' | { nsPath: string } }> {
-    const resolve = async (mode: string | undefined, type: 'ipc' | 'uts') => {
+  /** HostConfig.IpcMode, UTSMode and PidMode: the host's namespaces, or a running container's. */
+  private async sharedNamespaces(hc: HostConfig): Promise<Partial<Record<'ipc' | 'uts' | 'pid', 'host' | { nsPath: string }>>> {
+    const resolve = async (mode: string | undefined, type: 'ipc' | 'uts' | 'pid') => {
       if (!mode || mode === 'private' || mode === 'shareable' || mode === 'none') return undefined;
       if (mode === 'host') return 'host' as const;
       if (!mode.startsWith('container:')) throw invalidArgument(`invalid ${type.toUpperCase()} mode: ${mode}`);
@@ -572,8 +572,8 @@ export class Containers {
       if (!target?.State.Running || target.State.Restarting) throw conflict(`cannot join ${type.toUpperCase()} of a non running container: ${ref}`);
       return { nsPath: `/proc/${target.State.Pid}/ns/${type}` };
     };
-    const [ipc, uts] = await Promise.all([resolve(hc.IpcMode, 'ipc'), resolve(hc.UTSMode, 'uts')]);
-    return { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) };
+    const [ipc, uts, pid] = await Promise.all([resolve(hc.IpcMode, 'ipc'), resolve(hc.UTSMode, 'uts'), resolve(hc.PidMode, 'pid')]);
+    return { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}), ...(pid ? { pid } : {}) };
   }
 
   // ---- stop / kill ----

@@ -100,6 +100,8 @@ export interface HostConfig {
   IpcMode?: string;
   /** "" (own), "host", or, Gantry's addition for pods, "container:<id>" (join its UTS namespace). */
   UTSMode?: string;
+  /** "" (own), "host", or "container:<id>" (join that container's PID namespace). */
+  PidMode?: string;
 }
 
 export interface HealthLogEntry {

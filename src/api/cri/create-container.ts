@@ -65,6 +65,8 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
   const pod = sandboxMetadata(sandboxLabels);
   const hostNetwork = sandboxLabels[HOST_NETWORK_LABEL] === 'true';
   const hostIpc = sc?.namespace_options?.ipc === 'NODE';
+  // POD: the pod shares one PID namespace (shareProcessNamespace), the pause process as its init.
+  const pidMode = { NODE: 'host', POD: `container:${sandbox.Id}`, CONTAINER: '', TARGET: `container:${sc?.namespace_options?.target_id ?? ''}` }[sc?.namespace_options?.pid ?? 'CONTAINER'];
   const body: ContainerCreateBody = {
     Image: config.image.image,
     ...(config.command.length ? { Entrypoint: config.command, Cmd: config.args.length ? config.args : null } : config.args.length ? { Cmd: config.args } : {}),
@@ -89,6 +91,7 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
       NetworkMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,
       IpcMode: hostIpc ? 'host' : `container:${sandbox.Id}`,
       UTSMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,
+      ...(pidMode ? { PidMode: pidMode } : {}),
       Mounts: config.mounts.map(bindMount),
       Devices: config.devices.map((d) => ({ PathOnHost: d.host_path, PathInContainer: d.container_path, CgroupPermissions: d.permissions || 'rwm' })),
       LogConfig: { Type: 'json-file', Config: logPath ? { [CRI_LOG_PATH_OPTION]: logPath } : {} },

@@ -58,6 +58,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
     HostConfig: {
       NetworkMode: hostNetwork ? 'host' : 'bridge',
       ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
+      ...(config.linux?.security_context?.namespace_options?.pid === 'NODE' ? { PidMode: 'host' } : {}),
       PortBindings: hostNetwork ? {} : ports.PortBindings,
       Dns: hostNetwork ? [] : (dns?.servers ?? []),
       DnsSearch: hostNetwork ? [] : (dns?.searches ?? []),

@@ -132,9 +132,10 @@ export interface SpecInputs {
   seccompFile?: LinuxSeccomp;
   /** A private cgroup namespace: docker's default on cgroup v2 hosts (v1 hosts share the host's). */
   cgroupns?: boolean;
-  /** HostConfig.IpcMode / UTSMode: 'host' shares the host's; a path joins that namespace; undefined creates one. */
+  /** HostConfig.IpcMode / UTSMode / PidMode: 'host' shares the host's; a path joins that namespace; undefined creates one. */
   ipc?: 'host' | { nsPath: string };
   uts?: 'host' | { nsPath: string };
+  pid?: 'host' | { nsPath: string };
 }
 
 /** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add; `all` is what this host can grant (privileged and ALL get it), names are checked against every capability. */
@@ -286,7 +287,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
   else if (inp.network !== 'host') namespaces.push({ type: 'network', path: inp.network.netnsPath });
   // With host networking docker shares the host's UTS namespace too.
   const uts = inp.uts ?? (inp.network === 'host' ? 'host' : undefined);
-  for (const [type, mode] of [['ipc', inp.ipc], ['uts', uts]] as const) {
+  for (const [type, mode] of [['ipc', inp.ipc], ['uts', uts], ['pid', inp.pid]] as const) {
     const i = namespaces.findIndex((n) => n.type === type);
     if (mode === 'host') namespaces.splice(i, 1);
     else if (mode) namespaces[i] = { type, path: mode.nsPath };

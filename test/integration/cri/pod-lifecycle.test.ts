@@ -289,3 +289,22 @@ test('one service serves the Docker API and the CRI together; SIGTERM removes bo
   assert.ok(!existsSync(dockerSock) && !existsSync(cri.socket));
   cri = await startCri(g);
 });
+
+test('a shared PID namespace (pid POD): the containers of the pod see the pause process', async () => {
+  const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config: sandboxConfig('pids', join(g.dir, 'pods', 'pids')) });
+  try {
+    const create = (name: string, pid: string) =>
+      cri.runtime.call('CreateContainer', {
+        pod_sandbox_id: podId,
+        config: { metadata: { name }, image: { image: 'busybox:latest' }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { pid } } } },
+      });
+    const { container_id: shared } = await create('shared', 'POD');
+    const { container_id: own } = await create('own', 'CONTAINER');
+    for (const id of [shared, own]) await cri.runtime.call('StartContainer', { container_id: id });
+    const ps = async (id: string) => (await cri.runtime.call('ExecSync', { container_id: id, cmd: ['ps', '-o', 'pid,args'], timeout: 10 })).stdout.toString();
+    assert.match(await ps(shared), /^\s*1 sleep 2147483647$/m);
+    assert.match(await ps(own), /^\s*1 sleep 1000$/m);
+  } finally {
+    await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
+  }
+});
