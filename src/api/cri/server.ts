@@ -26,6 +26,7 @@ import { startContainer } from './start-container.js';
 import { status } from './status.js';
 import { stopContainer } from './stop-container.js';
 import { stopPodSandbox } from './stop-pod-sandbox.js';
+import { updateContainerResources } from './update-container-resources.js';
 import { version } from './version.js';
 
 export const DEFAULT_PAUSE_IMAGE = 'registry.k8s.io/pause:3.9';
@@ -61,6 +62,7 @@ const RUNTIME_RPCS: Record<string, AnyRpc> = {
   RemoveContainer: removeContainer,
   ListContainers: listContainers,
   ContainerStatus: containerStatus,
+  UpdateContainerResources: updateContainerResources,
   ExecSync: execSync,
 };
 

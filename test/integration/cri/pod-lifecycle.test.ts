@@ -290,7 +290,7 @@ test('one service serves the Docker API and the CRI together; SIGTERM removes bo
   cri = await startCri(g);
 });
 
-test('a shared PID namespace (pid POD): the containers of the pod see the pause process', async () => {
+test('a shared PID namespace (pid POD): the containers of the pod see the pause process; UpdateContainerResources', async () => {
   const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config: sandboxConfig('pids', join(g.dir, 'pods', 'pids')) });
   try {
     const create = (name: string, pid: string) =>
@@ -301,6 +301,10 @@ test('a shared PID namespace (pid POD): the containers of the pod see the pause 
     const { container_id: shared } = await create('shared', 'POD');
     const { container_id: own } = await create('own', 'CONTAINER');
     for (const id of [shared, own]) await cri.runtime.call('StartContainer', { container_id: id });
+    // UpdateContainerResources on a running container reaches the engine's HostConfig.
+    await cri.runtime.call('UpdateContainerResources', { container_id: own, linux: { memory_limit_in_bytes: 64 * 1024 * 1024, cpu_shares: 512 } });
+    const hc = JSON.parse((await g.run(['inspect', own])).stdout)[0].HostConfig;
+    assert.deepEqual([hc.Memory, hc.CpuShares], [64 * 1024 * 1024, 512]);
     const ps = async (id: string) => (await cri.runtime.call('ExecSync', { container_id: id, cmd: ['ps', '-o', 'pid,args'], timeout: 10 })).stdout.toString();
     assert.match(await ps(shared), /^\s*1 sleep 2147483647$/m);
     assert.match(await ps(own), /^\s*1 sleep 1000$/m);
