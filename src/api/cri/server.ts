@@ -8,6 +8,7 @@ import { GantryError, grpcStatus } from '../../errdefs/index.js';
 import { GrpcStatusError } from './grpc-error.js';
 import { loadCriServices } from './proto.js';
 import type { CriContext, Rpc } from './types.js';
+import { containerStats, listContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
 import { createContainer } from './create-container.js';
 import { execSync } from './exec-sync.js';
@@ -64,6 +65,8 @@ const RUNTIME_RPCS: Record<string, AnyRpc> = {
   ContainerStatus: containerStatus,
   UpdateContainerResources: updateContainerResources,
   ExecSync: execSync,
+  ContainerStats: containerStats,
+  ListContainerStats: listContainerStats,
 };
 
 const IMAGE_RPCS: Record<string, AnyRpc> = {

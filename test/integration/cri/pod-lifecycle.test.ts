@@ -290,7 +290,7 @@ test('one service serves the Docker API and the CRI together; SIGTERM removes bo
   cri = await startCri(g);
 });
 
-test('a shared PID namespace (pid POD): the containers of the pod see the pause process; UpdateContainerResources', async () => {
+test('a shared PID namespace (pid POD): the containers of the pod see the pause process; UpdateContainerResources, stats', async () => {
   const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config: sandboxConfig('pids', join(g.dir, 'pods', 'pids')) });
   try {
     const create = (name: string, pid: string) =>
@@ -305,6 +305,15 @@ test('a shared PID namespace (pid POD): the containers of the pod see the pause 
     await cri.runtime.call('UpdateContainerResources', { container_id: own, linux: { memory_limit_in_bytes: 64 * 1024 * 1024, cpu_shares: 512 } });
     const hc = JSON.parse((await g.run(['inspect', own])).stdout)[0].HostConfig;
     assert.deepEqual([hc.Memory, hc.CpuShares], [64 * 1024 * 1024, 512]);
+    // Stats of the running containers: CPU time and memory in use.
+    const st = (await cri.runtime.call('ContainerStats', { container_id: own })).stats;
+    assert.equal(st.attributes.id, own);
+    assert.equal(st.attributes.metadata.name, 'own');
+    assert.ok(Number(st.memory.usage_bytes.value) > 0, JSON.stringify(st));
+    assert.ok(Number(st.memory.working_set_bytes.value) <= Number(st.memory.usage_bytes.value));
+    assert.ok(BigInt(st.cpu.timestamp) > 0n);
+    const all = (await cri.runtime.call('ListContainerStats', { filter: { pod_sandbox_id: podId } })).stats;
+    assert.deepEqual(all.map((s: any) => s.attributes.id).sort(), [own, shared].sort());
     const ps = async (id: string) => (await cri.runtime.call('ExecSync', { container_id: id, cmd: ['ps', '-o', 'pid,args'], timeout: 10 })).stdout.toString();
     assert.match(await ps(shared), /^\s*1 sleep 2147483647$/m);
     assert.match(await ps(own), /^\s*1 sleep 1000$/m);
