@@ -26,8 +26,12 @@ cleanup() {
   for s in "${SOCKS[@]}"; do "$DOCKER" -H "unix://$s" rm -f bench-exec >/dev/null 2>&1 || true; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   $G rm -f bench-exec >/dev/null 2>&1 || true
-  grep -o " $T[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$T"
+  # podman's storage leaves its overlay dir mounted; retried as a process that is going may still hold one.
+  for _ in 1 2 3 4 5; do
+    grep -o " $T[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf "$T" 2>/dev/null && break
+    sleep 1
+  done
 }
 trap cleanup EXIT
 

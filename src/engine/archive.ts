@@ -12,7 +12,6 @@ import { pipeline } from 'node:stream/promises';
 import { failedPrecondition, invalidArgument, notFound } from '../errdefs/index.js';
 import type { PathStat } from './api-types.js';
 import type { EngineCore } from './engine.js';
-import { emitEvent } from './events.js';
 import { requireImageService } from './image-service.js';
 import { pidAlive } from '../sys/lockfile.js';
 import type { ContainerRecord } from './store.js';
@@ -24,7 +23,7 @@ const MAX_SYMLINK_HOPS = 255;
 export async function exportContainer(engine: EngineCore, ref: string): Promise<Readable> {
   const rec = await engine.containers.get(ref);
   const tar = await requireImageService(engine.images, 'export').exportRootfs(rec.Gantry.rootfsKey);
-  await emitEvent(engine.root, 'container', 'export', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image }).catch(() => undefined);
+  engine.events.emit({ Type: 'container', Action: 'export', Actor: { ID: rec.Id, Attributes: { name: rec.Name.slice(1), image: rec.Config.Image } } });
   return tar;
 }
 

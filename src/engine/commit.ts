@@ -3,7 +3,6 @@
 // image config. The container is paused meanwhile unless asked not to.
 import type { ContainerConfig } from '../oci/image-spec.js';
 import type { DockerConfig } from './docker-types.js';
-import { emitEvent } from './events.js';
 import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
@@ -54,6 +53,6 @@ export async function commitContainer(engine: EngineCore, ref: string, req: Comm
   } finally {
     if (pause) await engine.runtime.resume(rec.Id).catch(() => undefined);
   }
-  await emitEvent(engine.root, 'container', 'commit', rec.Id, { name: rec.Name.slice(1), image: rec.Config.Image, comment: req.message ?? '' }).catch(() => undefined);
+  engine.events.emit({ Type: 'container', Action: 'commit', Actor: { ID: rec.Id, Attributes: { name: rec.Name.slice(1), image: rec.Config.Image, comment: req.message ?? '' } } });
   return id;
 }

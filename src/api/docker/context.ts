@@ -12,7 +12,10 @@ import { hijackPlain, hijackUpgraded } from './hijack.js';
 /** The bare socket node gave for an `Upgrade: tcp` request, with the bytes read past its headers. */
 export interface UpgradedConnection {
   socket: Socket;
+  /** What the client sent after the request head: after the body is read, the stream's first input. */
   head: Buffer;
+  /** The request body, read off the socket before dispatch so it never reaches the process as input. */
+  body?: Buffer;
 }
 
 export class HttpRouteContext implements RouteContext {
@@ -30,7 +33,7 @@ export class HttpRouteContext implements RouteContext {
   ) {}
 
   async json<T = unknown>(): Promise<T> {
-    const text = (this.upgraded ? await readUpgradedBody(this.req, this.upgraded) : await readBody(this.req)).toString('utf8');
+    const text = (this.upgraded ? (this.upgraded.body ?? Buffer.alloc(0)) : await readBody(this.req)).toString('utf8');
     if (text.trim() === '') return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -96,7 +99,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
  * the first Content-Length bytes after the headers, in `head` and the socket.
  * What follows it stays for the hijacked stream.
  */
-function readUpgradedBody(req: IncomingMessage, conn: UpgradedConnection): Promise<Buffer> {
+export function readUpgradedBody(req: IncomingMessage, conn: UpgradedConnection): Promise<Buffer> {
   const length = Number(req.headers['content-length'] ?? 0);
   return new Promise((resolve, reject) => {
     let buf = conn.head;

@@ -10,7 +10,7 @@ import type { Engine } from '../../engine/api.js';
 import { httpStatus, notFound } from '../../errdefs/index.js';
 import { ENGINE_VERSION } from '../../engine/version.js';
 import { MAX_API_VERSION, checkApiVersion, compareVersions } from './api-version.js';
-import { HttpRouteContext, type UpgradedConnection } from './context.js';
+import { HttpRouteContext, readUpgradedBody, type UpgradedConnection } from './context.js';
 import type { Route } from './route.js';
 import { Router } from './router.js';
 import { allRoutes } from './routes/index.js';
@@ -91,7 +91,15 @@ export function createDockerApiServer(opts: DockerApiServerOptions): DockerApiSe
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
     res.once('finish', () => socket.end());
-    void dispatch(req, res, { socket, head });
+    // dockerode sends attach options as a JSON body too: it is the request's, not the container's stdin (dockerd drops it).
+    const conn: UpgradedConnection = { socket, head };
+    readUpgradedBody(req, conn).then(
+      (body) => {
+        conn.body = body;
+        void dispatch(req, res, conn);
+      },
+      () => socket.destroy(),
+    );
   });
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -17,7 +17,8 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
   const api: ContainersAPI = {
     async create(body, opts = {}) {
       const post = () => t.json<{ Id: string; Warnings: string[] | null }>('POST', '/containers/create', { query: { name: opts.name, platform: opts.platform }, json: body });
-      const pull = () => images.pull({ fromImage: body.Image, platform: opts.platform, onProgress: opts.onPullProgress });
+      // A name without tag or digest means :latest, as the docker CLI sends it (a bare name would pull every tag).
+      const pull = () => images.pull({ fromImage: body.Image, tag: hasTagOrDigest(body.Image) ? undefined : 'latest', platform: opts.platform, onProgress: opts.onPullProgress });
       if (opts.pull === 'always') await pull();
       let created;
       try {
@@ -134,6 +135,11 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
     },
   };
   return api;
+}
+
+/** "busybox:1.36", "r:5000/x@sha256:..." yes; "busybox", "r:5000/x" no (the port's colon is not a tag's). */
+export function hasTagOrDigest(ref: string): boolean {
+  return ref.includes('@') || ref.slice(ref.lastIndexOf('/') + 1).includes(':');
 }
 
 /** X-Docker-Container-Path-Stat: base64 JSON of the path's stat. */

@@ -93,16 +93,11 @@ describe('gantry -H against gantry system service', { skip }, () => {
     assert.equal(await ok(['run', '--rm', '-i', 'busybox', 'cat'], 'from stdin\n'), 'from stdin\n');
   });
 
-  test(
-    'run --rm returns the exit code',
-    // engine/container-wait.ts: a removal the wait owns returns the record read before the exit (StatusCode 0).
-    { todo: 'wait?condition=removed reports StatusCode 0 for an AutoRemove container' },
-    async (t) => {
-      if (needs(t, ...CONTAINERS)) return;
-      const failing = await client(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']);
-      assert.equal(failing.code, 3, failing.stderr);
-    },
-  );
+  test('run --rm returns the exit code', async (t) => {
+    if (needs(t, ...CONTAINERS)) return;
+    const failing = await client(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']);
+    assert.equal(failing.code, 3, failing.stderr);
+  });
 
   test('run -d, ps -a, exec, logs', async (t) => {
     if (needs(t, ...CONTAINERS)) return;

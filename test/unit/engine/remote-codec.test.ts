@@ -6,7 +6,7 @@ import { dockerTimestamp, encodeQuery, errorFromResponse, negotiateVersion, pars
 import { StdcopyDecoder, encodeFrame } from '../../../src/engine/remote/stdcopy.js';
 import { LineSplitter } from '../../../src/engine/remote/streams.js';
 import { encodeAuth } from '../../../src/engine/remote/images.js';
-import { decodePathStat } from '../../../src/engine/remote/containers.js';
+import { decodePathStat, hasTagOrDigest } from '../../../src/engine/remote/containers.js';
 
 test('DOCKER_HOST addresses', () => {
   assert.deepEqual(parseHost('unix:///run/gantry/gantry.sock'), { socketPath: '/run/gantry/gantry.sock' });
@@ -70,6 +70,14 @@ test('X-Registry-Auth is padded base64url JSON', () => {
   assert.equal(enc.length % 4, 0);
   assert.deepEqual(JSON.parse(Buffer.from(enc, 'base64url').toString()), { username: 'u', password: 'p?>', serveraddress: 'r.example' });
   assert.equal(Buffer.from(encodeAuth(undefined), 'base64').toString(), '{}');
+});
+
+test('create pulls name:latest for a bare name, as the docker CLI', () => {
+  assert.equal(hasTagOrDigest('busybox'), false);
+  assert.equal(hasTagOrDigest('127.0.0.1:5000/remote/busybox'), false);
+  assert.equal(hasTagOrDigest('busybox:1.36'), true);
+  assert.equal(hasTagOrDigest('127.0.0.1:5000/remote/busybox:v1'), true);
+  assert.equal(hasTagOrDigest('busybox@sha256:' + 'a'.repeat(64)), true);
 });
 
 test('X-Docker-Container-Path-Stat decodes', () => {

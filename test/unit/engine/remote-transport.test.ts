@@ -21,6 +21,7 @@ let engine: Engine;
 const seen: string[] = [];
 let releaseWait: () => void = () => undefined;
 let lastAuth: string | undefined;
+let pulledImage = false;
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -41,6 +42,14 @@ function route(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/containers/running/start') return void res.writeHead(304).end();
   if (path === '/containers/running/stop') return void res.writeHead(204).end();
   if (path === '/containers/missing/json') return json(res, 404, { message: 'No such container: missing' });
+  if (path === '/containers/create' && url.searchParams.get('name') === 'pulled') {
+    return pulledImage ? json(res, 201, { Id: 'c0ffee', Warnings: null }) : json(res, 404, { message: 'No such image: okimage:latest' });
+  }
+  if (path === '/images/create' && url.searchParams.get('fromImage') === 'okimage') {
+    pulledImage = url.searchParams.get('tag') === 'latest';
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return void res.end('{"status":"Pulling from library/okimage","id":"latest"}\n{"status":"Status: Downloaded newer image for okimage:latest"}\n');
+  }
   if (path === '/containers/create') return json(res, 409, { message: 'Conflict. The container name "/web" is already in use by container "abc".' });
   if (path === '/images/create') {
     lastAuth = req.headers['x-registry-auth'] as string | undefined;
@@ -111,6 +120,15 @@ test('system.ping asks the daemon each time (a liveness check), the version stay
 test('error statuses come back as GantryErrors with the daemon\'s message', async () => {
   await assert.rejects(engine.containers.inspect('missing'), { code: 'not-found', message: 'No such container: missing' });
   await assert.rejects(engine.containers.create({ Image: 'busybox' }, { name: 'web' }), { code: 'conflict', message: /^Conflict\. The container name "\/web"/ });
+});
+
+test('create with pull=missing pulls name:latest on "No such image" and retries once', async () => {
+  const progress: string[] = [];
+  const created = await engine.containers.create({ Image: 'okimage' }, { name: 'pulled', pull: 'missing', onPullProgress: (m) => progress.push(m.status ?? '') });
+  assert.deepEqual(created, { Id: 'c0ffee', Warnings: [] });
+  assert.deepEqual(progress, ['Pulling from library/okimage', 'Status: Downloaded newer image for okimage:latest']);
+  const creates = seen.filter((r) => r.startsWith('POST /v1.47/containers/create?name=pulled'));
+  assert.equal(creates.length, 2);
 });
 
 test('a progress stream reports every line and throws its error line', async () => {
