@@ -35,6 +35,14 @@ int log_open(struct log_writer *w, const char *path, long long max_size, int max
   return 0;
 }
 
+/* A new file at the path (after someone renamed the old one); pending partial lines are kept. */
+void log_reopen(struct log_writer *w) {
+  if (w->fd >= 0) close(w->fd);
+  w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  struct stat st;
+  w->size = w->fd >= 0 && fstat(w->fd, &st) == 0 ? st.st_size : 0;
+}
+
 /* path.N -> path.N+1 ..., path -> path.1; with max-file 1 the file is truncated. */
 static void log_rotate(struct log_writer *w) {
   char from[4200], to[4200];

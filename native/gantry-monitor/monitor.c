@@ -16,7 +16,8 @@
  * helper argv with those as fds 0-2 (every other inherited fd is kept for the
  * helper and closed in the monitor), and then:
  *  - writes output to the docker json-file log FILE with rotation, and to a
- *    Kubernetes CRI log (`<RFC3339Nano> <stream> <P|F> <line>`) with --cri-log;
+ *    Kubernetes CRI log (`<RFC3339Nano> <stream> <P|F> <line>`) with --cri-log,
+ *    reopened at its path on SIGUSR1 (the kubelet's ReopenContainerLog);
  *  - serves attach clients on D/attach.sock (framing: docs/cli.md "attach protocol");
  *  - learns the container pid from P once the helper has exited, reaps it (the
  *    helper clones it as our child; it dies with us, so a killed monitor never
@@ -394,6 +395,7 @@ int main(int argc, char **argv) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigaddset(&mask, SIGPIPE);
+  sigaddset(&mask, SIGUSR1);
   sigprocmask(SIG_BLOCK, &mask, &oldmask);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
@@ -466,8 +468,10 @@ int main(int argc, char **argv) {
     }
     if (pfd[0].revents) {
       struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) > 0) {
-      }
+      int reopen = 0;
+      while (read(sfd, &si, sizeof si) > 0) reopen |= si.ssi_signo == SIGUSR1;
+      /* SIGUSR1: the kubelet rotated the CRI log (renamed it); write a new file at its path. */
+      if (reopen && opt.cri_log) log_reopen(&cri_logw);
       done = reap(&status);
     }
   }

@@ -561,6 +561,15 @@ export class Containers {
     }
   }
 
+  /** Has the monitor write a new CRI log file at its path (after the kubelet renamed the old one). */
+  async reopenCriLog(ref: string): Promise<void> {
+    const rec = await this.get(ref);
+    const monitor = this.monitorPid(rec.Id);
+    if (!rec.State.Running || monitor === undefined) throw failedPrecondition(`container ${rec.Id} is not running`);
+    if (!rec.HostConfig.LogConfig.Config[CRI_LOG_PATH_OPTION]) throw failedPrecondition(`container ${rec.Id} has no CRI log`);
+    process.kill(monitor, 'SIGUSR1');
+  }
+
   /** HostConfig.IpcMode, UTSMode and PidMode: the host's namespaces, or a running container's. */
   private async sharedNamespaces(hc: HostConfig): Promise<Partial<Record<'ipc' | 'uts' | 'pid', 'host' | { nsPath: string }>>> {
     const resolve = async (mode: string | undefined, type: 'ipc' | 'uts' | 'pid') => {

@@ -22,6 +22,7 @@ import { pullImage } from './pull-image.js';
 import { removeContainer } from './remove-container.js';
 import { removeImage } from './remove-image.js';
 import { removePodSandbox } from './remove-pod-sandbox.js';
+import { reopenContainerLog } from './reopen-container-log.js';
 import { runPodSandbox } from './run-pod-sandbox.js';
 import { startContainer } from './start-container.js';
 import { status } from './status.js';
@@ -64,6 +65,7 @@ const RUNTIME_RPCS: Record<string, AnyRpc> = {
   ListContainers: listContainers,
   ContainerStatus: containerStatus,
   UpdateContainerResources: updateContainerResources,
+  ReopenContainerLog: reopenContainerLog,
   ExecSync: execSync,
   ContainerStats: containerStats,
   ListContainerStats: listContainerStats,

@@ -166,6 +166,8 @@ function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): vo
       return bootContainers(core);
     },
 
+    reopenCriLog: (ref) => core.containers.reopenCriLog(ref),
+
     close() {
       waits.close();
       for (const s of [...pendingAttaches]) s.close();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
@@ -317,6 +317,33 @@ test('a shared PID namespace (pid POD): the containers of the pod see the pause 
     const ps = async (id: string) => (await cri.runtime.call('ExecSync', { container_id: id, cmd: ['ps', '-o', 'pid,args'], timeout: 10 })).stdout.toString();
     assert.match(await ps(shared), /^\s*1 sleep 2147483647$/m);
     assert.match(await ps(own), /^\s*1 sleep 1000$/m);
+  } finally {
+    await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
+  }
+});
+
+test('ReopenContainerLog: after the kubelet renamed the log, lines go to a new file at log_path', async () => {
+  const logDir = join(g.dir, 'pods', 'rotate');
+  const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config: sandboxConfig('rotate', logDir) });
+  try {
+    const { container_id: id } = await cri.runtime.call('CreateContainer', {
+      pod_sandbox_id: podId,
+      config: { metadata: { name: 'chatty' }, image: { image: 'busybox:latest' }, command: ['sh', '-c', 'i=0; while true; do echo line$i; i=$((i+1)); sleep 0.1; done'], log_path: 'chatty.log' },
+    });
+    await cri.runtime.call('StartContainer', { container_id: id });
+    const log = join(logDir, 'chatty.log');
+    await waitFor('the first lines', async () => ((await readFile(log, 'utf8').catch(() => '')).includes('line1') ? true : undefined));
+    await rename(log, `${log}.1`);
+    await cri.runtime.call('ReopenContainerLog', { container_id: id });
+    const fresh = await waitFor('lines in the new file', async () => {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      return text.split('\n').length > 2 ? text : undefined;
+    });
+    assert.match(fresh, /^\S+ stdout F line\d+$/m);
+    assert.ok(!fresh.includes(' line0\n'));
+    assert.match(await readFile(`${log}.1`, 'utf8'), / stdout F line0\n/);
+    await cri.runtime.call('StopContainer', { container_id: id, timeout: 0 });
+    await assert.rejects(cri.runtime.call('ReopenContainerLog', { container_id: id }), (e: any) => e.code === 9);
   } finally {
     await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
   }
