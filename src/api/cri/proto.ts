@@ -5,7 +5,7 @@ import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import { installRoot } from '../../sys/install-paths.js';
 
-export const CRI_PROTO_PATH = () => join(installRoot(), 'src', 'api', 'cri', 'runtime-v1.proto');
+export const criProtoPath = () => join(installRoot(), 'src', 'api', 'cri', 'runtime-v1.proto');
 
 /**
  * int64 fields travel as decimal strings (nanosecond timestamps exceed 2^53),
@@ -19,7 +19,7 @@ export interface CriServices {
 }
 
 export function loadCriServices(): CriServices {
-  const def = protoLoader.loadSync(CRI_PROTO_PATH(), PROTO_LOADER_OPTIONS);
+  const def = protoLoader.loadSync(criProtoPath(), PROTO_LOADER_OPTIONS);
   const pkg = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: CriServices } };
   return pkg.runtime.v1;
 }
