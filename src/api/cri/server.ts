@@ -12,6 +12,7 @@ import { containerStats, listContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
 import { createContainer } from './create-container.js';
 import { execSync } from './exec-sync.js';
+import { streamContainerEvents } from './get-container-events.js';
 import { imageFsInfo } from './image-fs-info.js';
 import { imageStatus } from './image-status.js';
 import { listContainers } from './list-containers.js';
@@ -21,6 +22,7 @@ import { podSandboxStatus } from './pod-sandbox-status.js';
 import { pullImage } from './pull-image.js';
 import { removeContainer } from './remove-container.js';
 import { removeImage } from './remove-image.js';
+import { runtimeConfig } from './runtime-config.js';
 import { removePodSandbox } from './remove-pod-sandbox.js';
 import { reopenContainerLog } from './reopen-container-log.js';
 import { runPodSandbox } from './run-pod-sandbox.js';
@@ -53,6 +55,7 @@ type AnyRpc = Rpc<never, object>;
 const RUNTIME_RPCS: Record<string, AnyRpc> = {
   Version: version,
   Status: status,
+  RuntimeConfig: runtimeConfig,
   RunPodSandbox: runPodSandbox,
   StopPodSandbox: stopPodSandbox,
   RemovePodSandbox: removePodSandbox,
@@ -105,7 +108,20 @@ export function createCriServer(opts: CriServerOptions): CriServer {
     }
     return impl;
   };
-  server.addService(services.RuntimeService.service, handlers(RUNTIME_RPCS));
+  const runtime = handlers(RUNTIME_RPCS);
+  runtime['GetContainerEvents'] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    streamContainerEvents(ctx, (e) => call.write(e), abort.signal).then(
+      () => call.end(),
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        opts.logError?.(err, 'GetContainerEvents');
+        call.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  };
+  server.addService(services.RuntimeService.service, runtime);
   server.addService(services.ImageService.service, handlers(IMAGE_RPCS));
   let socketPath: string | undefined;
   return {

@@ -13,6 +13,8 @@ const GANTRY = join(resolve(import.meta.dirname, '..', '..', '..', '..'), 'bin',
 
 export interface CriService {
   call<T = any>(method: string, req?: object): Promise<T>;
+  /** A server stream's messages as they come; cancel() ends it. */
+  stream(method: string, req?: object): { messages: any[]; cancel(): void };
 }
 
 export interface CriHarness {
@@ -31,6 +33,13 @@ function service(client: grpc.Client): CriService {
         if (!fn) return rej(new Error(`no RPC ${method}`));
         fn.call(client, req, (err, v) => (err ? rej(err) : res(v)));
       });
+    },
+    stream(method, req = {}) {
+      const messages: any[] = [];
+      const call = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<any>>)[method]!.call(client, req);
+      call.on('data', (m) => messages.push(m));
+      call.on('error', () => undefined); // the cancel
+      return { messages, cancel: () => call.cancel() };
     },
   };
 }

@@ -51,6 +51,30 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promi
   throw new Error(`timed out waiting for ${what}`);
 }
 
+test('RuntimeConfig: the cgroupfs driver', async () => {
+  assert.equal((await cri.runtime.call('RuntimeConfig', {})).linux.cgroup_driver, 'CGROUPFS');
+});
+
+test('GetContainerEvents streams the pod containers\' created, started, stopped and deleted events', async () => {
+  const events = cri.runtime.stream('GetContainerEvents', {});
+  const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config: sandboxConfig('events', join(g.dir, 'pods', 'events')) });
+  const { container_id: id } = await cri.runtime.call('CreateContainer', { pod_sandbox_id: podId, config: { metadata: { name: 'brief' }, image: { image: 'busybox:latest' }, command: ['true'] } });
+  await cri.runtime.call('StartContainer', { container_id: id });
+  await waitFor('the stop event', async () => (events.messages.some((m) => m.container_id === id && m.container_event_type === 'CONTAINER_STOPPED_EVENT') ? true : undefined));
+  await cri.runtime.call('RemoveContainer', { container_id: id });
+  await waitFor('the delete event', async () => (events.messages.some((m) => m.container_id === id && m.container_event_type === 'CONTAINER_DELETED_EVENT') ? true : undefined));
+  await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
+  events.cancel();
+  const mine = events.messages.filter((m) => m.container_id === id);
+  assert.deepEqual(
+    mine.map((m) => m.container_event_type),
+    ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'],
+  );
+  assert.equal(mine[0].pod_sandbox_status.id, podId);
+  assert.ok(BigInt(mine[0].created_at) > 0n);
+  assert.ok(events.messages.some((m) => m.container_id === podId && m.container_event_type === 'CONTAINER_STARTED_EVENT'));
+});
+
 test('Version and Status', async () => {
   const v = await cri.runtime.call('Version', { version: 'v1' });
   assert.equal(v.runtime_name, 'gantry');
