@@ -26,10 +26,8 @@ import { addSources } from './add-sources.js';
 import { parseGoDuration } from '../sys/go-duration.js';
 import { extractTar } from '../engine/tar-tree.js';
 
-export interface BuildOptions {
-  dockerfile: string;
-  contextDir: string;
-  ignore: IgnorePattern[];
+/** The build flags docker's CLI and POST /build share. */
+export interface BuildSettings {
   tags?: string[];
   buildArgs?: Record<string, string | null>;
   labels?: Record<string, string>;
@@ -37,16 +35,22 @@ export interface BuildOptions {
   noCache?: boolean;
   /** Pull base images even when present. */
   pull?: boolean;
-  /** Keep intermediate containers of failed steps (docker's --rm=false); never kept by default. */
+  /** Keep the container of a failed step (docker's --rm=false); never kept by default. */
   keepFailed?: boolean;
   /** NetworkMode of RUN steps (default bridge). */
   network?: string;
   platform?: string;
-  /** Images whose cache entries may be reused (docker's --cache-from): their own chain is trusted as a base. */
+  /** docker's --cache-from: accepted, not used yet. */
   cacheFrom?: string[];
+  signal?: AbortSignal;
+}
+
+export interface BuildOptions extends BuildSettings {
+  dockerfile: string;
+  contextDir: string;
+  ignore: IgnorePattern[];
   /** Output text as docker's classic builder prints it (the API wraps each in {"stream": ...}). */
   out: (text: string) => void;
-  signal?: AbortSignal;
 }
 
 export interface BuildResult {
@@ -305,17 +309,18 @@ export class Builder {
     }
   }
 
-  /** A cache hit for the step's key, or undefined. */
-  private async fromCache(key: string, out: (t: string) => void): Promise<string | undefined> {
-    if (this.opts.noCache) return undefined;
-    const id = this.cache.use(key);
-    if (!id) return undefined;
-    const exists = await this.engine.images.inspect(id).then(() => true, () => false);
-    if (!exists) return undefined;
+  /** Takes the image cached for the state's key, if any (and it still exists), as the state's image. */
+  private async fromCache(state: StageState, out: (t: string) => void): Promise<boolean> {
+    if (this.opts.noCache) return false;
+    const id = this.cache.use(state.key);
+    if (!id || !(await this.engine.images.inspect(id).then(() => true, () => false))) return false;
     out(' ---> Using cache\n');
     out(` ---> ${shortId(id)}\n`);
     this.cached++;
-    return id;
+    state.imageId = id;
+    state.dirty = false;
+    state.pendingDirs = [];
+    return true;
   }
 
   private async runStep(state: StageState, ins: Instruction, out: (t: string) => void): Promise<void> {
@@ -327,13 +332,7 @@ export class Builder {
     else cmd = [...shell, [ins.args[0] ?? '', ...ins.heredocs.map((h) => `\n${h.content}${h.name}`)].join('')];
     const argEnv = [...state.args].filter(([k]) => !(c.Env ?? []).some((e) => e.startsWith(`${k}=`))).map(([k, v]) => `${k}=${v}`);
     this.advance(state, `RUN ${JSON.stringify(cmd)} ${argEnv.join(' ')} ${state.pendingDirs.join(' ')}`);
-    const hit = await this.fromCache(state.key, out);
-    if (hit) {
-      state.imageId = hit;
-      state.dirty = false;
-      state.pendingDirs = [];
-      return;
-    }
+    if (await this.fromCache(state, out)) return;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({
       Image: base,
@@ -400,13 +399,7 @@ export class Builder {
     else files = await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
     for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
     this.advance(state, `${keyword} ${await sourcesChecksum(files, own)} ${dest} ${state.pendingDirs.join(' ')}`);
-    const hit = await this.fromCache(state.key, out);
-    if (hit) {
-      state.imageId = hit;
-      state.dirty = false;
-      state.pendingDirs = [];
-      return;
-    }
+    if (await this.fromCache(state, out)) return;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
@@ -489,12 +482,7 @@ export class Builder {
       this.advance(state, `LABEL ${JSON.stringify(labels)}`);
     }
     if (!state.dirty && state.imageId && !state.pendingDirs.length) return state.imageId;
-    const hit = await this.fromCache(state.key, () => undefined);
-    if (hit) {
-      state.imageId = hit;
-      state.dirty = false;
-      return hit;
-    }
+    if (await this.fromCache(state, () => undefined)) return state.imageId!;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {

@@ -10,30 +10,18 @@ import type { Engine, JSONMessage } from '../engine/api.js';
 import { BuildCacheIndex } from '../engine/build-cache.js';
 import { extractTar } from '../engine/tar-tree.js';
 import { invalidArgument } from '../errdefs/index.js';
-import { Builder, type BuildResult } from './builder.js';
+import { Builder, type BuildResult, type BuildSettings } from './builder.js';
 import { parseDockerignore } from './dockerignore.js';
 
-export interface BuildRequest {
+export interface BuildRequest extends BuildSettings {
   /** A directory on this machine, or a tar of the context. */
   context: { dir: string } | { tar: Readable };
   /** The Dockerfile's path in the context (default "Dockerfile"), unless dockerfileText is given. */
   dockerfile?: string;
   /** The Dockerfile itself (`-f -`). */
   dockerfileText?: string;
-  tags?: string[];
-  buildArgs?: Record<string, string | null>;
-  labels?: Record<string, string>;
-  target?: string;
-  noCache?: boolean;
-  pull?: boolean;
-  /** Keep the container of a failed step (docker's --rm=false without --force-rm). */
-  keepFailed?: boolean;
-  network?: string;
-  platform?: string;
-  cacheFrom?: string[];
   /** docker's progress messages: {"stream": text} lines, {"aux": {"ID": ...}} last. */
   onProgress: (m: JSONMessage) => void;
-  signal?: AbortSignal;
 }
 
 /** The engine root whose build cache index a local engine uses. */
@@ -61,23 +49,8 @@ export async function buildImage(engine: Engine, req: BuildRequest): Promise<Bui
         throw invalidArgument(`Cannot locate specified Dockerfile: ${dockerfileName}`);
       }));
     const ignoreText = await readFile(join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
-    const builder = new Builder(engine, cacheFor(engine), {
-      dockerfile,
-      contextDir,
-      ignore: parseDockerignore(ignoreText),
-      out: (text) => req.onProgress({ stream: text }),
-      ...(req.tags ? { tags: req.tags } : {}),
-      ...(req.buildArgs ? { buildArgs: req.buildArgs } : {}),
-      ...(req.labels ? { labels: req.labels } : {}),
-      ...(req.target ? { target: req.target } : {}),
-      ...(req.noCache ? { noCache: true } : {}),
-      ...(req.pull ? { pull: true } : {}),
-      ...(req.keepFailed ? { keepFailed: true } : {}),
-      ...(req.network ? { network: req.network } : {}),
-      ...(req.platform ? { platform: req.platform } : {}),
-      ...(req.cacheFrom ? { cacheFrom: req.cacheFrom } : {}),
-      ...(req.signal ? { signal: req.signal } : {}),
-    });
+    const { context: _context, dockerfile: _name, dockerfileText: _text, onProgress, ...settings } = req;
+    const builder = new Builder(engine, cacheFor(engine), { ...settings, dockerfile, contextDir, ignore: parseDockerignore(ignoreText), out: (text) => onProgress({ stream: text }) });
     const result = await builder.build();
     req.onProgress({ aux: { ID: result.imageId } });
     return result;

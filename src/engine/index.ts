@@ -20,6 +20,7 @@ export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   const store = new ContainerStore(opts.root, opts.runroot);
   const volumes = new VolumeStore(opts.root);
   const networking = new EngineNetworking(opts.root, opts.runroot);
-  const containers = new Containers(store, volumes, images, runtime, boundingCapabilities(), networking);
-  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events: new EngineEvents(opts.root) };
+  const events = new EngineEvents(opts.root);
+  const containers = new Containers(store, volumes, images, runtime, boundingCapabilities(), networking, events);
+  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events };
 }

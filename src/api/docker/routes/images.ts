@@ -4,6 +4,7 @@ import { notImplemented } from '../../../errdefs/index.js';
 import type { ImageInspect, ImageSummary, JSONMessage } from '../../../engine/api.js';
 import type { Route, RouteContext } from '../route.js';
 import { compareVersions } from '../api-version.js';
+import { defaultConfig } from '../../../engine/docker-types.js';
 import { withProgressStream } from './progress-stream.js';
 import { registryAuth } from './registry-auth.js';
 import { sendTar } from './tar-response.js';
@@ -17,25 +18,7 @@ function withVirtualSize<T extends ImageSummary | ImageInspect>(image: T, versio
 }
 
 /** Go's zero container.Config, which dockerd sends as ContainerConfig to clients older than API 1.45. */
-const EMPTY_CONTAINER_CONFIG = {
-  Hostname: '',
-  Domainname: '',
-  User: '',
-  AttachStdin: false,
-  AttachStdout: false,
-  AttachStderr: false,
-  Tty: false,
-  OpenStdin: false,
-  StdinOnce: false,
-  Env: null,
-  Cmd: null,
-  Image: '',
-  Volumes: null,
-  WorkingDir: '',
-  Entrypoint: null,
-  OnBuild: null,
-  Labels: null,
-};
+const EMPTY_CONTAINER_CONFIG = { ...defaultConfig(''), Env: null, OnBuild: null, Labels: null };
 
 /**
  * Inspect for the client's version: the deprecated Container and
