@@ -2,6 +2,7 @@
 // Engine interface, one module per RPC, served on a unix socket for the kubelet
 // or crictl. GantryErrors map to their gRPC status (errdefs.grpcStatus).
 import { rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import grpc from '@grpc/grpc-js';
 import type { Engine } from '../../engine/api.js';
 import { GantryError, grpcStatus } from '../../errdefs/index.js';
@@ -88,6 +89,15 @@ function statusOf(err: unknown): number {
   return UNKNOWN;
 }
 
+/** A live server behind the socket file (else it is a stale one a dead service left). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    sock.once('connect', () => (sock.destroy(), resolve(true)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
 export function createCriServer(opts: CriServerOptions): CriServer {
   const ctx: CriContext = { engine: opts.engine, pauseImage: opts.pauseImage ?? DEFAULT_PAUSE_IMAGE };
   const services = loadCriServices();
@@ -127,8 +137,10 @@ export function createCriServer(opts: CriServerOptions): CriServer {
   return {
     async listen(address) {
       if (!address.startsWith('unix://')) throw new GantryError('invalid-argument', `CRI listen address must be unix:///path: ${address}`);
-      socketPath = address.slice('unix://'.length);
-      await rm(socketPath, { force: true });
+      const path = address.slice('unix://'.length);
+      if (await socketAnswers(path)) throw new GantryError('conflict', `${address} is in use by another service`);
+      await rm(path, { force: true });
+      socketPath = path;
       await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
     },
     async close() {

@@ -312,6 +312,11 @@ test('one service serves the Docker API and the CRI together; SIGTERM removes bo
   await cri.stop();
   assert.ok(!existsSync(dockerSock) && !existsSync(cri.socket));
   cri = await startCri(g);
+  // A second service on a live CRI socket is refused, and leaves the first one serving.
+  const second = await g.run(['system', 'service', '--cri', `unix://${cri.socket}`]);
+  assert.notEqual(second.code, 0);
+  assert.match(second.stderr, /is in use by another service/);
+  assert.equal((await cri.runtime.call('Version', {})).runtime_name, 'gantry');
 });
 
 test('a shared PID namespace (pid POD): the containers of the pod see the pause process; UpdateContainerResources, stats', async () => {
