@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime/api.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
+import { CRI_LOG_PATH_OPTION, defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
 import type { EngineEvents } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
@@ -421,6 +421,9 @@ export class Containers {
       const maxSize = hc.LogConfig.Config['max-size'];
       if (maxSize) args.push('--log-max-size', String(parseSizeOpt(maxSize)), '--log-max-file', hc.LogConfig.Config['max-file'] ?? '1');
     }
+    // The CRI server's containers log a second copy in the kubelet's format, where the kubelet reads it.
+    const criLog = hc.LogConfig.Config[CRI_LOG_PATH_OPTION];
+    if (criLog) args.push('--cri-log', criLog);
     if (rec.Config.Tty) args.push('--tty');
     if (rec.Config.OpenStdin) args.push('--stdin');
     const hooks = [process.execPath, monitorHooksEntry(), this.store.root, this.store.runroot];
@@ -464,6 +467,7 @@ export class Containers {
           ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
           cgroupns: detectCgroupVersion() === 2,
+          ...(await this.sharedNamespaces(rec.HostConfig)),
         },
         this.allCapabilities,
       );
@@ -552,6 +556,30 @@ export class Containers {
         return { namespace: { netnsPath: net.netnsPath }, hostsPath: net.hostsPath, resolvConfPath: net.resolvConfPath, hostnamePath: rec.HostnamePath };
       }
     }
+  }
+
+  /** Has the monitor write a new CRI log file at its path (after the kubelet renamed the old one). */
+  async reopenCriLog(ref: string): Promise<void> {
+    const rec = await this.get(ref);
+    const monitor = this.monitorPid(rec.Id);
+    if (!rec.State.Running || monitor === undefined) throw failedPrecondition(`container ${rec.Id} is not running`);
+    if (!rec.HostConfig.LogConfig.Config[CRI_LOG_PATH_OPTION]) throw failedPrecondition(`container ${rec.Id} has no CRI log`);
+    process.kill(monitor, 'SIGUSR1');
+  }
+
+  /** HostConfig.IpcMode, UTSMode and PidMode: the host's namespaces, or a running container's. */
+  private async sharedNamespaces(hc: HostConfig): Promise<Partial<Record<'ipc' | 'uts' | 'pid', 'host' | { nsPath: string }>>> {
+    const resolve = async (mode: string | undefined, type: 'ipc' | 'uts' | 'pid') => {
+      if (!mode || mode === 'private' || mode === 'shareable' || mode === 'none') return undefined;
+      if (mode === 'host') return 'host' as const;
+      if (!mode.startsWith('container:')) throw invalidArgument(`invalid ${type.toUpperCase()} mode: ${mode}`);
+      const ref = mode.slice('container:'.length);
+      const target = await this.get(ref).catch(() => undefined);
+      if (!target?.State.Running || target.State.Restarting) throw conflict(`cannot join ${type.toUpperCase()} of a non running container: ${ref}`);
+      return { nsPath: `/proc/${target.State.Pid}/ns/${type}` };
+    };
+    const [ipc, uts, pid] = await Promise.all([resolve(hc.IpcMode, 'ipc'), resolve(hc.UTSMode, 'uts'), resolve(hc.PidMode, 'pid')]);
+    return { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}), ...(pid ? { pid } : {}) };
   }
 
   // ---- stop / kill ----

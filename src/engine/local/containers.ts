@@ -169,6 +169,8 @@ function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): Containe
       return bootContainers(core);
     },
 
+    reopenCriLog: (ref) => core.containers.reopenCriLog(ref),
+
     close() {
       waits.close();
       for (const s of [...pendingAttaches]) s.close();
