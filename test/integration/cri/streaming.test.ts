@@ -245,7 +245,7 @@ async function fakeApiServer(): Promise<{ url: string; close: () => Promise<void
     '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
     '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },
     '/api/v1': { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get'], shortNames: ['po'] }] },
-    '/api/v1/namespaces/default/pods/p1': { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p1', namespace: 'default' }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Running' } },
+    '/api/v1/namespaces/default/pods/p1': { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p1', namespace: 'default' }, spec: { containers: [{ name: 'c', stdin: true }] }, status: { phase: 'Running' } },
   };
   const api = createServer((req, res) => {
     const answer = answers[new URL(req.url ?? '/', 'http://x').pathname];
@@ -262,7 +262,11 @@ async function fakeApiServer(): Promise<{ url: string; close: () => Promise<void
     sockets.add(socket);
     const q = new URL(req.url ?? '/', 'http://x').searchParams;
     const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
-    const target = new URL(server.exec({ container_id: podId, cmd: q.getAll('command'), tty: flag('tty'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') }).url);
+    const streams = { tty: flag('tty'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') };
+    const { url } = new URL(req.url ?? '/', 'http://x').pathname.endsWith('/attach')
+      ? server.attach({ container_id: 'att2', ...streams })
+      : server.exec({ container_id: podId, cmd: q.getAll('command'), ...streams });
+    const target = new URL(url);
     const upstream = netConnect(Number(target.port), target.hostname, () => {
       const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
       upstream.write([`GET ${target.pathname} HTTP/1.1`, ...headers].join('\r\n') + '\r\n\r\n');
@@ -299,7 +303,7 @@ function kubectl(apiUrl: string, args: string[], input: string): Promise<{ code:
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
-test('kubectl exec through an API server stand-in: output, stdin, the exit code', { skip: !hasKubectl && 'kubectl is not installed' }, async () => {
+test('kubectl exec and attach through an API server stand-in: output, stdin, the exit code', { skip: !hasKubectl && 'kubectl is not installed' }, async () => {
   const api = await fakeApiServer();
   try {
     const hi = await kubectl(api.url, ['exec', 'p1', '--', 'echo', 'hi'], '');
@@ -309,6 +313,11 @@ test('kubectl exec through an API server stand-in: output, stdin, the exit code'
     const exit3 = await kubectl(api.url, ['exec', 'p1', '--', 'sh', '-c', 'echo bad >&2; exit 3'], '');
     assert.equal(exit3.code, 3, exit3.stderr);
     assert.match(exit3.stderr, /^bad\ncommand terminated with exit code 3\n$/);
+
+    const r = await g.run(['run', '-d', '-i', '--name', 'att2', 'busybox', 'sh', '-c', 'read x; echo got $x']);
+    assert.equal(r.code, 0, r.stderr);
+    const attach = await kubectl(api.url, ['attach', '-i', 'p1'], 'kube\n');
+    assert.deepEqual([attach.code, attach.stdout], [0, 'got kube\n'], attach.stderr);
   } finally {
     await api.close();
   }
