@@ -626,10 +626,16 @@ export class Containers {
 
   /** Folds what view finds behind the record's back into it, under the container's lock (see foldLocked). */
   async finishExit(id: string): Promise<ContainerRecord | undefined> {
-    return this.store.withContainerLock(id, async () => {
-      const stored = await this.store.read(id);
-      return stored && this.foldLocked(stored);
-    });
+    try {
+      return await this.store.withContainerLock(id, async () => {
+        const stored = await this.store.read(id);
+        return stored && this.foldLocked(stored);
+      });
+    } catch (err) {
+      // Removed meanwhile (rm -f elsewhere): its lock file went with its directory.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await this.store.read(id))) return undefined;
+      throw err;
+    }
   }
 
   /**
