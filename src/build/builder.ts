@@ -64,6 +64,7 @@ export interface BuildResult {
 /** Build args every Dockerfile may use without declaring them. */
 const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -183,7 +184,7 @@ export class Builder {
       const imageId = await this.materialize(base, out);
       state = { stage, imageId, config: structuredClone(base.config), dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(base.config.Cmd), ...(await this.historyState(imageId)) };
     } else if (stage.base.toLowerCase() === 'scratch') {
-      state = { stage, imageId: undefined, config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, dirty: false, key: 'scratch', args: new Map(), pendingDirs: [], cmdFromBase: false, history: [], trail: [], cands: [], virtual: false };
+      state = { stage, imageId: undefined, config: { Env: [`PATH=${DEFAULT_PATH}`] }, dirty: false, key: 'scratch', args: new Map(), pendingDirs: [], cmdFromBase: false, history: [], trail: [], cands: [], virtual: false };
     } else {
       const imageId = await this.baseImage(stage.base, stage.platform ?? this.opts.platform, out);
       const img = await this.engine.images.inspect(imageId);
@@ -191,6 +192,11 @@ export class Builder {
       state = { stage, imageId, config, dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(config.Cmd), ...(await this.historyState(imageId, img.RootFS?.Layers ?? [])) };
     }
     if (state.imageId) out(` ---> ${shortId(state.imageId)}\n`);
+    // docker's rule: every stage has a PATH, the default one when its base has none.
+    if (!(state.config.Env ?? []).some((e) => e.startsWith('PATH='))) {
+      state.config.Env = [...(state.config.Env ?? []), `PATH=${DEFAULT_PATH}`];
+      state.dirty = true;
+    }
     // The base's ONBUILD triggers run first, and are not inherited.
     const triggers = state.config.OnBuild ?? [];
     if (triggers.length) {
@@ -495,7 +501,8 @@ export class Builder {
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
       await this.putPendingDirs(state, cid);
-      await this.engine.containers.archivePut(cid, '/', sourcesTar(files, own), { copyUIDGID: true });
+      const newDirs = own.uid || own.gid ? await this.missingDirs(cid, destIsDir ? dest : posix.dirname(dest)) : undefined;
+      await this.engine.containers.archivePut(cid, '/', sourcesTar(files, own, newDirs), { copyUIDGID: true });
       state.imageId = await this.commitStep(state, cid, { created_by: createdBy });
     } finally {
       await this.engine.containers.remove(cid, { force: true, v: true }).catch(() => undefined);
@@ -505,6 +512,22 @@ export class Builder {
     state.pendingDirs = [];
     this.cache.put(state.key, state.imageId, `${keyword} ${sourcesWords.join(' ')} ${rawDest}`);
     out(` ---> ${shortId(state.imageId)}\n`);
+  }
+
+  /** The directories of path and its parents (relative to "/") that the container does not have. */
+  private async missingDirs(cid: string, path: string): Promise<Set<string>> {
+    const segs = path.split('/').filter(Boolean);
+    const missing = new Set<string>();
+    for (let i = segs.length; i >= 1; i--) {
+      const d = segs.slice(0, i).join('/');
+      const exists = await this.engine.containers.archiveStat(cid, `/${d}`).then(() => true, (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      });
+      if (exists) break;
+      missing.add(d);
+    }
+    return missing;
   }
 
   /** Whether the path is a directory in the stage's image: docker copies a file into an existing directory. */
