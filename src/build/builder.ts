@@ -482,8 +482,16 @@ export class Builder {
     let contextDir = this.opts.contextDir;
     let ignore = this.opts.ignore;
     const from = ins.flags.from?.[0] !== undefined ? word(ins.flags.from[0]) : undefined;
-    if (from !== undefined) {
-      contextDir = await this.filesOf(from, state.stage, all, results, sourcesWords);
+    const fromImage = from !== undefined ? await this.sourceImage(from, state.stage, all, results) : undefined;
+    // From a stage or image, the source image's ID stands for its files' contents: a cached step
+    // needs no extraction. (--cache-from compares docker's content checksums, so it takes the long way.)
+    const byImage = fromImage !== undefined && !state.cands.length;
+    if (byImage) {
+      this.advance(state, `${keyword} --from=${fromImage} ${JSON.stringify(sourcesWords)} ${dest} ${own.uid}:${own.gid}:${own.mode ?? ''} ${state.pendingDirs.join(' ')}`);
+      if (await this.fromCache(state, out)) return;
+    }
+    if (fromImage !== undefined) {
+      contextDir = await this.filesOf(fromImage, sourcesWords);
       ignore = [];
     }
     const destIsDir = dest.endsWith('/') || /(^|\/)\.$/.test(rawDest) || (await this.isDirectory(state, posix.normalize(dest)));
@@ -491,11 +499,11 @@ export class Builder {
     else files = await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
     for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
     const checksum = await sourcesChecksum(files, own);
-    this.advance(state, `${keyword} ${checksum} ${dest} ${state.pendingDirs.join(' ')}`);
+    if (!byImage) this.advance(state, `${keyword} ${checksum} ${dest} ${state.pendingDirs.join(' ')}`);
     // docker's record: "COPY file:<sha> in /dst " (dir: for one directory, multi: for several sources).
     const kind = files.length === 1 && files[0]!.kind !== 'dir' ? 'file' : sourcesWords.length + ins.heredocs.length > 1 ? 'multi' : 'dir';
     const createdBy = this.nop(state, `${keyword} ${kind}:${checksum.replace(/^sha256:/, '')} in ${rawDest} `);
-    if (await this.fromCache(state, out)) return;
+    if (!byImage && (await this.fromCache(state, out))) return;
     if (await this.fromCandidates(state, createdBy, out)) return;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
@@ -547,10 +555,14 @@ export class Builder {
     }
   }
 
-  /** A directory holding the files a COPY --from names, taken out of a stage's or an image's filesystem. */
-  private async filesOf(from: string, stage: Stage, all: readonly Stage[], results: Map<number, Promise<StageState>>, sources: string[]): Promise<string> {
+  /** The image a COPY --from names: a stage's (made when needed) or an image's. */
+  private async sourceImage(from: string, stage: Stage, all: readonly Stage[], results: Map<number, Promise<StageState>>): Promise<string> {
     const ref = stageRef(all, from, stage.index);
-    const imageId = ref !== undefined ? await this.materialize(await results.get(ref)!, () => undefined) : await this.baseImage(from, this.opts.platform, () => undefined);
+    return ref !== undefined ? await this.materialize(await results.get(ref)!, () => undefined) : await this.baseImage(from, this.opts.platform, () => undefined);
+  }
+
+  /** A directory holding the files a COPY --from names, taken out of a stage's or an image's filesystem. */
+  private async filesOf(imageId: string, sources: string[]): Promise<string> {
     const dir = await this.tempDir();
     const { Id: cid } = await this.engine.containers.create({ Image: imageId, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
