@@ -567,8 +567,8 @@ export class Builder {
     const { Id: cid } = await this.engine.containers.create({ Image: imageId, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
       for (const s of sources) {
-        // The parent of the (possibly wildcarded) source, so matching happens on our side.
-        const parent = /[*?[]/.test(s) ? posix.dirname(s.split(/[*?[]/)[0]! + 'x') : posix.dirname(posix.normalize(`/${s}`));
+        // A wildcard's parent, so matching happens on our side; else only the source itself.
+        const parent = /[*?[]/.test(s) ? posix.dirname(s.split(/[*?[]/)[0]! + 'x') : posix.normalize(`/${s}`).replace(/(.)\/+$/, '$1');
         const { tar } = await this.engine.containers.archiveGet(cid, parent === '' ? '/' : parent).catch((err: unknown) => {
           throw isNotFound(err) ? invalidArgument(`failed to compute cache key: "${s}": not found`) : err;
         });
