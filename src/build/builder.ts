@@ -494,10 +494,15 @@ export class Builder {
       contextDir = await this.filesOf(fromImage, sourcesWords);
       ignore = [];
     }
-    const destIsDir = dest.endsWith('/') || /(^|\/)\.$/.test(rawDest) || (await this.isDirectory(state, posix.normalize(dest)));
-    if (keyword === 'ADD') files = await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this));
-    else files = await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
-    for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
+    const select = async (destIsDir: boolean) => {
+      const files = keyword === 'ADD' ? await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this)) : await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
+      for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
+      return files;
+    };
+    // The key takes the destination as written: the image it lands in is the key's parent, so
+    // whether that path is a directory there is already decided by it.
+    let destIsDir = dest.endsWith('/') || /(^|\/)\.$/.test(rawDest);
+    files = await select(destIsDir);
     const checksum = await sourcesChecksum(files, own);
     if (!byImage) this.advance(state, `${keyword} ${checksum} ${dest} ${state.pendingDirs.join(' ')}`);
     // docker's record: "COPY file:<sha> in /dst " (dir: for one directory, multi: for several sources).
@@ -505,6 +510,11 @@ export class Builder {
     const createdBy = this.nop(state, `${keyword} ${kind}:${checksum.replace(/^sha256:/, '')} in ${rawDest} `);
     if (!byImage && (await this.fromCache(state, out))) return;
     if (await this.fromCandidates(state, createdBy, out)) return;
+    // docker copies a single file into a destination that is a directory in the image.
+    if (!destIsDir && files.length === 1 && files[0]!.kind !== 'dir' && (await this.isDirectory(state, posix.normalize(dest)))) {
+      destIsDir = true;
+      files = await select(true);
+    }
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {

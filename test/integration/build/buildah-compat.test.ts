@@ -237,6 +237,7 @@ COPY *.txt /wild/
 COPY dir/sub/*.md /wild-md/
 COPY one.txt /renamed.txt
 COPY one.txt /usr/
+COPY two.txt /etc
 COPY --chown=app:appgrp one.txt /owned-name/
 COPY --chown=55:66 dir /owned-num/
 COPY --chmod=0640 two.txt /modes/
