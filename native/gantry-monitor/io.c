@@ -35,6 +35,14 @@ int log_open(struct log_writer *w, const char *path, long long max_size, int max
   return 0;
 }
 
+/* A new file at the path (after someone renamed the old one); pending partial lines are kept. */
+void log_reopen(struct log_writer *w) {
+  if (w->fd >= 0) close(w->fd);
+  w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  struct stat st;
+  w->size = w->fd >= 0 && fstat(w->fd, &st) == 0 ? st.st_size : 0;
+}
+
 /* path.N -> path.N+1 ..., path -> path.1; with max-file 1 the file is truncated. */
 static void log_rotate(struct log_writer *w) {
   char from[4200], to[4200];
@@ -78,11 +86,26 @@ static size_t json_escape(char *dst, const char *src, size_t len) {
   return o;
 }
 
+/* The kubelet's format: a line ending in \n is F(ull) without it, a piece of a longer line P(artial). */
+static size_t cri_entry(char *entry, const char *now, const char *stream, const char *line, size_t len) {
+  int full = len > 0 && line[len - 1] == '\n';
+  size_t o = (size_t)sprintf(entry, "%s %s %c ", now, stream, full || len < LOG_LINE_MAX ? 'F' : 'P');
+  memcpy(entry + o, line, full ? len - 1 : len);
+  o += full ? len - 1 : len;
+  entry[o++] = '\n';
+  return o;
+}
+
 static void log_entry(struct log_writer *w, const char *stream, const char *line, size_t len) {
   static char entry[LOG_LINE_MAX * 6 + 256];
   char now[64];
   rfc3339_now(now, sizeof now);
   size_t o = 0;
+  if (w->cri) {
+    o = cri_entry(entry, now, stream, line, len);
+    if (w->fd >= 0 && write_all(w->fd, entry, o) == 0) w->size += (long long)o;
+    return;
+  }
   memcpy(entry, "{\"log\":\"", 8);
   o = 8;
   o += json_escape(entry + o, line, len);

@@ -1,7 +1,7 @@
 /*
  * gantry-monitor: the per-container monitor (Gantry's conmon).
  *
- *   gantry-monitor --dir D [--log FILE] [--log-max-size N] [--log-max-file N]
+ *   gantry-monitor --dir D [--log FILE] [--log-max-size N] [--log-max-file N] [--cri-log FILE]
  *                  [--pidfile P] [--tty] [--stdin] [--oom-file F]
  *                  [--exit-arg A]... [--health-arg A]... [--health-interval-ms N]
  *                  [--mount-overlay CWD TARGET OPTIONS]
@@ -15,7 +15,9 @@
  * console socket D/console.sock that receives the pty master), fork+execs the
  * helper argv with those as fds 0-2 (every other inherited fd is kept for the
  * helper and closed in the monitor), and then:
- *  - writes output to the docker json-file log FILE with rotation;
+ *  - writes output to the docker json-file log FILE with rotation, and to a
+ *    Kubernetes CRI log (`<RFC3339Nano> <stream> <P|F> <line>`) with --cri-log,
+ *    reopened at its path on SIGUSR1 (the kubelet's ReopenContainerLog);
  *  - serves attach clients on D/attach.sock (framing: docs/cli.md "attach protocol");
  *  - learns the container pid from P once the helper has exited, reaps it (the
  *    helper clones it as our child; it dies with us, so a killed monitor never
@@ -57,6 +59,7 @@
 struct options {
   const char *dir, *log, *pidfile, *oom_file;
   const char *mount_cwd, *mount_target, *mount_options;
+  const char *cri_log;
   long long log_max_size;
   int log_max_file, tty, stdin_open;
   long long health_interval_ms;
@@ -73,7 +76,7 @@ struct client {
 };
 
 static struct options opt = {.log_max_file = 1};
-static struct log_writer logw;
+static struct log_writer logw, cri_logw;
 static struct client clients[MAX_CLIENTS];
 static int attach_listener = -1, console_listener = -1, pty_master = -1;
 static int out_r = -1, err_r = -1, in_w = -1;
@@ -108,6 +111,7 @@ static void parse_args(int argc, char **argv) {
     else if (!v) break;
     else if (!strcmp(a, "--dir")) opt.dir = v, i++;
     else if (!strcmp(a, "--log")) opt.log = v, i++;
+    else if (!strcmp(a, "--cri-log")) opt.cri_log = v, i++;
     else if (!strcmp(a, "--pidfile")) opt.pidfile = v, i++;
     else if (!strcmp(a, "--oom-file")) opt.oom_file = v, i++;
     else if (!strcmp(a, "--log-max-size")) opt.log_max_size = atoll(v), i++;
@@ -203,6 +207,7 @@ static int pump_output(int fd, int stream) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n > 0) {
       if (opt.log) log_write(&logw, stream == STREAM_STDERR ? "stderr" : "stdout", buf, (size_t)n);
+      if (opt.cri_log) log_write(&cri_logw, stream == STREAM_STDERR ? "stderr" : "stdout", buf, (size_t)n);
       broadcast(stream, buf, (size_t)n);
       continue;
     }
@@ -383,11 +388,14 @@ int main(int argc, char **argv) {
   }
   attach_listener = listen_unix("attach.sock");
   if (opt.log && log_open(&logw, opt.log, opt.log_max_size, opt.log_max_file) < 0) die("open log");
+  if (opt.cri_log && log_open(&cri_logw, opt.cri_log, 0, 1) < 0) die("open cri log");
+  cri_logw.cri = 1;
 
   sigset_t mask, oldmask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigaddset(&mask, SIGPIPE);
+  sigaddset(&mask, SIGUSR1);
   sigprocmask(SIG_BLOCK, &mask, &oldmask);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
@@ -460,8 +468,10 @@ int main(int argc, char **argv) {
     }
     if (pfd[0].revents) {
       struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) > 0) {
-      }
+      int reopen = 0;
+      while (read(sfd, &si, sizeof si) > 0) reopen |= si.ssi_signo == SIGUSR1;
+      /* SIGUSR1: the kubelet rotated the CRI log (renamed it); write a new file at its path. */
+      if (reopen && opt.cri_log) log_reopen(&cri_logw);
       done = reap(&status);
     }
   }
@@ -472,6 +482,7 @@ int main(int argc, char **argv) {
   if (err_r >= 0) pump_output(err_r, STREAM_STDERR);
   if (pty_master >= 0) pump_output(pty_master, STREAM_STDOUT);
   if (opt.log) log_flush(&logw);
+  if (opt.cri_log) log_flush(&cri_logw);
   if (opt.mount_target) umount2(opt.mount_target, 0);
   write_exit(status);
   for (int i = 0; i < MAX_CLIENTS; i++)

@@ -23,12 +23,15 @@ struct log_writer {
   int fd;
   long long size, max_size;
   int max_file;
+  /* 1: the CRI log format instead of json-file lines. */
+  int cri;
   struct line_buf out, err;
 };
 
 int log_open(struct log_writer *w, const char *path, long long max_size, int max_file);
 void log_write(struct log_writer *w, const char *stream, const char *buf, size_t len);
 void log_flush(struct log_writer *w);
+void log_reopen(struct log_writer *w);
 
 struct frame_reader {
   unsigned char hdr[8];

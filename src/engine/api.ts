@@ -254,6 +254,11 @@ export interface ContainersAPI {
    * say (gantry system boot). The local engine only: a daemon does it itself.
    */
   boot?(): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
+  /**
+   * The CRI's ReopenContainerLog: the monitor of a running container created
+   * with LogConfig.Config[cri-log-path] starts a new file at that path. Local only.
+   */
+  reopenCriLog?(ref: string): Promise<void>;
 }
 
 /**

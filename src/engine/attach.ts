@@ -134,6 +134,8 @@ export class MonitorSession implements IOSession {
   private connecting?: Promise<void>;
   private listener?: (stream: 1 | 2, data: Buffer) => void;
   private queued: (Buffer | 'eof')[] = [];
+  /** Output delivered before the live stream's (a logs replay), held until there is a listener. */
+  private early: [1 | 2, Buffer][] = [];
   private closed = false;
   /** Run once when the session connects or closes (the owner's cleanup of its waiting). */
   onSettled: () => void = () => undefined;
@@ -165,7 +167,15 @@ export class MonitorSession implements IOSession {
 
   onOutput(fn: (stream: 1 | 2, data: Buffer) => void): void {
     this.listener = fn;
+    for (const [stream, data] of this.early) fn(stream, data);
+    this.early = [];
     if (this.live) this.relay(fn);
+  }
+
+  /** Output to deliver ahead of the live stream's. */
+  replay(stream: 1 | 2, data: Buffer): void {
+    if (this.listener) this.listener(stream, data);
+    else this.early.push([stream, data]);
   }
 
   writeStdin(data: Buffer): void {

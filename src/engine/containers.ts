@@ -11,9 +11,9 @@ import type { Runtime } from '../runtime/api.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
-import { defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
+import { CRI_LOG_PATH_OPTION, defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
-import { emitEvent } from './events.js';
+import type { EngineEvents } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { planMounts, populateVolume, VolumeStore, type PlannedMounts } from './volumes.js';
 import { ContainerFs } from './archive.js';
@@ -69,15 +69,12 @@ export class Containers {
     readonly runtime: Runtime,
     readonly allCapabilities: readonly string[],
     readonly networking: EngineNetworking,
+    readonly events: EngineEvents,
   ) {}
-
-  private get root() {
-    return this.store.root;
-  }
 
   event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
     this.changed.emit(rec.Id, action);
-    return emitEvent(this.root, 'container', action, rec.Id, { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels, ...extra }).catch(() => undefined);
+    this.events.emit({ Type: 'container', Action: action, Actor: { ID: rec.Id, Attributes: { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels, ...extra } } });
   }
 
   // ---- state ----
@@ -267,7 +264,7 @@ export class Containers {
       await this.discard(rec, { volumes: true }).catch(() => undefined);
       throw err;
     }
-    await this.event(rec, 'create');
+    this.event(rec, 'create');
     return { Id: id, Warnings: [] };
   }
 
@@ -424,6 +421,9 @@ export class Containers {
       const maxSize = hc.LogConfig.Config['max-size'];
       if (maxSize) args.push('--log-max-size', String(parseSizeOpt(maxSize)), '--log-max-file', hc.LogConfig.Config['max-file'] ?? '1');
     }
+    // The CRI server's containers log a second copy in the kubelet's format, where the kubelet reads it.
+    const criLog = hc.LogConfig.Config[CRI_LOG_PATH_OPTION];
+    if (criLog) args.push('--cri-log', criLog);
     if (rec.Config.Tty) args.push('--tty');
     if (rec.Config.OpenStdin) args.push('--stdin');
     const hooks = [process.execPath, monitorHooksEntry(), this.store.root, this.store.runroot];
@@ -467,6 +467,7 @@ export class Containers {
           ...(await resolveDevices(rec.HostConfig)),
           ...(await seccompFile(rec.HostConfig)),
           cgroupns: detectCgroupVersion() === 2,
+          ...(await this.sharedNamespaces(rec.HostConfig)),
         },
         this.allCapabilities,
       );
@@ -492,7 +493,7 @@ export class Containers {
       rec.State = { ...rec.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: rec.State.FinishedAt };
       rec.Gantry.stoppedByUser = false;
       await this.store.write(rec);
-      await this.event(rec, 'start');
+      this.event(rec, 'start');
     } catch (err) {
       if (created) await this.runtime.delete(id, { force: true }).catch(() => undefined);
       // Once the monitor has unmounted and reported, its pid file goes: the failure, not its report, is this start's record.
@@ -557,6 +558,30 @@ export class Containers {
     }
   }
 
+  /** Has the monitor write a new CRI log file at its path (after the kubelet renamed the old one). */
+  async reopenCriLog(ref: string): Promise<void> {
+    const rec = await this.get(ref);
+    const monitor = this.monitorPid(rec.Id);
+    if (!rec.State.Running || monitor === undefined) throw failedPrecondition(`container ${rec.Id} is not running`);
+    if (!rec.HostConfig.LogConfig.Config[CRI_LOG_PATH_OPTION]) throw failedPrecondition(`container ${rec.Id} has no CRI log`);
+    process.kill(monitor, 'SIGUSR1');
+  }
+
+  /** HostConfig.IpcMode, UTSMode and PidMode: the host's namespaces, or a running container's. */
+  private async sharedNamespaces(hc: HostConfig): Promise<Partial<Record<'ipc' | 'uts' | 'pid', 'host' | { nsPath: string }>>> {
+    const resolve = async (mode: string | undefined, type: 'ipc' | 'uts' | 'pid') => {
+      if (!mode || mode === 'private' || mode === 'shareable' || mode === 'none') return undefined;
+      if (mode === 'host') return 'host' as const;
+      if (!mode.startsWith('container:')) throw invalidArgument(`invalid ${type.toUpperCase()} mode: ${mode}`);
+      const ref = mode.slice('container:'.length);
+      const target = await this.get(ref).catch(() => undefined);
+      if (!target?.State.Running || target.State.Restarting) throw conflict(`cannot join ${type.toUpperCase()} of a non running container: ${ref}`);
+      return { nsPath: `/proc/${target.State.Pid}/ns/${type}` };
+    };
+    const [ipc, uts, pid] = await Promise.all([resolve(hc.IpcMode, 'ipc'), resolve(hc.UTSMode, 'uts'), resolve(hc.PidMode, 'pid')]);
+    return { ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}), ...(pid ? { pid } : {}) };
+  }
+
   // ---- stop / kill ----
 
   async kill(ref: string, signal: number, opts: { userStop?: boolean } = {}): Promise<ContainerRecord> {
@@ -569,7 +594,7 @@ export class Containers {
       // Raced with the container's own exit: that's what the caller wanted.
       if (!(await this.exitInfo(rec.Id))) throw err;
     }
-    if (!opts.userStop) await this.event(rec, 'kill', { signal: String(signal) });
+    if (!opts.userStop) this.event(rec, 'kill', { signal: String(signal) });
     return rec;
   }
 
@@ -595,7 +620,7 @@ export class Containers {
     }
     await waitForExit(this.store.runPath(rec.Id), -1);
     await this.finishExit(rec.Id);
-    await this.event(rec, 'stop');
+    this.event(rec, 'stop');
     return rec;
   }
 
@@ -625,7 +650,7 @@ export class Containers {
     if (rec.State.Running) {
       rec.NetworkSettings = (await this.networking.current(rec).catch(() => undefined)) ?? rec.NetworkSettings;
       await this.store.write(rec);
-      await this.event(rec, 'start');
+      this.event(rec, 'start');
       return rec;
     }
     await this.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -638,8 +663,8 @@ export class Containers {
     rmSync(this.store.runPath(id, 'monitor.pid'), { force: true });
     // A restarting record's run was folded (and its die emitted) before the back-off.
     if (!stored.State.Restarting) {
-      if (rec.State.OOMKilled) await this.event(rec, 'oom');
-      await this.event(rec, 'die', { exitCode: String(rec.State.ExitCode) });
+      if (rec.State.OOMKilled) this.event(rec, 'oom');
+      this.event(rec, 'die', { exitCode: String(rec.State.ExitCode) });
     }
     return rec;
   }
@@ -679,7 +704,7 @@ export class Containers {
       // Folded first: the exit that rm -f or run --rm caused gets its die event like any other.
       if (current) await this.discard(await this.foldLocked(current), opts);
     });
-    await this.event(rec, 'destroy');
+    this.event(rec, 'destroy');
   }
 
   /**
@@ -734,7 +759,7 @@ export class Containers {
       else await this.runtime.resume(rec.Id);
       rec.State = { ...rec.State, Paused: paused, Status: paused ? 'paused' : 'running' };
       await this.store.write(rec);
-      await this.event(rec, paused ? 'pause' : 'unpause');
+      this.event(rec, paused ? 'pause' : 'unpause');
     });
   }
 
@@ -750,7 +775,7 @@ export class Containers {
         rec.Name = `/${name}`;
         await this.store.write(rec);
         await this.store.releaseName(old, rec.Id);
-        await this.event(rec, 'rename', { oldName: old });
+        this.event(rec, 'rename', { oldName: old });
       });
     } catch (err) {
       await this.store.releaseName(name, found.Id);

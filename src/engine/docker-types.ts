@@ -96,6 +96,12 @@ export interface HostConfig {
   OomKillDisable: boolean;
   MaskedPaths?: string[];
   ReadonlyPaths?: string[];
+  /** "" (own), "host", or "container:<id>" (join that container's IPC namespace). */
+  IpcMode?: string;
+  /** "" (own), "host", or, Gantry's addition for pods, "container:<id>" (join its UTS namespace). */
+  UTSMode?: string;
+  /** "" (own), "host", or "container:<id>" (join that container's PID namespace). */
+  PidMode?: string;
 }
 
 export interface HealthLogEntry {
@@ -253,3 +259,10 @@ export function defaultConfig(image: string): DockerConfig {
     Labels: {},
   };
 }
+
+/**
+ * Gantry's LogConfig.Config option: besides the json-file log, the monitor writes
+ * the container's output in the Kubernetes CRI log format to this path (the CRI
+ * server sets it to the kubelet's log_path).
+ */
+export const CRI_LOG_PATH_OPTION = 'cri-log-path';

@@ -93,10 +93,6 @@ export class EngineEvents {
   }
 }
 
-/** Callers not yet holding the core's bus (the bus over the same root is the same log). */
-export async function emitEvent(root: string, type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string>): Promise<void> {
-  new EngineEvents(root).emit({ Type: type, Action: action, Actor: { ID: id, Attributes: attributes } });
-}
 
 const fileSize = async (path: string) => (await stat(path).catch(() => undefined))?.size ?? 0;
 

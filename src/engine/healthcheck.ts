@@ -51,6 +51,6 @@ export async function runHealthcheck(core: EngineCore, ref: string): Promise<voi
     }
     cur.State.Health = h;
     await core.store.write(cur);
-    if (h.Status !== prev.Status) await core.containers.event(cur, `health_status: ${h.Status}`);
+    if (h.Status !== prev.Status) core.containers.event(cur, `health_status: ${h.Status}`);
   });
 }

@@ -1,6 +1,6 @@
 // openEngineCore: the in-process (daemonless) engine over <root> and <runroot>.
 import { join } from 'node:path';
-import { ALL_CAPABILITIES } from '../runtime/capabilities.js';
+import { boundingCapabilities } from '../runtime/capabilities.js';
 import { loadImages, loadRuntime } from './backends.js';
 import { Containers } from './containers.js';
 import { EngineNetworking } from './networking.js';
@@ -20,6 +20,7 @@ export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   const store = new ContainerStore(opts.root, opts.runroot);
   const volumes = new VolumeStore(opts.root);
   const networking = new EngineNetworking(opts.root, opts.runroot);
-  const containers = new Containers(store, volumes, images, runtime, ALL_CAPABILITIES, networking);
-  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events: new EngineEvents(opts.root) };
+  const events = new EngineEvents(opts.root);
+  const containers = new Containers(store, volumes, images, runtime, boundingCapabilities(), networking, events);
+  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events };
 }

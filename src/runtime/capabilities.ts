@@ -47,3 +47,18 @@ export function lastCap(): number {
   }
   return cachedLastCap;
 }
+
+/**
+ * The capabilities this process may hand on: its bounding set (/proc/self/status
+ * CapBnd). A privileged container gets these, as with containerd: root without
+ * CAP_SYS_RESOURCE (as in some sandboxes) cannot give it away.
+ */
+export function boundingCapabilities(): string[] {
+  try {
+    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (line) return capabilitiesFromMask(BigInt(`0x${line[1]}`));
+  } catch {
+    // no procfs: fall through to every capability the kernel knows
+  }
+  return ALL_CAPABILITIES.slice(0, lastCap() + 1);
+}

@@ -16,7 +16,6 @@ import { openEngine } from '../engine-client.js';
 import { createProgressRenderer } from '../../images/progress.js';
 import { parseDeviceFlag, parseMountFlag, splitVolumeFlags } from '../mount-options.js';
 import { parsePublish } from '../../network/publish.js';
-import type { EngineCore } from '../../engine/engine.js';
 
 /** A create as the CLI sends it: POST /containers/create's body and its query options. */
 export interface CreateRequest {
@@ -310,12 +309,6 @@ export function parseCreateRequest(ctx: CliContext, parsed: ParsedFlags, verb: s
     reportRunFailure(ctx, verb, err, false);
     return 125;
   }
-}
-
-/** The engine core, for the commands not yet on the Engine interface (openEngine in ../engine-client.ts). */
-export async function openCliEngine(ctx: CliContext): Promise<EngineCore> {
-  const { openEngineCore } = await import('../../engine/index.js');
-  return openEngineCore({ root: ctx.globals.root, runroot: ctx.globals.runroot });
 }
 
 /** docker run's exit code when the container could not be created or started (its CLI's toStatusError). */

@@ -1,7 +1,9 @@
 // `gantry system service`: the Docker Engine API daemon (like `podman system
 // service`): one in-process engine over --root/--runroot behind the API, on
-// <runroot>/gantry.sock unless --host names another address. Runs until
-// SIGTERM or SIGINT, then closes the listener and exits 0.
+// <runroot>/gantry.sock unless --host names another address. With --cri the
+// same engine also serves the Kubernetes CRI v1 gRPC API on that unix socket
+// (then the Docker API only when --host is given too). Runs until SIGTERM or
+// SIGINT, then closes the listeners and exits 0.
 import { join } from 'node:path';
 import type { Command } from '../command.js';
 
@@ -13,39 +15,63 @@ export const command: Command = {
     maxArgs: 0,
     flags: [
       { name: 'host', short: 'H', type: 'string', description: 'Address to listen on: unix:///path or tcp://host:port (default unix://<runroot>/gantry.sock)' },
+      { name: 'cri', type: 'string', description: 'Also serve the Kubernetes CRI v1 API on this address: unix:///path (alone: only the CRI)' },
+      { name: 'pause-image', type: 'string', description: 'Image of the CRI pod sandboxes (default registry.k8s.io/pause:3.9)' },
       { name: 'time', short: 't', type: 'int', description: 'Accepted for podman compatibility; the service never times out', hidden: true },
     ],
   },
   async run(ctx, { flags }) {
-    const [{ openLocalEngine }, { createDockerApiServer }, { listenOn, parseListenAddress }] = await Promise.all([
-      import('../../engine/local/index.js'),
-      import('../../api/docker/server.js'),
-      import('../../api/docker/listen.js'),
-    ]);
-    const host = flags.host ? String(flags.host) : `unix://${join(ctx.globals.runroot, 'gantry.sock')}`;
-    const address = parseListenAddress(host);
+    const criAddress = flags.cri ? String(flags.cri) : undefined;
+    const serveDocker = flags.host !== undefined || criAddress === undefined;
+    const { openLocalEngine } = await import('../../engine/local/index.js');
     const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
-    const api = createDockerApiServer({
-      engine,
-      logError: (err, req) => ctx.stderr.write(`gantry service: ${req.method} ${req.url}: ${err instanceof Error ? (ctx.globals.debug ? err.stack : err.message) : String(err)}\n`),
-    });
-    await listenOn(api.server, address);
-    const { stat, unlink } = await import('node:fs/promises');
-    const socketIno = address.kind === 'unix' ? (await stat(address.path)).ino : undefined;
-    if (ctx.globals.debug) ctx.stderr.write(`gantry service: listening on ${host}\n`);
+    const docker = serveDocker ? await startDockerApi(ctx, engine, flags.host ? String(flags.host) : `unix://${join(ctx.globals.runroot, 'gantry.sock')}`) : undefined;
+    let cri: import('../../api/cri/server.js').CriServer | undefined;
+    if (criAddress) {
+      const { createCriServer } = await import('../../api/cri/server.js');
+      cri = createCriServer({
+        engine,
+        ...(flags['pause-image'] ? { pauseImage: String(flags['pause-image']) } : {}),
+        logError: (err, method) => ctx.stderr.write(`gantry service: CRI ${method}: ${err instanceof Error ? (ctx.globals.debug ? err.stack : err.message) : String(err)}\n`),
+      });
+      await cri.listen(criAddress);
+      if (ctx.globals.debug) ctx.stderr.write(`gantry service: CRI listening on ${criAddress}\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
-    await api.close();
+    await docker?.close();
+    await cri?.close();
     await engine.close();
     // Whatever a cut-short stream left behind (a watcher, a timer) must not keep a stopped service alive.
     setTimeout(() => process.exit(0), 2_000).unref();
-    // The socket goes with the service, unless a newer service has replaced it meanwhile.
-    if (address.kind === 'unix' && (await stat(address.path).catch(() => undefined))?.ino === socketIno) {
-      await unlink(address.path).catch(() => undefined);
-    }
     return 0;
   },
 };
+
+/** The Docker Engine API on host; close() also removes its unix socket unless a newer service replaced it. */
+async function startDockerApi(ctx: Parameters<Command['run']>[0], engine: import('../../engine/api.js').Engine, host: string): Promise<{ close(): Promise<void> }> {
+  const [{ createDockerApiServer }, { listenOn, parseListenAddress }, { stat, unlink }] = await Promise.all([
+    import('../../api/docker/server.js'),
+    import('../../api/docker/listen.js'),
+    import('node:fs/promises'),
+  ]);
+  const address = parseListenAddress(host);
+  const api = createDockerApiServer({
+    engine,
+    logError: (err, req) => ctx.stderr.write(`gantry service: ${req.method} ${req.url}: ${err instanceof Error ? (ctx.globals.debug ? err.stack : err.message) : String(err)}\n`),
+  });
+  await listenOn(api.server, address);
+  const socketIno = address.kind === 'unix' ? (await stat(address.path)).ino : undefined;
+  if (ctx.globals.debug) ctx.stderr.write(`gantry service: listening on ${host}\n`);
+  return {
+    async close() {
+      await api.close();
+      if (address.kind === 'unix' && (await stat(address.path).catch(() => undefined))?.ino === socketIno) {
+        await unlink(address.path).catch(() => undefined);
+      }
+    },
+  };
+}

@@ -25,11 +25,11 @@ const ATTACH_POLL_MS = 100;
 
 /** The object also has close(): it ends the waits and attaches still pending (the engine's close). */
 export function localContainers(core: EngineCore): ContainersAPI & { close(): void } {
-  const lifecycle = localLifecycle(core);
-  return { ...lifecycle, ...localContainerData(core) };
+  const data = localContainerData(core);
+  return { ...localLifecycle(core, data.logs), ...data };
 }
 
-function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): void } {
+function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): ContainerLifecycleAPI & { close(): void } {
   const c = core.containers;
   const waits = new ContainerWaits(c);
   const pendingAttaches = new Set<MonitorSession>();
@@ -113,7 +113,10 @@ function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): vo
 
     async attach(ref, opts) {
       const rec = await c.get(ref);
-      const session = new MonitorSession({ stdin: Boolean(opts.stdin), stdout: opts.stdout !== false, stderr: opts.stderr !== false });
+      const streams = { stdin: Boolean(opts.stdin), stdout: opts.stdout !== false, stderr: opts.stderr !== false };
+      const session = new MonitorSession(streams);
+      // logs=1: what the container wrote so far, then the live output (as dockerd, a chunk written in between may be missed).
+      if (opts.logs) for await (const { stream, data } of logs(rec.Id, { stdout: streams.stdout, stderr: streams.stderr })) session.replay(stream, data);
       const socket = core.store.runPath(rec.Id, 'attach.sock');
       if (rec.State.Running && !rec.State.Restarting) {
         await session.connect(socket);
@@ -165,6 +168,8 @@ function localLifecycle(core: EngineCore): ContainerLifecycleAPI & { close(): vo
       const { bootContainers } = await import('../boot.js');
       return bootContainers(core);
     },
+
+    reopenCriLog: (ref) => core.containers.reopenCriLog(ref),
 
     close() {
       waits.close();
@@ -265,6 +270,6 @@ async function updateContainer(core: EngineCore, ref: string, config: ContainerU
     }
     rec.HostConfig = hc;
     await core.store.write(rec);
-    await core.containers.event(rec, 'update');
+    core.containers.event(rec, 'update');
   });
 }

@@ -6,8 +6,10 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingM
 import type { Duplex, Readable } from 'node:stream';
 import { GantryError, invalidArgument, unavailable, type ErrorCode } from '../../errdefs/index.js';
 
-/** The newest API version this client speaks; older daemons get their own. */
-export const CLIENT_API_VERSION = '1.47';
+import { ENGINE_API_VERSION } from '../version.js';
+
+/** The newest API version this client speaks (the engine's own); older daemons get their own. */
+export const CLIENT_API_VERSION = ENGINE_API_VERSION;
 /** What a daemon that sends no Api-Version header is assumed to speak (docker's client does the same). */
 const FALLBACK_API_VERSION = '1.24';
 

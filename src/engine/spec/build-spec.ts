@@ -3,6 +3,7 @@
 // numbers, volume paths, seccomp files) is resolved by the caller.
 import { OCI_VERSION, type LinuxDevice, type LinuxResources, type LinuxSeccomp, type Mount, type Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument } from '../../errdefs/index.js';
+import { ALL_CAPABILITIES } from '../../runtime/capabilities.js';
 import type { DockerConfig, HostConfig, MountPoint } from '../docker-types.js';
 import { cleanPath, tmpfsMountData } from '../volumes.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
@@ -131,9 +132,13 @@ export interface SpecInputs {
   seccompFile?: LinuxSeccomp;
   /** A private cgroup namespace: docker's default on cgroup v2 hosts (v1 hosts share the host's). */
   cgroupns?: boolean;
+  /** HostConfig.IpcMode / UTSMode / PidMode: 'host' shares the host's; a path joins that namespace; undefined creates one. */
+  ipc?: 'host' | { nsPath: string };
+  uts?: 'host' | { nsPath: string };
+  pid?: 'host' | { nsPath: string };
 }
 
-/** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add. */
+/** Docker's capability arithmetic: ALL, names with or without CAP_, drop after add; `all` is what this host can grant (privileged and ALL get it), names are checked against every capability. */
 export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): string[] {
   if (hc.Privileged) return [...all];
   const norm = (c: string) => {
@@ -143,7 +148,7 @@ export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): s
   const add = (hc.CapAdd ?? []).map(norm);
   const drop = (hc.CapDrop ?? []).map(norm);
   for (const c of [...add, ...drop]) {
-    if (c !== 'ALL' && !all.includes(c)) throw invalidArgument(`invalid capability: ${c.replace(/^CAP_/, '')}`);
+    if (c !== 'ALL' && !ALL_CAPABILITIES.includes(c)) throw invalidArgument(`invalid capability: ${c.replace(/^CAP_/, '')}`);
   }
   let caps = add.includes('ALL') ? [...all] : [...DEFAULT_CAPABILITIES];
   if (drop.includes('ALL')) caps = [];
@@ -280,9 +285,12 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
   if (inp.cgroupns) namespaces.push({ type: 'cgroup' });
   if (inp.network === undefined) namespaces.push({ type: 'network' });
   else if (inp.network !== 'host') namespaces.push({ type: 'network', path: inp.network.netnsPath });
-  if (inp.network === 'host') {
-    // With host networking docker shares the host's UTS namespace too.
-    namespaces.splice(namespaces.findIndex((n) => n.type === 'uts'), 1);
+  // With host networking docker shares the host's UTS namespace too.
+  const uts = inp.uts ?? (inp.network === 'host' ? 'host' : undefined);
+  for (const [type, mode] of [['ipc', inp.ipc], ['uts', uts], ['pid', inp.pid]] as const) {
+    const i = namespaces.findIndex((n) => n.type === type);
+    if (mode === 'host') namespaces.splice(i, 1);
+    else if (mode) namespaces[i] = { type, path: mode.nsPath };
   }
 
   const rlimits = (hc.Ulimits ?? []).map((u) => {
@@ -309,8 +317,9 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
       ...(rlimits.length ? { rlimits } : {}),
     },
     root: { path: inp.rootfs, readonly: hc.ReadonlyRootfs },
-    ...(inp.network === 'host' ? {} : { hostname }),
-    ...(config.Domainname && inp.network !== 'host' ? { domainname: config.Domainname } : {}),
+    // A shared UTS namespace keeps its owner's names.
+    ...(uts ? {} : { hostname }),
+    ...(config.Domainname && !uts ? { domainname: config.Domainname } : {}),
     mounts,
     linux: {
       namespaces,

@@ -178,3 +178,19 @@ test('a --rm whose foreground run was killed is removed once it exits (by the ne
   assert.equal(ps.stdout, '');
   await assert.rejects(engine.containers.inspect('orphan-rm'), isNotFound);
 });
+
+test('attach with logs replays what the container wrote before the live output', async () => {
+  const { Id } = await engine.containers.create({ Image: 'busybox', Cmd: ['sh', '-c', 'echo early; read line; echo "late $line"'], OpenStdin: true, StdinOnce: true });
+  await engine.containers.start(Id);
+  await until('the early line', async () => {
+    for await (const { data } of engine.containers.logs(Id, { stdout: true })) if (data.toString().includes('early')) return true;
+    return undefined;
+  });
+  const session = await engine.containers.attach(Id, { stdin: true, stdout: true, stderr: true, logs: true });
+  let out = '';
+  session.onOutput((_s, d) => (out += d.toString()));
+  session.writeStdin(Buffer.from('x\n'));
+  assert.equal(await session.ended, 0);
+  assert.equal(out, 'early\nlate x\n');
+  await engine.containers.remove(Id);
+});

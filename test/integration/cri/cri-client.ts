@@ -1,0 +1,75 @@
+// A CRI client for tests: gantry system service --cri on a temporary socket
+// over temporary roots, and @grpc/grpc-js clients of its RuntimeService and
+// ImageService loaded from the project's proto.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import grpc from '@grpc/grpc-js';
+import { loadCriServices } from '../../../src/api/cri/proto.js';
+import type { Gantry } from '../cli/gantry-harness.js';
+
+const GANTRY = join(resolve(import.meta.dirname, '..', '..', '..', '..'), 'bin', 'gantry');
+
+export interface CriService {
+  call<T = any>(method: string, req?: object): Promise<T>;
+  /** A server stream's messages as they come; cancel() ends it. */
+  stream(method: string, req?: object): { messages: any[]; cancel(): void };
+}
+
+export interface CriHarness {
+  runtime: CriService;
+  image: CriService;
+  socket: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function service(client: grpc.Client): CriService {
+  return {
+    call(method, req = {}) {
+      return new Promise((res, rej) => {
+        const fn = (client as unknown as Record<string, (r: object, cb: (err: grpc.ServiceError | null, v: any) => void) => void>)[method];
+        if (!fn) return rej(new Error(`no RPC ${method}`));
+        fn.call(client, req, (err, v) => (err ? rej(err) : res(v)));
+      });
+    },
+    stream(method, req = {}) {
+      const messages: any[] = [];
+      const call = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<any>>)[method]!.call(client, req);
+      call.on('data', (m) => messages.push(m));
+      call.on('error', () => undefined); // the cancel
+      return { messages, cancel: () => call.cancel() };
+    },
+  };
+}
+
+export async function startCri(g: Gantry, extraArgs: string[] = []): Promise<CriHarness> {
+  const socket = join(g.dir, 'cri.sock');
+  const child: ChildProcess = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--cri', `unix://${socket}`, ...extraArgs], {
+    env: g.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; !existsSync(socket); i++) {
+    if (child.exitCode !== null || i > 200) throw new Error(`CRI service did not start: ${stderr}`);
+    await sleep(50);
+  }
+  const services = loadCriServices();
+  const runtimeClient = new services.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
+  const imageClient = new services.ImageService(`unix://${socket}`, grpc.credentials.createInsecure());
+  return {
+    runtime: service(runtimeClient),
+    image: service(imageClient),
+    socket,
+    stderr: () => stderr,
+    async stop() {
+      runtimeClient.close();
+      imageClient.close();
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
