@@ -7,7 +7,7 @@
 // instruction with its variables expanded, the files' checksums, the build args
 // in scope), so an unchanged rebuild starts no container at all.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -307,11 +307,8 @@ export class Builder {
         }
         // Args change RUN's environment, so they are part of later keys (docker's "|1 A=b" prefix).
         this.advance(state, `ARG ${[...state.args].map(([k, v]) => `${k}=${v}`).join(' ')}`);
-        for (const w of ins.args) {
-          const i = w.indexOf('=');
-          await changeConfig('', `ARG ${i < 0 ? w : `${w.slice(0, i)}=${word(w.slice(i + 1))}`}`);
-        }
-        return;
+        // One entry for the instruction, with the Dockerfile's defaults (build args show in RUN's prefix).
+        return changeConfig('', `ARG ${ins.args.map((w) => (w.includes('=') ? `${w.slice(0, w.indexOf('='))}=${word(w.slice(w.indexOf('=') + 1))}` : w)).join(' ')}`);
       case 'ENV': {
         const env = new Map((c.Env ?? []).map((e) => [e.split('=')[0]!, e] as const));
         for (const [k, v] of ins.pairs!) env.set(word(k), `${word(k)}=${word(v)}`);
@@ -495,7 +492,9 @@ export class Builder {
       ignore = [];
     }
     const select = async (destIsDir: boolean) => {
-      const files = keyword === 'ADD' ? await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this)) : await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
+      let files = keyword === 'ADD' ? await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this)) : await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
+      // docker: COPY --from without --chown keeps the source image's owners.
+      if (fromImage !== undefined && !ins.flags.chown) files = await Promise.all(files.map(async (f) => ({ ...f, owner: await lstat(f.abs).then((st) => ({ uid: st.uid, gid: st.gid })) })));
       for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
       return files;
     };

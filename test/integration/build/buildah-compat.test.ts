@@ -273,7 +273,7 @@ test('multi-stage COPY --from (stage name, index), ONBUILD triggers', { skip }, 
   buildBoth(base, 'compat-onbase');
   const ctx = await project('multi', {
     Dockerfile: `FROM busybox AS first
-RUN mkdir -p /out/deep && echo first > /out/deep/f.txt && ln -s deep/f.txt /out/link
+RUN mkdir -p /out/deep && echo first > /out/deep/f.txt && ln -s deep/f.txt /out/link && chown -R 33:44 /out/deep
 FROM busybox
 RUN echo second > /s.txt
 FROM compat-onbase
