@@ -13,6 +13,10 @@ import { containerStats, listContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
 import { createContainer } from './create-container.js';
 import { execSync } from './exec-sync.js';
+import { exec } from './exec.js';
+import { attach } from './attach.js';
+import { portForward } from './port-forward.js';
+import { createStreamingServer, type StreamingServer, type StreamingServerOptions } from './streaming/server.js';
 import { streamContainerEvents } from './get-container-events.js';
 import { imageFsInfo } from './image-fs-info.js';
 import { imageStatus } from './image-status.js';
@@ -41,6 +45,8 @@ const UNKNOWN = 2;
 export interface CriServerOptions {
   engine: Engine;
   pauseImage?: string;
+  /** Where the streaming server listens (default 127.0.0.1, a free port). */
+  streaming?: StreamingServerOptions;
   logError?: (err: unknown, method: string) => void;
 }
 
@@ -71,6 +77,9 @@ const RUNTIME_RPCS: Record<string, AnyRpc> = {
   UpdateContainerResources: updateContainerResources,
   ReopenContainerLog: reopenContainerLog,
   ExecSync: execSync,
+  Exec: exec,
+  Attach: attach,
+  PortForward: portForward,
   ContainerStats: containerStats,
   ListContainerStats: listContainerStats,
 };
@@ -99,7 +108,12 @@ function socketAnswers(path: string): Promise<boolean> {
 }
 
 export function createCriServer(opts: CriServerOptions): CriServer {
-  const ctx: CriContext = { engine: opts.engine, pauseImage: opts.pauseImage ?? DEFAULT_PAUSE_IMAGE };
+  let streaming: Promise<StreamingServer> | undefined;
+  const ctx: CriContext = {
+    engine: opts.engine,
+    pauseImage: opts.pauseImage ?? DEFAULT_PAUSE_IMAGE,
+    streaming: () => (streaming ??= createStreamingServer(opts.engine, opts.streaming)),
+  };
   const services = loadCriServices();
   const server = new grpc.Server();
   const handlers = (rpcs: Record<string, AnyRpc>): grpc.UntypedServiceImplementation => {
@@ -145,6 +159,7 @@ export function createCriServer(opts: CriServerOptions): CriServer {
     },
     async close() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      if (streaming) await (await streaming).close();
       if (socketPath) await rm(socketPath, { force: true });
     },
   };

@@ -2,11 +2,14 @@
 // gives them (PROTO_LOADER_OPTIONS: snake_case keys, enums by name, int64 as
 // decimal strings, defaults filled in). Only the fields runtime-v1.proto declares.
 import type { Engine } from '../../engine/api.js';
+import type { StreamingServer } from './streaming/server.js';
 
 export interface CriContext {
   engine: Engine;
   /** The image of pod sandbox containers (registry.k8s.io/pause:3.9 by default). */
   pauseImage: string;
+  /** The streaming server of Exec, Attach and PortForward, started on first use. */
+  streaming(): Promise<StreamingServer>;
 }
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';

@@ -3,6 +3,10 @@
 // CRI-format logs, stop, remove, list filters and statuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from '../../../src/api/cri/streaming/websocket.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
@@ -146,6 +150,15 @@ test('pod lifecycle: sandbox, containers in its netns, exec, logs, stop, remove,
   assert.equal(failing.exit_code, 3);
   assert.equal(failing.stderr.toString(), 'err\n');
   await assert.rejects(cri.runtime.call('ExecSync', { container_id: mainId, cmd: ['sleep', '30'], timeout: 1 }), (e: any) => e.code === 4);
+  // Exec and PortForward return streaming URLs the kubelet opens with a WebSocket.
+  const { url } = await cri.runtime.call('Exec', { container_id: mainId, cmd: ['sh', '-c', 'echo via-stream; exit 4'], stdout: true, stderr: true });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]{8}$/);
+  const streamed = await openChannels(url, 'v5.channel.k8s.io');
+  assert.equal(streamed.get(1), 'via-stream\n');
+  assert.match(streamed.get(3) ?? '', /"reason":"NonZeroExitCode".*"message":"4"/);
+  const pf = await cri.runtime.call('PortForward', { pod_sandbox_id: podId, port: [80] });
+  assert.match(pf.url, /\/portforward\/[A-Za-z0-9_-]{8}$/);
+  await assert.rejects(cri.runtime.call('Attach', { container_id: mainId, stdin: false, stdout: false, stderr: false }), (e: any) => e.code === 3);
 
   // Logs in the CRI format at log_path.
   const logFile = join(logDir, 'main/0.log');
@@ -377,3 +390,19 @@ test('ReopenContainerLog: after the kubelet renamed the log, lines go to a new f
     await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
   }
 });
+
+/** Opens a streaming URL as the kubelet does and collects each channel's text until the server closes. */
+function openChannels(url: string, protocol: string): Promise<Map<number, string>> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'), 'Sec-WebSocket-Protocol': protocol } });
+    req.on('upgrade', (_res, socket: Duplex, head) => {
+      const ws = new WebSocket(socket, 'client', head);
+      const out = new Map<number, string>();
+      ws.onMessage((m) => out.set(m.data[0]!, (out.get(m.data[0]!) ?? '') + m.data.subarray(1).toString()));
+      ws.onClose(() => resolve(out));
+    });
+    req.on('response', (res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
