@@ -365,7 +365,7 @@ export class Builder {
         return changeConfig(`ONBUILD ${ins.args[0]}`, `ONBUILD ${ins.args[0]}`);
       case 'HEALTHCHECK':
         c.Healthcheck = healthcheck(ins);
-        return changeConfig(`HEALTHCHECK ${JSON.stringify(c.Healthcheck)}`, `HEALTHCHECK &{${goList(c.Healthcheck.Test ?? [])} ${[c.Healthcheck.Interval, c.Healthcheck.Timeout, c.Healthcheck.StartPeriod, c.Healthcheck.StartInterval].map((n) => `"${goDuration(n ?? 0)}"`).join(' ')} '\\x0${c.Healthcheck.Retries ?? 0}'}`);
+        return changeConfig(`HEALTHCHECK ${JSON.stringify(c.Healthcheck)}`, `HEALTHCHECK &{${goList(c.Healthcheck.Test ?? [])} ${[c.Healthcheck.Interval, c.Healthcheck.Timeout, c.Healthcheck.StartPeriod, c.Healthcheck.StartInterval].map((n) => `"${goDuration(n ?? 0)}"`).join(' ')} '\\x${(c.Healthcheck.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
       case 'RUN':
         return this.runStep(state, ins, out);
       case 'COPY':
