@@ -71,7 +71,8 @@ reset_cache() { # tool: drop what a previous round cached
   case $1 in
     gantry) $G rmi -f bench:latest >/dev/null 2>&1 || true; $G builder prune -af >/dev/null 2>&1 || true ;;
     buildah) $B rmi -af >/dev/null 2>&1 || true; $B pull "docker-archive:$T/busybox.tar" >/dev/null 2>&1; $B tag "$($B images -q | head -1)" busybox:latest >/dev/null ;;
-    dockerd) $D rmi -f bench:latest >/dev/null 2>&1 || true; $D builder prune -af >/dev/null 2>&1 || true ;;
+    # The classic builder's cache is its intermediate images: drop every image, then load busybox again.
+    dockerd) $D rmi -f $($D images -aq) >/dev/null 2>&1 || true; $D load -i "$T/busybox.tar" >/dev/null 2>&1 ;;
   esac
 }
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$T/err" || { echo "$* failed: $(cat "$T/err")" >&2; exit 1; }; e=$(date +%s%N); echo $(((e - s) / 1000000)); }

@@ -1,7 +1,7 @@
 // ADD's extras over COPY: a local tar archive (plain, gzip, bzip2, xz) is
 // unpacked into the destination, and a URL is downloaded into it (offline
 // that is an error naming the URL). Everything else is COPY's rules.
-import { open, writeFile } from 'node:fs/promises';
+import { lstat, open, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join, posix } from 'node:path';
 import { invalidArgument, unavailable } from '../errdefs/index.js';
@@ -58,7 +58,11 @@ export async function addSources(contextDir: string, sources: string[], dest: st
     if (!/[*?[]/.test(clean) && (await isArchive(join(contextDir, clean)))) {
       const dir = await tempDir();
       await untar(join(contextDir, clean), dir);
-      files.push(...(await selectSources(dir, ['.'], dest.endsWith('/') ? dest : `${dest}/`, [], true, 'ADD')));
+      const unpacked = await selectSources(dir, ['.'], dest.endsWith('/') ? dest : `${dest}/`, [], true, 'ADD');
+      for (const f of unpacked) {
+        const st = await lstat(f.abs);
+        files.push({ ...f, owner: { uid: st.uid, gid: st.gid } });
+      }
       continue;
     }
     files.push(...(await selectSources(contextDir, [src], dest, ignore, destIsDir || sources.length > 1, 'ADD')));

@@ -7,12 +7,12 @@
 // instruction with its variables expanded, the files' checksums, the build args
 // in scope), so an unchanged rebuild starts no container at all.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import type { Engine } from '../engine/api.js';
+import type { CommitHistoryEntry, Engine } from '../engine/api.js';
 import type { BuildCacheIndex } from '../engine/build-cache.js';
 import type { ContainerConfig } from '../oci/image-spec.js';
 import { invalidArgument, GantryError, isNotFound } from '../errdefs/index.js';
@@ -25,6 +25,7 @@ import { resolveOwnership } from './ownership.js';
 import { addSources } from './add-sources.js';
 import { parseGoDuration } from '../sys/go-duration.js';
 import { extractTar } from '../engine/tar-tree.js';
+import { historyOf, loadCandidates, matching, onBase, prefixImage, type CacheCandidate } from './cache-from.js';
 
 /** The build flags docker's CLI and POST /build share. */
 export interface BuildSettings {
@@ -40,7 +41,7 @@ export interface BuildSettings {
   /** NetworkMode of RUN steps (default bridge). */
   network?: string;
   platform?: string;
-  /** docker's --cache-from: accepted, not used yet. */
+  /** docker's --cache-from: images whose history may answer steps (see cache-from.ts). */
   cacheFrom?: string[];
   signal?: AbortSignal;
 }
@@ -63,6 +64,7 @@ export interface BuildResult {
 /** Build args every Dockerfile may use without declaring them. */
 const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -80,6 +82,14 @@ interface StageState {
   pendingDirs: string[];
   /** The base image set CMD, which a new ENTRYPOINT resets (docker's rule). */
   cmdFromBase: boolean;
+  /** History entries of config-only steps not committed yet. */
+  history: CommitHistoryEntry[];
+  /** created_by of the image's whole history so far (the base's, then each step's), for --cache-from. */
+  trail: string[];
+  /** --cache-from images still matching every step of this stage. */
+  cands: CacheCandidate[];
+  /** The image is the first trail.length entries of cands[0], not made yet. */
+  virtual: boolean;
 }
 
 export class Builder {
@@ -90,6 +100,7 @@ export class Builder {
   private readonly tempDirs: string[] = [];
   private stepNo = 0;
   private totalSteps = 0;
+  private candidates: CacheCandidate[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -116,6 +127,7 @@ export class Builder {
     const target = targetStage(plan, this.opts.target);
     const stages = neededStages(plan, target);
     this.totalSteps = stages.reduce((n, s) => n + 1 + s.steps.length, 0);
+    if (this.opts.cacheFrom?.length && !this.opts.noCache) this.candidates = await loadCandidates(this.engine, this.opts.cacheFrom);
     const results = new Map<number, Promise<StageState>>();
     const output = new OrderedOutput(this.opts.out);
     const channels = new Map(stages.map((s) => [s.index, output.channel(s.index)]));
@@ -170,16 +182,21 @@ export class Builder {
     if (stage.baseStage !== undefined) {
       const base = await results.get(stage.baseStage)!;
       const imageId = await this.materialize(base, out);
-      state = { stage, imageId, config: structuredClone(base.config), dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(base.config.Cmd) };
+      state = { stage, imageId, config: structuredClone(base.config), dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(base.config.Cmd), ...(await this.historyState(imageId)) };
     } else if (stage.base.toLowerCase() === 'scratch') {
-      state = { stage, imageId: undefined, config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, dirty: false, key: 'scratch', args: new Map(), pendingDirs: [], cmdFromBase: false };
+      state = { stage, imageId: undefined, config: { Env: [`PATH=${DEFAULT_PATH}`] }, dirty: false, key: 'scratch', args: new Map(), pendingDirs: [], cmdFromBase: false, history: [], trail: [], cands: [], virtual: false };
     } else {
       const imageId = await this.baseImage(stage.base, stage.platform ?? this.opts.platform, out);
       const img = await this.engine.images.inspect(imageId);
       const config: ContainerConfig = structuredClone((img.Config ?? {}) as ContainerConfig);
-      state = { stage, imageId, config, dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(config.Cmd) };
+      state = { stage, imageId, config, dirty: false, key: imageId, args: new Map(), pendingDirs: [], cmdFromBase: Boolean(config.Cmd), ...(await this.historyState(imageId, img.RootFS?.Layers ?? [])) };
     }
     if (state.imageId) out(` ---> ${shortId(state.imageId)}\n`);
+    // docker's rule: every stage has a PATH, the default one when its base has none.
+    if (!(state.config.Env ?? []).some((e) => e.startsWith('PATH='))) {
+      state.config.Env = [...(state.config.Env ?? []), `PATH=${DEFAULT_PATH}`];
+      state.dirty = true;
+    }
     // The base's ONBUILD triggers run first, and are not inherited.
     const triggers = state.config.OnBuild ?? [];
     if (triggers.length) {
@@ -193,6 +210,51 @@ export class Builder {
     }
     for (const ins of stage.steps) await this.execute(state, ins, all, results, globals, escape, out, true);
     return state;
+  }
+
+  /** The history fields of a stage starting from an image: its created_by list and the --cache-from images built on it. */
+  private async historyState(imageId: string, layers?: string[]): Promise<Pick<StageState, 'history' | 'trail' | 'cands' | 'virtual'>> {
+    if (!this.candidates.length) return { history: [], trail: [], cands: [], virtual: false };
+    const trail = await historyOf(this.engine, imageId);
+    const baseLayers = layers ?? (await this.engine.images.inspect(imageId)).RootFS?.Layers ?? [];
+    return { history: [], trail, cands: onBase(this.candidates, trail, baseLayers), virtual: false };
+  }
+
+  /** docker's created_by of a config-only step: the shell, "#(nop) " and the instruction. */
+  private nop(state: StageState, text: string): string {
+    return [...(state.config.Shell ?? DEFAULT_SHELL), '#(nop) ', text].join(' ');
+  }
+
+  /**
+   * A step's history entry against the --cache-from images: true when one
+   * still matches (the step is answered by it), else the image matched so far
+   * is made real and the stage goes on without candidates.
+   */
+  private async track(state: StageState, createdBy: string): Promise<boolean> {
+    if (state.cands.length) {
+      const left = matching(state.cands, state.trail.length, createdBy);
+      if (left.length) {
+        state.cands = left;
+        state.trail.push(createdBy);
+        state.virtual = true;
+        return true;
+      }
+      await this.realize(state);
+      state.cands = [];
+    }
+    state.trail.push(createdBy);
+    return false;
+  }
+
+  /** Turns a run of steps answered by a --cache-from image into an image. */
+  private async realize(state: StageState): Promise<void> {
+    if (!state.virtual) return;
+    state.virtual = false;
+    state.imageId = await prefixImage(this.engine, state.cands[0]!, state.trail.length, state.config);
+    state.dirty = false;
+    state.pendingDirs = [];
+    state.history = [];
+    this.cache.put(state.key, state.imageId, 'cache-from');
   }
 
   private async baseImage(ref: string, platform: string | undefined, out: (t: string) => void): Promise<string> {
@@ -228,10 +290,14 @@ export class Builder {
     const word = (w: string) => expandWord(w, lookup, escape);
     if (counted) this.step(out, ins);
     const c = state.config;
-    const changeConfig = (descriptor: string) => {
+    const changeConfig = async (descriptor: string, nopText: string, layer = false) => {
       state.dirty = true;
-      this.advance(state, descriptor);
+      if (descriptor) this.advance(state, descriptor);
+      const createdBy = this.nop(state, nopText);
+      if (await this.track(state, createdBy)) return;
+      state.history.push({ created_by: createdBy, ...(layer ? {} : { empty_layer: true }) });
     };
+    const goList = (a: readonly string[]) => `[${a.map((x) => JSON.stringify(x)).join(' ')}]`;
     switch (ins.keyword) {
       case 'ARG':
         for (const [k, v] of this.declareArgs(ins, (n) => lookup(n) ?? globals.get(n), escape)) state.args.set(k, v);
@@ -241,26 +307,27 @@ export class Builder {
         }
         // Args change RUN's environment, so they are part of later keys (docker's "|1 A=b" prefix).
         this.advance(state, `ARG ${[...state.args].map(([k, v]) => `${k}=${v}`).join(' ')}`);
-        return;
+        // One entry for the instruction, with the Dockerfile's defaults (build args show in RUN's prefix).
+        return changeConfig('', `ARG ${ins.args.map((w) => (w.includes('=') ? `${w.slice(0, w.indexOf('='))}=${word(w.slice(w.indexOf('=') + 1))}` : w)).join(' ')}`);
       case 'ENV': {
         const env = new Map((c.Env ?? []).map((e) => [e.split('=')[0]!, e] as const));
         for (const [k, v] of ins.pairs!) env.set(word(k), `${word(k)}=${word(v)}`);
         c.Env = [...env.values()];
-        return changeConfig(`ENV ${c.Env.join(' ')}`);
+        return changeConfig(`ENV ${c.Env.join(' ')}`, `ENV ${ins.pairs!.map(([k, v]) => `${word(k)}=${word(v)}`).join(' ')}`);
       }
       case 'LABEL':
         c.Labels = { ...(c.Labels ?? {}) };
         for (const [k, v] of ins.pairs!) c.Labels[word(k)] = word(v);
-        return changeConfig(`LABEL ${JSON.stringify(c.Labels)}`);
+        return changeConfig(`LABEL ${JSON.stringify(c.Labels)}`, `LABEL ${ins.pairs!.map(([k, v]) => `${word(k)}=${word(v)}`).join(' ')}`);
       case 'MAINTAINER':
-        return changeConfig(`MAINTAINER ${ins.args[0]}`);
+        return changeConfig(`MAINTAINER ${ins.args[0]}`, `MAINTAINER ${ins.args[0]}`);
       case 'EXPOSE': {
         c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
         for (const p of ins.args.flatMap((a) => expandWords(a, lookup, escape))) {
           if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/i.test(p)) throw invalidArgument(`invalid containerPort: ${p}`);
           c.ExposedPorts[p.includes('/') ? p.toLowerCase() : `${p}/tcp`] = {};
         }
-        return changeConfig(`EXPOSE ${Object.keys(c.ExposedPorts).sort().join(' ')}`);
+        return changeConfig(`EXPOSE ${Object.keys(c.ExposedPorts).sort().join(' ')}`, `EXPOSE ${ins.args.flatMap((a) => expandWords(a, lookup, escape)).join(' ')}`);
       }
       case 'VOLUME': {
         c.Volumes = { ...(c.Volumes ?? {}) };
@@ -268,37 +335,37 @@ export class Builder {
           if (!v) throw invalidArgument('VOLUME specified can not be an empty string');
           c.Volumes[v] = {};
         }
-        return changeConfig(`VOLUME ${Object.keys(c.Volumes).join(' ')}`);
+        return changeConfig(`VOLUME ${Object.keys(c.Volumes).join(' ')}`, `VOLUME [${ins.args.map(word).join(' ')}]`);
       }
       case 'USER':
         c.User = word(ins.args[0]!);
-        return changeConfig(`USER ${c.User}`);
+        return changeConfig(`USER ${c.User}`, `USER ${c.User}`);
       case 'WORKDIR': {
         const dir = posix.resolve(c.WorkingDir || '/', word(ins.args[0]!));
         c.WorkingDir = dir;
         state.pendingDirs.push(dir);
-        return changeConfig(`WORKDIR ${dir}`);
+        return changeConfig(`WORKDIR ${dir}`, `WORKDIR ${dir}`, true);
       }
       case 'STOPSIGNAL':
         c.StopSignal = word(ins.args[0]!);
-        return changeConfig(`STOPSIGNAL ${c.StopSignal}`);
+        return changeConfig(`STOPSIGNAL ${c.StopSignal}`, `STOPSIGNAL ${c.StopSignal}`);
       case 'SHELL':
         c.Shell = [...ins.args];
-        return changeConfig(`SHELL ${JSON.stringify(c.Shell)}`);
+        return changeConfig(`SHELL ${JSON.stringify(c.Shell)}`, `SHELL [${c.Shell.join(' ')}]`);
       case 'CMD':
         c.Cmd = ins.json ? [...ins.args] : [...(c.Shell ?? DEFAULT_SHELL), ...ins.args];
         state.cmdFromBase = false;
-        return changeConfig(`CMD ${JSON.stringify(c.Cmd)}`);
+        return changeConfig(`CMD ${JSON.stringify(c.Cmd)}`, `CMD ${goList(c.Cmd)}`);
       case 'ENTRYPOINT':
         c.Entrypoint = ins.json ? [...ins.args] : ins.args.length ? [...(c.Shell ?? DEFAULT_SHELL), ...ins.args] : null;
         if (state.cmdFromBase) c.Cmd = null;
-        return changeConfig(`ENTRYPOINT ${JSON.stringify(c.Entrypoint)}`);
+        return changeConfig(`ENTRYPOINT ${JSON.stringify(c.Entrypoint)}`, `ENTRYPOINT ${goList(c.Entrypoint ?? [])}`);
       case 'ONBUILD':
         c.OnBuild = [...(c.OnBuild ?? []), ins.args[0]!];
-        return changeConfig(`ONBUILD ${ins.args[0]}`);
+        return changeConfig(`ONBUILD ${ins.args[0]}`, `ONBUILD ${ins.args[0]}`);
       case 'HEALTHCHECK':
         c.Healthcheck = healthcheck(ins);
-        return changeConfig(`HEALTHCHECK ${JSON.stringify(c.Healthcheck)}`);
+        return changeConfig(`HEALTHCHECK ${JSON.stringify(c.Healthcheck)}`, `HEALTHCHECK &{${goList(c.Healthcheck.Test ?? [])} ${[c.Healthcheck.Interval, c.Healthcheck.Timeout, c.Healthcheck.StartPeriod, c.Healthcheck.StartInterval].map((n) => `"${goDuration(n ?? 0)}"`).join(' ')} '\\x${(c.Healthcheck.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
       case 'RUN':
         return this.runStep(state, ins, out);
       case 'COPY':
@@ -311,7 +378,7 @@ export class Builder {
 
   /** Takes the image cached for the state's key, if any (and it still exists), as the state's image. */
   private async fromCache(state: StageState, out: (t: string) => void): Promise<boolean> {
-    if (this.opts.noCache) return false;
+    if (this.opts.noCache || state.virtual) return false;
     const id = this.cache.use(state.key);
     if (!id || !(await this.engine.images.inspect(id).then(() => true, () => false))) return false;
     out(' ---> Using cache\n');
@@ -320,7 +387,24 @@ export class Builder {
     state.imageId = id;
     state.dirty = false;
     state.pendingDirs = [];
+    state.history = [];
     return true;
+  }
+
+  /** A layer step answered by a --cache-from image (its entry matched). */
+  private async fromCandidates(state: StageState, createdBy: string, out: (t: string) => void): Promise<boolean> {
+    if (!(await this.track(state, createdBy))) return false;
+    out(' ---> Using cache\n');
+    out(` ---> ${shortId(state.cands[0]!.id)}\n`);
+    this.cached++;
+    return true;
+  }
+
+  /** Commits a step's container with the config and the pending history plus the step's own entry. */
+  private async commitStep(state: StageState, cid: string, entry?: CommitHistoryEntry): Promise<string> {
+    const history = [...state.history, ...(entry ? [entry] : [])];
+    state.history = [];
+    return (await this.engine.containers.commit(cid, { config: state.config as never, ...(history.length ? { history } : {}) })).Id;
   }
 
   private async runStep(state: StageState, ins: Instruction, out: (t: string) => void): Promise<void> {
@@ -332,7 +416,11 @@ export class Builder {
     else cmd = [...shell, [ins.args[0] ?? '', ...ins.heredocs.map((h) => `\n${h.content}${h.name}`)].join('')];
     const argEnv = [...state.args].filter(([k]) => !(c.Env ?? []).some((e) => e.startsWith(`${k}=`))).map(([k, v]) => `${k}=${v}`);
     this.advance(state, `RUN ${JSON.stringify(cmd)} ${argEnv.join(' ')} ${state.pendingDirs.join(' ')}`);
+    // docker's record of a RUN: the build args in scope, sorted, as "|N k=v ..." before the command.
+    const argWords = [...argEnv].sort();
+    const createdBy = [...(argWords.length ? [`|${argWords.length}`, ...argWords] : []), ...cmd].join(' ');
     if (await this.fromCache(state, out)) return;
+    if (await this.fromCandidates(state, createdBy, out)) return;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({
       Image: base,
@@ -358,7 +446,7 @@ export class Builder {
       if (exit.StatusCode !== 0) {
         throw new GantryError('failed-precondition', `The command '${ins.json ? JSON.stringify(cmd) : cmd.join(' ')}' returned a non-zero code: ${exit.StatusCode}`);
       }
-      state.imageId = (await this.engine.containers.commit(cid, { config: c as never })).Id;
+      state.imageId = await this.commitStep(state, cid, { created_by: createdBy });
       ok = true;
     } finally {
       if (ok || !this.opts.keepFailed) {
@@ -380,6 +468,7 @@ export class Builder {
     const rawDest = heredocDests[heredocDests.length - 1]!;
     const dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(state.config.WorkingDir || '/', rawDest) + (rawDest.endsWith('/') ? '/' : '');
     const sourcesWords = words.slice(0, -1).filter((w) => !/^<<-?\w+$/.test(w));
+    if (ins.flags.chown) await this.realize(state); // the names are looked up in the image
     const own: CopyOwnership = await resolveOwnership(this.engine, state.imageId, ins.flags.chown?.[0] !== undefined ? word(ins.flags.chown[0]) : undefined);
     if (ins.flags.chmod?.[0]) {
       const m = word(ins.flags.chmod[0]);
@@ -390,22 +479,48 @@ export class Builder {
     let contextDir = this.opts.contextDir;
     let ignore = this.opts.ignore;
     const from = ins.flags.from?.[0] !== undefined ? word(ins.flags.from[0]) : undefined;
-    if (from !== undefined) {
-      contextDir = await this.filesOf(from, state.stage, all, results, sourcesWords);
+    const fromImage = from !== undefined ? await this.sourceImage(from, state.stage, all, results) : undefined;
+    // From a stage or image, the source image's ID stands for its files' contents: a cached step
+    // needs no extraction. (--cache-from compares docker's content checksums, so it takes the long way.)
+    const byImage = fromImage !== undefined && !state.cands.length;
+    if (byImage) {
+      this.advance(state, `${keyword} --from=${fromImage} ${JSON.stringify(sourcesWords)} ${dest} ${own.uid}:${own.gid}:${own.mode ?? ''} ${state.pendingDirs.join(' ')}`);
+      if (await this.fromCache(state, out)) return;
+    }
+    if (fromImage !== undefined) {
+      contextDir = await this.filesOf(fromImage, sourcesWords);
       ignore = [];
     }
-    const destIsDir = dest.endsWith('/');
-    if (keyword === 'ADD') files = await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this));
-    else files = await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
-    for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
-    this.advance(state, `${keyword} ${await sourcesChecksum(files, own)} ${dest} ${state.pendingDirs.join(' ')}`);
-    if (await this.fromCache(state, out)) return;
+    const select = async (destIsDir: boolean) => {
+      let files = keyword === 'ADD' ? await addSources(contextDir, sourcesWords, dest, ignore, destIsDir, this.tempDir.bind(this)) : await selectSources(contextDir, sourcesWords, dest, ignore, destIsDir, keyword);
+      // docker: COPY --from without --chown keeps the source image's owners.
+      if (fromImage !== undefined && !ins.flags.chown) files = await Promise.all(files.map(async (f) => ({ ...f, owner: await lstat(f.abs).then((st) => ({ uid: st.uid, gid: st.gid })) })));
+      for (const h of ins.heredocs) files.push(await heredocFile(h.content, posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest)).replace(/^\//, ''), this.tempDir.bind(this)));
+      return files;
+    };
+    // The key takes the destination as written: the image it lands in is the key's parent, so
+    // whether that path is a directory there is already decided by it.
+    let destIsDir = dest.endsWith('/') || /(^|\/)\.$/.test(rawDest);
+    files = await select(destIsDir);
+    const checksum = await sourcesChecksum(files, own);
+    if (!byImage) this.advance(state, `${keyword} ${checksum} ${dest} ${state.pendingDirs.join(' ')}`);
+    // docker's record: "COPY file:<sha> in /dst " (dir: for one directory, multi: for several sources).
+    const kind = files.length === 1 && files[0]!.kind !== 'dir' ? 'file' : sourcesWords.length + ins.heredocs.length > 1 ? 'multi' : 'dir';
+    const createdBy = this.nop(state, `${keyword} ${kind}:${checksum.replace(/^sha256:/, '')} in ${rawDest} `);
+    if (!byImage && (await this.fromCache(state, out))) return;
+    if (await this.fromCandidates(state, createdBy, out)) return;
+    // docker copies a single file into a destination that is a directory in the image.
+    if (!destIsDir && files.length === 1 && files[0]!.kind !== 'dir' && (await this.isDirectory(state, posix.normalize(dest)))) {
+      destIsDir = true;
+      files = await select(true);
+    }
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
       await this.putPendingDirs(state, cid);
-      await this.engine.containers.archivePut(cid, '/', sourcesTar(files, own), { copyUIDGID: true });
-      state.imageId = (await this.engine.containers.commit(cid, { config: state.config as never })).Id;
+      const newDirs = own.uid || own.gid ? await this.missingDirs(cid, destIsDir ? dest : posix.dirname(dest)) : undefined;
+      await this.engine.containers.archivePut(cid, '/', sourcesTar(files, own, newDirs), { copyUIDGID: true });
+      state.imageId = await this.commitStep(state, cid, { created_by: createdBy });
     } finally {
       await this.engine.containers.remove(cid, { force: true, v: true }).catch(() => undefined);
     }
@@ -416,16 +531,53 @@ export class Builder {
     out(` ---> ${shortId(state.imageId)}\n`);
   }
 
-  /** A directory holding the files a COPY --from names, taken out of a stage's or an image's filesystem. */
-  private async filesOf(from: string, stage: Stage, all: readonly Stage[], results: Map<number, Promise<StageState>>, sources: string[]): Promise<string> {
+  /** The directories of path and its parents (relative to "/") that the container does not have. */
+  private async missingDirs(cid: string, path: string): Promise<Set<string>> {
+    const segs = path.split('/').filter(Boolean);
+    const missing = new Set<string>();
+    for (let i = segs.length; i >= 1; i--) {
+      const d = segs.slice(0, i).join('/');
+      const exists = await this.engine.containers.archiveStat(cid, `/${d}`).then(() => true, (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      });
+      if (exists) break;
+      missing.add(d);
+    }
+    return missing;
+  }
+
+  /** Whether the path is a directory in the stage's image: docker copies a file into an existing directory. */
+  private async isDirectory(state: StageState, path: string): Promise<boolean> {
+    if (path === '/' || path === state.config.WorkingDir || state.pendingDirs.includes(path)) return true;
+    await this.realize(state);
+    if (!state.imageId) return false;
+    const { Id: cid } = await this.engine.containers.create({ Image: state.imageId, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
+    try {
+      const st = await this.engine.containers.archiveStat(cid, path).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      return st !== undefined && (st.mode & 0x80000000) !== 0;
+    } finally {
+      await this.engine.containers.remove(cid, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The image a COPY --from names: a stage's (made when needed) or an image's. */
+  private async sourceImage(from: string, stage: Stage, all: readonly Stage[], results: Map<number, Promise<StageState>>): Promise<string> {
     const ref = stageRef(all, from, stage.index);
-    const imageId = ref !== undefined ? await this.materialize(await results.get(ref)!, () => undefined) : await this.baseImage(from, this.opts.platform, () => undefined);
+    return ref !== undefined ? await this.materialize(await results.get(ref)!, () => undefined) : await this.baseImage(from, this.opts.platform, () => undefined);
+  }
+
+  /** A directory holding the files a COPY --from names, taken out of a stage's or an image's filesystem. */
+  private async filesOf(imageId: string, sources: string[]): Promise<string> {
     const dir = await this.tempDir();
     const { Id: cid } = await this.engine.containers.create({ Image: imageId, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
       for (const s of sources) {
-        // The parent of the (possibly wildcarded) source, so matching happens on our side.
-        const parent = /[*?[]/.test(s) ? posix.dirname(s.split(/[*?[]/)[0]! + 'x') : posix.dirname(posix.normalize(`/${s}`));
+        // A wildcard's parent, so matching happens on our side; else only the source itself.
+        const parent = /[*?[]/.test(s) ? posix.dirname(s.split(/[*?[]/)[0]! + 'x') : posix.normalize(`/${s}`).replace(/(.)\/+$/, '$1');
         const { tar } = await this.engine.containers.archiveGet(cid, parent === '' ? '/' : parent).catch((err: unknown) => {
           throw isNotFound(err) ? invalidArgument(`failed to compute cache key: "${s}": not found`) : err;
         });
@@ -480,14 +632,17 @@ export class Builder {
       state.config.Labels = { ...(state.config.Labels ?? {}), ...labels };
       state.dirty = true;
       this.advance(state, `LABEL ${JSON.stringify(labels)}`);
+      const createdBy = this.nop(state, `LABEL ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      if (!(await this.track(state, createdBy))) state.history.push({ created_by: createdBy, empty_layer: true });
     }
+    await this.realize(state);
     if (!state.dirty && state.imageId && !state.pendingDirs.length) return state.imageId;
     if (await this.fromCache(state, () => undefined)) return state.imageId!;
     const base = await this.baseForContainer(state);
     const { Id: cid } = await this.engine.containers.create({ Image: base, Cmd: ['/bin/sh'], Entrypoint: [''], Labels: {} });
     try {
       await this.putPendingDirs(state, cid);
-      state.imageId = (await this.engine.containers.commit(cid, { config: state.config as never })).Id;
+      state.imageId = await this.commitStep(state, cid);
     } finally {
       await this.engine.containers.remove(cid, { force: true }).catch(() => undefined);
     }
@@ -578,4 +733,15 @@ class OrderedOutput {
       this.done.add(i);
     }
   }
+}
+
+/** Nanoseconds as Go prints a time.Duration ("1m30s", "0s", "500ms"), for HEALTHCHECK's history entry. */
+function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  if (ns % 1e9 !== 0) return `${ns / 1e6}ms`;
+  const secs = ns / 1e9;
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const sec = secs % 60;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${sec}s`;
 }

@@ -23,6 +23,8 @@ export interface SourceFile {
   size: number;
   mtime: Date;
   linkname?: string;
+  /** The entry's own owner, kept over --chown (ADD of a tar keeps the archive's owners, as docker does). */
+  owner?: { uid: number; gid: number };
 }
 
 export interface CopyOwnership {
@@ -132,14 +134,18 @@ export async function sourcesChecksum(files: readonly SourceFile[], own: CopyOwn
   const h = createHash('sha256');
   h.update(`${own.uid}:${own.gid}:${own.mode ?? ''}\n`);
   for (const f of files) {
-    h.update(`${f.kind} ${f.dest} ${f.mode.toString(8)} ${f.linkname ?? ''}\n`);
+    h.update(`${f.kind} ${f.dest} ${f.mode.toString(8)} ${f.linkname ?? ''} ${f.owner ? `${f.owner.uid}:${f.owner.gid}` : ''}\n`);
     if (f.kind === 'file') h.update(await readFile(f.abs));
   }
   return `sha256:${h.digest('hex')}`;
 }
 
-/** The tar of the entries, with every parent directory of the destination (created 0755 root, as docker does). */
-export function sourcesTar(files: readonly SourceFile[], own: CopyOwnership): Readable {
+/**
+ * The tar of the entries, with every parent directory of the destination
+ * (0755 root, as docker creates them; those in newDirs, which the image does
+ * not have yet, owned by --chown's user, as docker's MkdirAllAndChownNew).
+ */
+export function sourcesTar(files: readonly SourceFile[], own: CopyOwnership, newDirs: ReadonlySet<string> = new Set()): Readable {
   const p = pack();
   const out = new PassThrough();
   p.on('error', (err: Error) => out.destroy(err));
@@ -152,14 +158,15 @@ export function sourcesTar(files: readonly SourceFile[], own: CopyOwnership): Re
       const d = segs.slice(0, i).join('/');
       if (made.has(d)) continue;
       made.add(d);
-      await put({ name: `${d}/`, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: new Date() });
+      const owner = newDirs.has(d) ? own : { uid: 0, gid: 0 };
+      await put({ name: `${d}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid, mtime: new Date() });
     }
   };
   const write = async () => {
     for (const f of files) {
       await parents(f.dest);
       const mode = f.kind === 'symlink' ? 0o777 : (own.mode ?? f.mode);
-      const h = { name: f.dest, mode, uid: own.uid, gid: own.gid, mtime: f.mtime };
+      const h = { name: f.dest, mode, uid: f.owner?.uid ?? own.uid, gid: f.owner?.gid ?? own.gid, mtime: f.mtime };
       if (f.kind === 'dir') {
         made.add(f.dest);
         await put({ ...h, name: `${f.dest}/`, type: 'directory' });

@@ -1,6 +1,6 @@
 // COPY/ADD --chown: "uid[:gid]" or names looked up in the image's own
 // /etc/passwd and /etc/group (read through a created container, not the
-// host's). A user without a group gets the same number as gid, as docker does.
+// host's). Without a group, the user's spec is looked up as the group too, as docker does.
 import { invalidArgument } from '../errdefs/index.js';
 import type { Engine } from '../engine/api.js';
 import type { CopyOwnership } from './copy-sources.js';
@@ -37,7 +37,9 @@ function lookupId(db: string, name: string): number | undefined {
 
 export async function resolveOwnership(engine: Engine, imageId: string | undefined, chown: string | undefined): Promise<CopyOwnership> {
   if (!chown) return { uid: 0, gid: 0 };
-  const [user, group] = chown.split(':') as [string, string | undefined];
+  const [user, given] = chown.split(':') as [string, string | undefined];
+  // docker: without a group, the user's spec names the group too ("app" → group app, "55" → gid 55).
+  const group = given === undefined || given === '' ? user : given;
   const numeric = (s: string) => /^\d+$/.test(s);
   let uid: number | undefined;
   let gid: number | undefined;
@@ -46,8 +48,7 @@ export async function resolveOwnership(engine: Engine, imageId: string | undefin
     uid = lookupId(await readImageFile(engine, imageId, '/etc/passwd'), user);
     if (uid === undefined) throw invalidArgument(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${user}: no such user: ${user}`);
   }
-  if (group === undefined || group === '') gid = uid;
-  else if (numeric(group)) gid = Number(group);
+  if (numeric(group)) gid = Number(group);
   else {
     gid = lookupId(await readImageFile(engine, imageId, '/etc/group'), group);
     if (gid === undefined) throw invalidArgument(`unable to convert uid/gid chown string to host mapping: can't find gid for group ${group}: no such group: ${group}`);

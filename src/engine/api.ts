@@ -148,7 +148,7 @@ export interface ContainersAPI {
   archivePut(ref: string, path: string, tar: Readable, opts?: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean }): Promise<void>;
   changes(ref: string): Promise<ContainerChange[]>;
   export(ref: string): Promise<Readable>;
-  commit(ref: string, opts: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: Partial<DockerConfig> }): Promise<{ Id: string }>;
+  commit(ref: string, opts: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: Partial<DockerConfig>; history?: CommitHistoryEntry[] }): Promise<{ Id: string }>;
   prune(filters?: Filters): Promise<ContainerPruneReport>;
   rename(ref: string, name: string): Promise<void>;
   update(ref: string, config: ContainerUpdateConfig): Promise<{ Warnings: string[] }>;
@@ -259,4 +259,16 @@ export interface ContainersAPI {
    * with LogConfig.Config[cri-log-path] starts a new file at that path. Local only.
    */
   reopenCriLog?(ref: string): Promise<void>;
+}
+
+/**
+ * History entries a commit appends instead of its one default entry (a builder's steps: config-only
+ * ones with empty_layer, and the step that made the layer). When the diff is not empty, the last
+ * entry not marked empty_layer describes the layer; when it is empty, no layer is added and every
+ * entry is marked empty_layer, as dockerd does. Local engine only (POST /commit has no such field).
+ */
+export interface CommitHistoryEntry {
+  created_by: string;
+  empty_layer?: boolean;
+  comment?: string;
 }

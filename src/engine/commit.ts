@@ -4,6 +4,7 @@
 import type { ContainerConfig } from '../oci/image-spec.js';
 import type { DockerConfig } from './docker-types.js';
 import type { EngineCore } from './engine.js';
+import type { CommitHistoryEntry } from './api.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
 
@@ -16,11 +17,14 @@ export interface CommitRequest {
   pause?: boolean;
   /** Fields that replace the container's in the image config (the API's body), before the changes apply. */
   config?: Partial<DockerConfig>;
+  /** History entries instead of the default one (see CommitHistoryEntry in api.ts). */
+  history?: CommitHistoryEntry[];
 }
 
 /** The parts of a container's config an image keeps. */
 function imageConfigOf(rec: ContainerRecord, over: Partial<DockerConfig> = {}): ContainerConfig {
   const c = { ...rec.Config, ...over };
+  const built = over as Partial<ContainerConfig>;
   return {
     ...(c.User ? { User: c.User } : {}),
     ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
@@ -32,6 +36,9 @@ function imageConfigOf(rec: ContainerRecord, over: Partial<DockerConfig> = {}): 
     Labels: c.Labels,
     ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
     ...(c.Healthcheck ? { Healthcheck: c.Healthcheck as ContainerConfig['Healthcheck'] } : {}),
+    // Image-only fields a builder passes in the config (SHELL, ONBUILD), kept as given.
+    ...(built.OnBuild?.length ? { OnBuild: built.OnBuild } : {}),
+    ...(built.Shell?.length ? { Shell: built.Shell } : {}),
   };
 }
 
@@ -49,6 +56,8 @@ export async function commitContainer(engine: EngineCore, ref: string, req: Comm
       ...(req.message ? { message: req.message } : {}),
       changes: req.changes ?? [],
       config: imageConfigOf(rec, req.config),
+      // dockerd's default: the container's command is what made the layer.
+      history: req.history ?? [{ created_by: (rec.Config.Cmd ?? []).join(' '), ...(req.message ? { comment: req.message } : {}) }],
     });
   } finally {
     if (pause) await engine.runtime.resume(rec.Id).catch(() => undefined);

@@ -1,13 +1,13 @@
 // The image layer's facade for the CLI and the engine: names and IDs to images,
 // pull/push, tag/remove/prune, save/load/import, GC, and container rootfs
 // snapshots (prepare, mount, diff, commit, export).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
 import { chainIds, sha256Digest, type Digest } from '../oci/digest.js';
-import type { ContainerConfig, Descriptor, ImageConfig, Manifest } from '../oci/image-spec.js';
+import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, Manifest } from '../oci/image-spec.js';
 import { MediaType } from '../oci/image-spec.js';
 import { familiarString, parseReference, type Reference } from '../oci/reference.js';
 import { applyTar } from './archive/apply.js';
@@ -68,6 +68,8 @@ export interface CommitOptions {
   author?: string;
   /** The container's config, as docker commit records it (changes apply on top). */
   config?: ContainerConfig;
+  /** History entries to append (the layer's is the last one not marked empty_layer); default one with the message. */
+  history?: { created_by: string; empty_layer?: boolean; comment?: string }[];
 }
 
 const shortHex = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
@@ -409,6 +411,10 @@ export class ImageService {
       import('./import/changes.js'),
       import('./import/rootfs.js'),
     ]);
+    // Nothing written: no layer, only history (dockerd's empty_layer), e.g. a builder's config-only step.
+    if (info.parent !== undefined && parentImage && (await readdir(this.snapshots.fsPath(info.id))).length === 0) {
+      return this.commitConfigOnly(parentImage, opts, writeImage);
+    }
     const tar = packDirectory(this.snapshots.fsPath(info.id), { whiteouts: 'overlay' }) as Readable;
     const digesting = new DigestingStream();
     const blob = await this.content.ingest(`commit-${randomBytes(8).toString('hex')}`);
@@ -439,7 +445,7 @@ export class ImageService {
       author: opts.author ?? base.author,
       config: containerConfig,
       rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, diffId!] },
-      history: [...(base.history ?? []), { created, author: opts.author, comment: opts.message }],
+      history: [...(base.history ?? []), ...historyEntries(opts, created, true)],
     };
     if (!config.architecture) Object.assign(config, hostPlatform());
     const parentLayers = parentImage ? (JSON.parse((await this.content.readBlob(parentImage.manifest.digest)).toString()) as Manifest).layers : [];
@@ -447,6 +453,23 @@ export class ImageService {
       ...parentLayers,
       { mediaType: MediaType.OciLayer, digest: diffId!, size: digesting.bytes },
     ]);
+    await this.store.recordImage({ name: opts.reference ? parseReference(opts.reference).toString() : undefined, manifest, configDigest });
+    return configDigest;
+  }
+
+  private async commitConfigOnly(parent: ImageRecord, opts: CommitOptions, writeImage: typeof import('./import/rootfs.js').writeImage): Promise<Digest> {
+    const { applyChanges } = await import('./import/changes.js');
+    const created = new Date().toISOString();
+    const base = parent.config;
+    const config: ImageConfig = {
+      ...base,
+      created,
+      author: opts.author ?? base.author,
+      config: applyChanges(opts.config ?? base.config ?? {}, opts.changes ?? []),
+      history: [...(base.history ?? []), ...historyEntries(opts, created, false)],
+    };
+    const layers = (JSON.parse((await this.content.readBlob(parent.manifest.digest)).toString()) as Manifest).layers;
+    const { manifest, configDigest } = await writeImage(this.content, config, layers);
     await this.store.recordImage({ name: opts.reference ? parseReference(opts.reference).toString() : undefined, manifest, configDigest });
     return configDigest;
   }
@@ -486,4 +509,19 @@ export async function openImageService(opts: { root: string; runroot: string; re
   const store = new ImageStore(join(opts.root, 'images'));
   await store.init();
   return new ImageService(opts.root, opts.runroot, openContentStore(join(opts.root, 'content')), snapshots, store, opts.registryConfig);
+}
+
+/** A commit's history entries: only the layer's own (the last not marked empty) keeps empty_layer off, when there is a layer. */
+function historyEntries(opts: CommitOptions, created: string, hasLayer: boolean): HistoryEntry[] {
+  const given = opts.history ?? [{ created_by: '', ...(opts.message ? { comment: opts.message } : {}) }];
+  let layerAt = -1;
+  if (hasLayer) for (let i = given.length - 1; i >= 0 && layerAt < 0; i--) if (!given[i]!.empty_layer) layerAt = i;
+  if (hasLayer && layerAt < 0) layerAt = given.length - 1;
+  return given.map((h, i) => ({
+    created,
+    ...(opts.author ? { author: opts.author } : {}),
+    ...(h.created_by ? { created_by: h.created_by } : {}),
+    ...(h.comment ? { comment: h.comment } : {}),
+    ...(i === layerAt ? {} : { empty_layer: true }),
+  }));
 }

@@ -29,6 +29,7 @@ export function localContainerData(core: EngineCore): ContainerDataAPI {
         ...(opts.comment ? { message: opts.comment } : {}),
         ...(opts.changes ? { changes: opts.changes } : {}),
         ...(opts.config ? { config: opts.config } : {}),
+        ...(opts.history ? { history: opts.history } : {}),
         pause: opts.pause !== false,
       });
       return { Id: id };
