@@ -9,7 +9,7 @@ import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gantry } from '../cli/gantry-harness.js';
+import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 
 let g: Gantry;
 let ctxDir: string;
@@ -20,6 +20,7 @@ before(async () => {
 });
 after(async () => {
   await g.cleanup();
+  await removeRootfsCache();
   await rm(ctxDir, { recursive: true, force: true });
 });
 

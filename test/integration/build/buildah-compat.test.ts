@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { extract } from 'tar-stream';
 import { Readable } from 'node:stream';
-import { Gantry } from '../cli/gantry-harness.js';
+import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 
 const BUILDAH = '/usr/bin/buildah';
 const GANTRY = resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'gantry');
@@ -40,6 +40,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await g.cleanup();
+  await removeRootfsCache();
   try {
     buildah(['rm', '--all']);
   } catch {

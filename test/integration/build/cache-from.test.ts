@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gantry } from '../cli/gantry-harness.js';
+import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 
 let g: Gantry;
@@ -38,6 +38,7 @@ before(async () => {
 });
 after(async () => {
   await g.cleanup();
+  await removeRootfsCache();
   await reg?.stop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { Gantry } from '../cli/gantry-harness.js';
+import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { missingPrereq } from './helpers.js';
 
 const skip = missingPrereq();
@@ -15,6 +15,7 @@ before(async () => {
 });
 after(async () => {
   await g?.cleanup();
+  await removeRootfsCache();
 });
 
 const freePort = () =>
