@@ -249,8 +249,19 @@ export class Transport {
       } else if (spec.body) {
         headers['Content-Type'] = spec.contentType ?? 'application/x-tar';
       }
-      const req = httpRequest({ ...this.target(), agent: this.agent, method, path: path + encodeQuery(spec.query), headers, signal: spec.signal });
-      req.once('error', (err) => reject(spec.signal?.aborted ? err : connectError(this.host, err)));
+      const { signal } = spec;
+      if (signal?.aborted) return reject(signal.reason);
+      const req = httpRequest({ ...this.target(), agent: this.agent, method, path: path + encodeQuery(spec.query), headers });
+      // The signal ends the exchange without an error: node's own signal option
+      // destroys the pooled socket with an AbortError nobody listens for, once a
+      // response is being read (a stats or events stream ended early).
+      const onAbort = () => {
+        reject(signal!.reason);
+        req.destroy();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal?.removeEventListener('abort', onAbort));
+      req.once('error', (err) => reject(signal?.aborted ? err : connectError(this.host, err)));
       req.once('response', resolve);
       if (spec.body) {
         spec.body.once('error', (err) => req.destroy(err));

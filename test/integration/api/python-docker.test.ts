@@ -124,14 +124,21 @@ got = ''
 for _ in range(50):
     try:
         got = client.containers.run('busybox', ['timeout', '5', 'wget', '-qO-', 'http://pysrv/'], network='pynet', remove=True).decode().strip()
-        break
     except docker.errors.ContainerError:
-        time.sleep(0.1)
+        pass
+    if got == 'peer':
+        break
+    time.sleep(0.1)
 other = client.containers.run('busybox', ['sleep', '1000'], detach=True, name='pyother')
 n.connect(other)
 n.reload()
 members = sorted(c.name for c in n.containers)
-via_connect = other.exec_run(['timeout', '10', 'wget', '-qO-', 'http://pysrv/']).output.decode().strip()
+via_connect = ''
+for _ in range(20):
+    via_connect = other.exec_run(['timeout', '10', 'wget', '-qO-', 'http://pysrv/']).output.decode().strip()
+    if via_connect == 'peer':
+        break
+    time.sleep(0.1)
 n.disconnect(other)
 srv.remove(force=True); other.remove(force=True)
 n.remove()

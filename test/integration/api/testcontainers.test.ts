@@ -87,8 +87,13 @@ describe('testcontainers against gantry system service', { timeout: 300_000 }, (
       .withStartupTimeout(60_000)
       .start();
     try {
-      const ex = await c.exec(['cat', '/proc/1/cmdline']);
-      assert.equal(ex.output.replace(/\0/g, ' ').trim(), 'sleep 1000');
+      // The log line comes just before the shell execs sleep: look again until it has.
+      let cmdline = '';
+      for (let i = 0; i < 50 && cmdline !== 'sleep 1000'; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 100));
+        cmdline = (await c.exec(['cat', '/proc/1/cmdline'])).output.replace(/\0/g, ' ').trim();
+      }
+      assert.equal(cmdline, 'sleep 1000');
     } finally {
       await c.stop({ timeout: 1_000 });
     }
