@@ -322,3 +322,15 @@ export interface SystemDf {
   UnfinishedSize?: number;
   UnfinishedReclaimable?: number;
 }
+
+/**
+ * History entries a commit appends instead of its one default entry (a builder's steps: config-only
+ * ones with empty_layer, and the step that made the layer). When the diff is not empty, the last
+ * entry not marked empty_layer describes the layer; when it is empty, no layer is added and every
+ * entry is marked empty_layer, as dockerd does. Local engine only (POST /commit has no such field).
+ */
+export interface CommitHistoryEntry {
+  created_by: string;
+  empty_layer?: boolean;
+  comment?: string;
+}

@@ -17,6 +17,7 @@ import type { EngineEvent } from './events.js';
 import type {
   AuthConfig,
   BuildPruneReport,
+  CommitHistoryEntry,
   ContainerChange,
   ContainerPruneReport,
   ContainerStatsJSON,
@@ -152,6 +153,16 @@ export interface ContainersAPI {
   prune(filters?: Filters): Promise<ContainerPruneReport>;
   rename(ref: string, name: string): Promise<void>;
   update(ref: string, config: ContainerUpdateConfig): Promise<{ Warnings: string[] }>;
+  /**
+   * Host start: fold the exits a reboot hid and start what the restart policies
+   * say (gantry system boot). The local engine only: a daemon does it itself.
+   */
+  boot?(): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
+  /**
+   * The CRI's ReopenContainerLog: the monitor of a running container created
+   * with LogConfig.Config[cri-log-path] starts a new file at that path. Local only.
+   */
+  reopenCriLog?(ref: string): Promise<void>;
 }
 
 export interface ExecAPI {
@@ -246,29 +257,3 @@ export type { RestartPolicy };
 
 /** One event of the bus (system.events, GET /events). */
 export type { EngineEvent } from './events.js';
-
-/** Gantry's additions to the containers part (interface merging; optional: a daemon's client lacks them). */
-export interface ContainersAPI {
-  /**
-   * Host start: fold the exits a reboot hid and start what the restart policies
-   * say (gantry system boot). The local engine only: a daemon does it itself.
-   */
-  boot?(): Promise<{ started: string[]; failed: { name: string; error: string }[] }>;
-  /**
-   * The CRI's ReopenContainerLog: the monitor of a running container created
-   * with LogConfig.Config[cri-log-path] starts a new file at that path. Local only.
-   */
-  reopenCriLog?(ref: string): Promise<void>;
-}
-
-/**
- * History entries a commit appends instead of its one default entry (a builder's steps: config-only
- * ones with empty_layer, and the step that made the layer). When the diff is not empty, the last
- * entry not marked empty_layer describes the layer; when it is empty, no layer is added and every
- * entry is marked empty_layer, as dockerd does. Local engine only (POST /commit has no such field).
- */
-export interface CommitHistoryEntry {
-  created_by: string;
-  empty_layer?: boolean;
-  comment?: string;
-}

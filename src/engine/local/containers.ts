@@ -2,7 +2,7 @@
 // lifecycle here, data and processes (logs, stats, cp, ...) in container-data.ts.
 import { existsSync } from 'node:fs';
 import type { ContainerCreateBody, ContainerCreateOptions, ContainersAPI, IOSession } from '../api.js';
-import type { ContainerUpdateConfig, Filters, JSONMessage } from '../api-types.js';
+import type { ContainerUpdateConfig, JSONMessage } from '../api-types.js';
 import type { EngineCore } from '../engine.js';
 import type { CreateRequest, EndpointRequest } from '../containers.js';
 import type { ContainerSummary, HostConfig } from '../docker-types.js';
@@ -153,7 +153,7 @@ function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): Containe
     },
 
     async prune(filters = {}) {
-      const { removed, spaceReclaimed } = await pruneContainers(core, filterArgs(filters));
+      const { removed, spaceReclaimed } = await pruneContainers(core, filters);
       return { ContainersDeleted: removed.length ? removed : null, SpaceReclaimed: spaceReclaimed };
     },
 
@@ -227,9 +227,6 @@ function summaryPorts(rec: ContainerRecord): ContainerSummary['Ports'] {
   }
   return out;
 }
-
-/** docker's filters map as prune's "key=value" list. */
-const filterArgs = (filters: Filters) => Object.entries(filters).flatMap(([k, values]) => values.map((v) => `${k}=${v}`));
 
 const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'] as const;
 const isPolicyName = (name: string): name is (typeof POLICIES)[number] => (POLICIES as readonly string[]).includes(name);

@@ -4,6 +4,7 @@
 import { invalidArgument } from '../../errdefs/index.js';
 import type { ImageRecord } from '../../images/service.js';
 import type { Filters, ImageSummary } from '../api-types.js';
+import { keptByPruneFilters } from '../prune-filters.js';
 
 const LIST_KEYS = new Set(['dangling', 'label', 'before', 'since', 'reference']);
 const PRUNE_KEYS = new Set(['dangling', 'label', 'label!', 'until']);
@@ -89,28 +90,10 @@ export async function listImages(records: ImageRecord[], filters: Filters, resol
   return out;
 }
 
-const DURATION_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-
-/** until=<unix seconds|RFC 3339|Go duration ("1h30m")>: dockerd's timestamp forms. */
-function untilMs(value: string, now: number): number {
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
-    let ms = 0;
-    for (const [, n, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * DURATION_MS[unit!]!;
-    return now - ms;
-  }
-  const t = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
-  if (Number.isNaN(t)) throw invalidArgument(`failed to parse value as time or duration: "${value}"`);
-  return t;
-}
-
 /** Prune's selection: `all` (dangling=false) and a predicate for the images the filters keep. */
 export function pruneSelection(filters: Filters, now = Date.now()): { all: boolean; keep: (r: ImageRecord) => boolean } {
   checkKeys(filters, PRUNE_KEYS);
   const all = danglingFilter(filters) === false;
-  const until = (filters.until ?? []).map((v) => untilMs(v, now));
-  const labels = filters.label ?? [];
-  const notLabels = filters['label!'] ?? [];
-  const keep = (r: ImageRecord) =>
-    until.some((u) => createdMs(r) >= u) || (labels.length > 0 && !hasLabels(r, labels)) || notLabels.some((spec) => hasLabels(r, [spec]));
+  const keep = (r: ImageRecord) => keptByPruneFilters(createdMs(r), labelsOf(r), filters, now);
   return { all, keep };
 }

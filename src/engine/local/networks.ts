@@ -7,7 +7,7 @@ import type { Filters, NetworkCreateRequest, NetworkInspect, NetworkPruneReport 
 import type { EngineCore } from '../engine.js';
 import { invalidArgument, isNotFound, notFound } from '../../errdefs/index.js';
 import type { CreateNetworkOptions } from '../../network/index.js';
-import { labelMatches } from './volumes.js';
+import { keptByPruneFilters } from '../prune-filters.js';
 
 const PRUNE_FILTERS = new Set(['until', 'label', 'label!']);
 
@@ -31,13 +31,6 @@ export function createOptions(req: NetworkCreateRequest): CreateNetworkOptions {
     options: req.Options ?? {},
     labels: req.Labels ?? {},
   };
-}
-
-/** docker's prune "until": unix seconds or a date; a duration is resolved by the client. */
-function untilMs(v: string): number {
-  const t = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
-  return t;
 }
 
 export function localNetworks(core: EngineCore): NetworksAPI {
@@ -116,14 +109,8 @@ export function localNetworks(core: EngineCore): NetworksAPI {
         const names = new Set(await svc.prune());
         removed = before.filter((n) => names.has(n.Name));
       } else {
-        const until = (filters.until ?? []).map(untilMs);
-        const candidates = before.filter(
-          (n) =>
-            Object.keys(n.Containers).length === 0 &&
-            until.every((t) => Date.parse(n.Created) < t) &&
-            (filters.label ?? []).every((l) => labelMatches(n.Labels, l)) &&
-            !(filters['label!'] ?? []).some((l) => labelMatches(n.Labels, l)),
-        );
+        const now = Date.now();
+        const candidates = before.filter((n) => Object.keys(n.Containers).length === 0 && !keptByPruneFilters(Date.parse(n.Created), n.Labels, filters, now));
         removed = [];
         for (const n of candidates) {
           try {

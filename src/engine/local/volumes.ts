@@ -6,6 +6,7 @@ import type { Filters, Volume, VolumeListResponse, VolumePruneReport } from '../
 import type { EngineCore } from '../engine.js';
 import { invalidArgument, isNotFound, notFound } from '../../errdefs/index.js';
 import type { VolumeRecord } from '../volumes.js';
+import { labelMatches } from '../prune-filters.js';
 
 /** dockerd's label on volumes it made for a container (anonymous volumes); ours also have 64-hex names. */
 const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -21,12 +22,6 @@ export function toVolume(v: VolumeRecord): Volume {
 const truthy = (v: string) => v === 'true' || v === '1';
 
 /** "k" or "k=v" against a label map. */
-export function labelMatches(labels: Record<string, string> | null | undefined, filter: string): boolean {
-  const eq = filter.indexOf('=');
-  const key = eq < 0 ? filter : filter.slice(0, eq);
-  return labels != null && key in labels && (eq < 0 || labels[key] === filter.slice(eq + 1));
-}
-
 function checkFilters(filters: Filters, allowed: Set<string>): void {
   for (const k of Object.keys(filters)) if (!allowed.has(k)) throw invalidArgument(`invalid filter '${k}'`);
 }

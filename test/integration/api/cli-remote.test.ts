@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { Gantry, removeRootfsCache, type Result } from '../cli/gantry-harness.js';
+import { runClient } from './daemon-harness.js';
 import { openRemoteEngine } from '../../../src/engine/remote/index.js';
 import type { Engine } from '../../../src/engine/api.js';
 
@@ -31,18 +32,9 @@ describe('gantry -H against gantry system service', { skip }, () => {
   const CONTAINERS = ['GET /containers/json', 'POST /containers/create'];
 
   const client = (args: string[], input?: string): Promise<Result> =>
-    new Promise((res) => {
-      const child = spawn(GANTRY, ['--root', join(clientDir, 'root'), '--runroot', join(clientDir, 'run'), '-H', host, ...args], {
-        env: { ...process.env, GANTRY_HOST: '', DOCKER_HOST: '' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input ?? '');
-      child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+    runClient(GANTRY, ['--root', join(clientDir, 'root'), '--runroot', join(clientDir, 'run'), '-H', host, ...args], {
+      env: { ...process.env, GANTRY_HOST: '', DOCKER_HOST: '' },
+      ...(input !== undefined ? { input } : {}),
     });
   const ok = async (args: string[], input?: string) => {
     const r = await client(args, input);

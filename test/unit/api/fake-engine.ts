@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { ContainersAPI, Engine, ExecAPI, SystemAPI } from '../../../src/engine/api.js';
-import { unimplemented } from '../../../src/engine/local/unimplemented.js';
+import { notImplemented } from '../../../src/errdefs/index.js';
 import { createDockerApiServer, type DockerApiServer } from '../../../src/api/docker/server.js';
 import { listenOn } from '../../../src/api/docker/listen.js';
 import type { Route } from '../../../src/api/docker/route.js';
@@ -16,6 +16,13 @@ export interface FakeParts {
   containers?: Partial<ContainersAPI>;
   exec?: Partial<ExecAPI>;
   system?: Partial<SystemAPI>;
+}
+
+/** Every method throws not-implemented naming itself. */
+function unimplemented<T extends object>(part: string): T {
+  return new Proxy({} as T, {
+    get: (_t, prop) => (typeof prop === 'string' && prop !== 'then' ? () => Promise.reject(notImplemented(`${part}.${prop} is not implemented`)) : undefined),
+  });
 }
 
 function withFallback<T extends object>(part: string, given: Partial<T> | undefined): T {
