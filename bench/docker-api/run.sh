@@ -26,8 +26,9 @@ cleanup() {
   for s in "${SOCKS[@]}"; do "$DOCKER" -H "unix://$s" rm -f bench-exec >/dev/null 2>&1 || true; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   $G rm -f bench-exec >/dev/null 2>&1 || true
-  # podman's exec sessions leave a conmon each once its service is gone
-  pkill -f "conmon .*$T" 2>/dev/null || true
+  # podman's exec sessions leave a conmon each once its service is gone; SIGKILL,
+  # so none runs its exit command (podman's cleanup mounts the store again)
+  pkill -9 -f "conmon .*$T" 2>/dev/null || true
   # podman's storage leaves its overlay dir mounted; retried as a process that is going may still hold one.
   for _ in 1 2 3 4 5; do
     grep -o " $T[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
