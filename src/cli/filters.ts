@@ -1,13 +1,17 @@
-// docker's --filter k=v flags as the Engine API's filters map.
-import type { Filters } from '../engine/api.js';
+// docker's --filter k=v flags as the Engine API's filters map; the engine
+// applies them.
+import type { Filters } from '../engine/api-types.js';
 import { UsageError } from './flags.js';
 
-export function parseFilterFlags(list: string[] | undefined): Filters {
-  const out: Filters = {};
-  for (const f of list ?? []) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError(`bad format of filter (expected name=value)`);
-    (out[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
+/** -f values as docker's CLI reads them: key=value, the key lowercased, both trimmed, repeats collapsed. */
+export function parseFilterFlags(values: string[] | undefined): Filters {
+  const out: Record<string, Set<string>> = {};
+  for (const v of values ?? []) {
+    if (v === '') continue;
+    const i = v.indexOf('=');
+    if (i < 0) throw new UsageError(`invalid argument "${v}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    const key = v.slice(0, i).trim().toLowerCase();
+    (out[key] ??= new Set()).add(v.slice(i + 1).trim());
   }
-  return out;
+  return Object.fromEntries(Object.entries(out).map(([k, set]) => [k, [...set]]));
 }

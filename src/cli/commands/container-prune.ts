@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { confirmPrune } from '../confirm.js';
 import { humanSize } from '../units.js';
 import { openEngine } from '../engine-client.js';
-import { parseFilterFlags } from '../ps-filters.js';
+import { parseFilterFlags } from '../filters.js';
 
 export const command: Command = {
   spec: {

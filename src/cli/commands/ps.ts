@@ -3,7 +3,7 @@ import { humanSize, timeAgo } from '../units.js';
 import { openEngine } from '../engine-client.js';
 import type { ContainerSummary } from '../../engine/docker-types.js';
 import { formatContext, formatRows } from '../template.js';
-import { parseFilterFlags } from '../ps-filters.js';
+import { parseFilterFlags } from '../filters.js';
 
 const HEADERS: Record<string, string> = { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS', Size: 'SIZE', State: 'STATE', Mounts: 'MOUNTS', Networks: 'NETWORKS' };
 

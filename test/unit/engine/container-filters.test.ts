@@ -2,7 +2,7 @@
 // (the rest is covered end to end in test/integration/cli/run-options.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFilterFlags } from '../../../src/cli/ps-filters.js';
+import { parseFilterFlags } from '../../../src/cli/filters.js';
 import { containerSelection } from '../../../src/engine/container-filters.js';
 import { UsageError } from '../../../src/cli/flags.js';
 import type { ContainerRecord } from '../../../src/engine/store.js';
