@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime/api.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
+import { checkResourceLimits } from './resource-checks.js';
 import { CRI_LOG_PATH_OPTION, defaultConfig, defaultHostConfig, type ContainerStateJSON, type DockerConfig, type EndpointSettings, type HostConfig } from './docker-types.js';
 import { generateName } from './names.js';
 import type { EngineEvents } from './events.js';
@@ -199,7 +200,7 @@ export class Containers {
     const image = await this.resolveImage(req.config.Image, req.pull ?? 'missing', req.platform, req.onPull);
     const config = mergeImageConfig({ ...defaultConfig(req.config.Image), ...req.config }, image);
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
-    validateHostConfig(hostConfig);
+    const warnings = validateHostConfig(hostConfig);
     const networks = await this.resolveNetworks(hostConfig, config, req.networkingConfig?.EndpointsConfig ?? {});
     if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
@@ -265,7 +266,7 @@ export class Containers {
       throw err;
     }
     this.event(rec, 'create');
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   /**
@@ -963,12 +964,14 @@ function mergeImageConfig(c: DockerConfig, image: EngineImageRecord): DockerConf
   };
 }
 
-function validateHostConfig(hc: HostConfig): void {
+/** dockerd's checks of a new container's HostConfig; returns its warnings. */
+function validateHostConfig(hc: HostConfig): string[] {
   if (hc.Memory > 0 && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (hc.MemorySwap > 0 && hc.Memory > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
   const p = hc.RestartPolicy;
   if (p.Name === 'on-failure' && p.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
   if (hc.AutoRemove && p.Name && p.Name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
+  return checkResourceLimits(hc);
 }
 
 function hostsFile(hostname: string, hc: HostConfig): string {

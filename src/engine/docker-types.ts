@@ -87,7 +87,11 @@ export interface HostConfig {
   CpuShares: number;
   Memory: number;
   NanoCpus: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
   CpusetCpus: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
   MemoryReservation: number;
   MemorySwap: number;
   PidsLimit: number | null;

@@ -32,10 +32,14 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l('attach', 'a', 'Attach to STDIN, STDOUT or STDERR'),
   l('cap-add', undefined, 'Add Linux capabilities'),
   l('cap-drop', undefined, 'Drop Linux capabilities'),
+  { name: 'blkio-weight', type: 'int', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
   s('cidfile', undefined, 'Write the container ID to the file'),
+  { name: 'cpu-period', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
   { name: 'cpu-shares', short: 'c', type: 'int', description: 'CPU shares (relative weight)' },
   s('cpus', undefined, 'Number of CPUs'),
   s('cpuset-cpus', undefined, 'CPUs in which to allow execution (0-3, 0,1)'),
+  s('cpuset-mems', undefined, 'MEMs in which to allow execution (0-3, 0,1)'),
   l('device', undefined, 'Add a host device to the container'),
   l('dns', undefined, 'Set custom DNS servers'),
   l('dns-option', undefined, 'Set DNS options'),
@@ -272,6 +276,10 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
     NanoCpus: cpus ? Math.round(Number(cpus) * 1e9) : 0,
     CpuShares: (f['cpu-shares'] as number | undefined) ?? 0,
     CpusetCpus: str('cpuset-cpus') ?? '',
+    CpuPeriod: (f['cpu-period'] as number | undefined) ?? 0,
+    CpuQuota: (f['cpu-quota'] as number | undefined) ?? 0,
+    CpusetMems: str('cpuset-mems') ?? '',
+    BlkioWeight: (f['blkio-weight'] as number | undefined) ?? 0,
     PidsLimit: p.set.has('pids-limit') ? (f['pids-limit'] as number) : null,
     Ulimits: list('ulimit').length ? list('ulimit').map(ulimit) : null,
     Devices: list('device').map(parseDeviceFlag),
@@ -343,7 +351,8 @@ function pullProgress(ctx: CliContext, quiet: boolean): (m: JSONMessage) => void
 
 /** The engine's create of the CLI's request, writing --cidfile. */
 export async function createContainer(ctx: CliContext, engine: Engine, req: CreateRequest, quiet: boolean): Promise<string> {
-  const { Id } = await engine.containers.create(req.body, { ...req.opts, onPullProgress: pullProgress(ctx, quiet) });
+  const { Id, Warnings } = await engine.containers.create(req.body, { ...req.opts, onPullProgress: pullProgress(ctx, quiet) });
+  for (const w of Warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   const cidfile = req.body.HostConfig?.ContainerIDFile;
   if (cidfile) {
     const { writeFile } = await import('node:fs/promises');

@@ -34,7 +34,9 @@ export const command: Command = {
   async run(ctx, parsed) {
     const config = updateConfig(parsed);
     const engine = await openEngine(ctx);
-    return forEachContainer(ctx, parsed.args, async (ref) => void (await engine.containers.update(ref, config)));
+    return forEachContainer(ctx, parsed.args, async (ref) => {
+      for (const w of (await engine.containers.update(ref, config)).Warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+    });
   },
 };
 

@@ -7,13 +7,14 @@ import type { EngineCore } from '../engine.js';
 import type { CreateRequest, EndpointRequest } from '../containers.js';
 import type { ContainerSummary, HostConfig } from '../docker-types.js';
 import type { ContainerRecord } from '../store.js';
-import { conflict, invalidArgument, isNotFound, notImplemented } from '../../errdefs/index.js';
+import { conflict, invalidArgument, isNotFound } from '../../errdefs/index.js';
 import { parseSignal } from '../../runtime/signals.js';
 import { MonitorSession, sendResize } from '../attach.js';
 import { ContainerWaits } from '../container-wait.js';
 import { containerSelection } from '../container-filters.js';
 import { containerSizeRw } from '../disk-usage.js';
 import { pruneContainers } from '../prune.js';
+import { checkResourceLimits } from '../resource-checks.js';
 import { resources } from '../spec/build-spec.js';
 import { toInspect, toSummary } from '../views.js';
 import { localContainerData, type ContainerDataAPI } from './container-data.js';
@@ -160,8 +161,7 @@ function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): Containe
     rename: (ref, name) => c.rename(ref, name),
 
     async update(ref, config) {
-      await updateContainer(core, ref, config);
-      return { Warnings: [] };
+      return { Warnings: await updateContainer(core, ref, config) };
     },
 
     async boot() {
@@ -232,17 +232,15 @@ const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'] as const;
 const isPolicyName = (name: string): name is (typeof POLICIES)[number] => (POLICIES as readonly string[]).includes(name);
 
 /** The HostConfig fields docker update changes that Gantry's records keep. */
-const UPDATABLE = ['Memory', 'MemoryReservation', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpusetCpus', 'PidsLimit'] as const;
+const UPDATABLE = ['Memory', 'MemoryReservation', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'BlkioWeight', 'PidsLimit'] as const;
 
 /**
  * docker update: the restart policy and the resource limits in the record,
  * and a running container's cgroup through the runtime.
  */
-async function updateContainer(core: EngineCore, ref: string, config: ContainerUpdateConfig): Promise<void> {
-  const unsupported = (['CpuPeriod', 'CpuQuota', 'CpusetMems', 'BlkioWeight'] as const).filter((k) => config[k] !== undefined && config[k] !== 0 && config[k] !== '');
-  if (unsupported.length) throw notImplemented(`updating ${unsupported.join(', ')} is not implemented`);
+async function updateContainer(core: EngineCore, ref: string, config: ContainerUpdateConfig): Promise<string[]> {
   const found = await core.containers.get(ref);
-  await core.store.withContainerLock(found.Id, async () => {
+  return core.store.withContainerLock(found.Id, async () => {
     const rec = (await core.store.read(found.Id)) ?? found;
     const hc: HostConfig = { ...rec.HostConfig };
     if (config.RestartPolicy) {
@@ -260,13 +258,15 @@ async function updateContainer(core: EngineCore, ref: string, config: ContainerU
     }
     if (hc.Memory > 0 && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
     if (hc.MemorySwap > 0 && hc.Memory > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+    const warnings = checkResourceLimits(hc);
     const view = await core.containers.view(rec, { locked: true });
     if (limits && view.State.Running) {
-      const { memory, cpu, pids } = resources(hc, [], false);
-      await core.runtime.update(rec.Id, { ...(memory ? { memory } : {}), ...(cpu ? { cpu } : {}), ...(pids ? { pids } : {}) });
+      const { memory, cpu, pids, blockIO } = resources(hc, [], false);
+      await core.runtime.update(rec.Id, { ...(memory ? { memory } : {}), ...(cpu ? { cpu } : {}), ...(pids ? { pids } : {}), ...(blockIO ? { blockIO } : {}) });
     }
     rec.HostConfig = hc;
     await core.store.write(rec);
     core.containers.event(rec, 'update');
+    return warnings;
   });
 }

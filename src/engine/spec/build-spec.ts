@@ -227,15 +227,19 @@ export function resources(hc: HostConfig, devices: LinuxDevice[], privileged: bo
   }
   if (hc.MemoryReservation > 0) r.memory = { ...r.memory, reservation: hc.MemoryReservation };
   if (hc.OomKillDisable) r.memory = { ...r.memory, disableOOMKiller: true };
-  if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus) {
+  if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus || hc.CpuPeriod || hc.CpuQuota || hc.CpusetMems) {
     r.cpu = {};
     if (hc.NanoCpus > 0) {
       r.cpu.period = 100000;
       r.cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
     }
+    if (hc.CpuPeriod) r.cpu.period = hc.CpuPeriod;
+    if (hc.CpuQuota) r.cpu.quota = hc.CpuQuota;
     if (hc.CpuShares > 0) r.cpu.shares = hc.CpuShares;
     if (hc.CpusetCpus) r.cpu.cpus = hc.CpusetCpus;
+    if (hc.CpusetMems) r.cpu.mems = hc.CpusetMems;
   }
+  if (hc.BlkioWeight) r.blockIO = { weight: hc.BlkioWeight };
   if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pids = { limit: hc.PidsLimit };
   return r;
 }

@@ -111,7 +111,14 @@ test('resize reaches a running -t container from another process; update changes
   assert.deepEqual([hc.RestartPolicy, hc.Memory, hc.PidsLimit], [{ Name: 'on-failure', MaximumRetryCount: 2 }, 64 * 1024 * 1024, 50]);
   const limit = (await g.run(['exec', 'tty1', 'cat', '/sys/fs/cgroup/pids.max'])).stdout.trim();
   if (limit) assert.equal(limit, '50'); // cgroup v2 with the pids controller
-  await assert.rejects(engine.containers.update('tty1', { CpuQuota: 5000 }), (err: unknown) => err instanceof GantryError && err.code === 'not-implemented');
+  const cfs = await g.run(['update', '--cpu-period', '50000', '--cpu-quota', '25000', '--cpuset-mems', '0', 'tty1']);
+  assert.equal(cfs.code, 0, cfs.stderr);
+  const hc2 = (await engine.containers.inspect('tty1')).HostConfig;
+  assert.deepEqual([hc2.CpuPeriod, hc2.CpuQuota, hc2.CpusetMems], [50000, 25000, '0']);
+  const cpuMax = (await g.run(['exec', 'tty1', 'sh', '-c', 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us'])).stdout.split(/\s+/).filter(Boolean);
+  assert.deepEqual(cpuMax, ['25000', '50000']);
+  await assert.rejects(engine.containers.update('tty1', { NanoCpus: 1e9 }), { message: 'Conflicting options: Nano CPUs and CPU Period cannot both be set' });
+  await assert.rejects(engine.containers.update('tty1', { BlkioWeight: 5 }), { message: 'Range of blkio weight is from 10 to 1000' });
   const none = await g.run(['update', 'tty1']);
   assert.notEqual(none.code, 0);
   await engine.containers.remove('tty1', { force: true });
