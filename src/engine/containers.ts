@@ -201,6 +201,7 @@ export class Containers {
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
     validateHostConfig(hostConfig);
     const networks = await this.resolveNetworks(hostConfig, config, req.networkingConfig?.EndpointsConfig ?? {});
+    validateSpecOptions(hostConfig);
     if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
     const id = newContainerId();
@@ -957,7 +958,6 @@ function validateHostConfig(hc: HostConfig): void {
   const p = hc.RestartPolicy;
   if (p.Name === 'on-failure' && p.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
   if (hc.AutoRemove && p.Name && p.Name !== 'no') throw invalidArgument('can\'t create \'AutoRemove\' container with restart policy');
-  validateSpecOptions(hc);
 }
 
 function hostsFile(hostname: string, hc: HostConfig): string {

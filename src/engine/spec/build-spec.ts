@@ -165,7 +165,9 @@ export function securityOptions(hc: HostConfig): { noNewPrivileges: boolean; sec
   let noNewPrivileges = false;
   let seccomp: SeccompChoice = 'default';
   for (const opt of hc.SecurityOpt ?? []) {
-    const [key, value = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+    // key=value, else dockerd's older key:value (split once: a profile's JSON has colons).
+    const sep = opt.includes('=') ? opt.indexOf('=') : opt.indexOf(':');
+    const [key, value] = sep < 0 ? [opt, ''] : [opt.slice(0, sep), opt.slice(sep + 1)];
     if (key === 'no-new-privileges') noNewPrivileges = value === '' || value === 'true';
     else if (key === 'seccomp') {
       if (value === 'unconfined' || value === 'builtin') seccomp = value === 'builtin' ? 'default' : 'unconfined';

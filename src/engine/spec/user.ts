@@ -43,12 +43,14 @@ export function parseGroup(text: string): GroupEntry[] {
 }
 
 const isId = (s: string) => /^\d+$/.test(s);
+/** The largest id runc accepts. */
+const MAX_ID = 2 ** 31 - 1;
 
 /** A --group-add entry: a group of the file by name or gid, else a number as it is. */
 function groupAddGid(entry: string, groups: GroupEntry[]): number {
   const g = groups.find((e) => e.name === entry || String(e.gid) === entry);
   if (g) return g.gid;
-  if (isId(entry) && Number(entry) <= 0xffffffff - 1) return Number(entry);
+  if (isId(entry) && Number(entry) <= MAX_ID) return Number(entry);
   throw invalidArgument(`unable to find group ${entry}: no matching entries in group file`);
 }
 
