@@ -53,6 +53,9 @@ function filter(v: unknown, what: string): Filter {
   return { caps: strings(f['caps'], `${what}.caps`), arches: strings(f['arches'], `${what}.arches`), minKernel: optString(f['minKernel'], `${what}.minKernel`) };
 }
 
+/** Go's GOARCH names, which docker's includes/excludes.arches use. */
+const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
 /** "5.10" <= "6.1.0-18-amd64": numeric major.minor comparison. */
 function kernelAtLeast(kernel: string, min: string): boolean {
   const parse = (s: string) => s.split(/[.-]/).slice(0, 2).map((x) => Number.parseInt(x, 10) || 0);
@@ -93,7 +96,9 @@ export function dockerSeccompProfile(text: string, host: SeccompHost): LinuxSecc
   }
   const p = object(raw, 'the profile');
   const defaultAction = action(p['defaultAction'], 'defaultAction');
-  const native = seccompArch(host.arch ?? process.arch).name;
+  const nodeArch = host.arch ?? process.arch;
+  const native = seccompArch(nodeArch).name;
+  const goArch = GO_ARCH[nodeArch] ?? nodeArch;
   const kernel = host.kernel ?? release();
   const architectures = strings(p['architectures'], 'architectures');
   const archMap = p['archMap'] === undefined || p['archMap'] === null ? [] : p['archMap'];
@@ -116,8 +121,8 @@ export function dockerSeccompProfile(text: string, host: SeccompHost): LinuxSecc
     const callAction = action(c['action'], `${what}.action`);
     const inc = filter(c['includes'], `${what}.includes`);
     const exc = filter(c['excludes'], `${what}.excludes`);
-    if (exc.arches.includes(native) || exc.caps.some((cap) => host.capabilities.includes(cap)) || (exc.minKernel && kernelAtLeast(kernel, exc.minKernel))) continue;
-    if ((inc.arches.length && !inc.arches.includes(native)) || !inc.caps.every((cap) => host.capabilities.includes(cap)) || (inc.minKernel && !kernelAtLeast(kernel, inc.minKernel))) continue;
+    if (exc.arches.includes(goArch) || exc.caps.some((cap) => host.capabilities.includes(cap)) || (exc.minKernel && kernelAtLeast(kernel, exc.minKernel))) continue;
+    if ((inc.arches.length && !inc.arches.includes(goArch)) || !inc.caps.every((cap) => host.capabilities.includes(cap)) || (inc.minKernel && !kernelAtLeast(kernel, inc.minKernel))) continue;
     const errnoRet = optNumber(c['errnoRet'], `${what}.errnoRet`);
     const callArgs = args(c['args'], `${what}.args`);
     syscalls.push({ names: name ? [name] : names, action: callAction, ...(errnoRet !== undefined ? { errnoRet } : {}), ...(callArgs?.length ? { args: callArgs } : {}) });

@@ -4,7 +4,7 @@ import { dockerSeccompProfile } from '../../../src/engine/spec/seccomp-profile.j
 
 const host = { capabilities: ['CAP_CHOWN'], kernel: '6.1.0-18-amd64', arch: 'x64' };
 
-test('archMap: the native architecture and its sub-architectures; includes and excludes decide which rules apply', () => {
+test('archMap: the native architecture and its sub-architectures; includes and excludes (caps, GOARCH names, minKernel) decide which rules apply', () => {
   const profile = {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: 1,
@@ -16,7 +16,9 @@ test('archMap: the native architecture and its sub-architectures; includes and e
       { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW', comment: 'always' },
       { name: 'chown', action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_CHOWN'] } },
       { names: ['mount'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
-      { names: ['arch_prctl'], action: 'SCMP_ACT_ALLOW', includes: { arches: ['arm64'] } },
+      { names: ['arch_prctl'], action: 'SCMP_ACT_ALLOW', includes: { arches: ['amd64', 'x32'] } },
+      { names: ['sync_file_range2'], action: 'SCMP_ACT_ALLOW', includes: { arches: ['arm64'] } },
+      { names: ['modify_ldt'], action: 'SCMP_ACT_ALLOW', excludes: { arches: ['amd64'] } },
       { names: ['ptrace'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '4.8' } },
       { names: ['future'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '7.0' } },
       { names: ['keyctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 38, excludes: { caps: ['CAP_CHOWN'] } },
@@ -31,6 +33,7 @@ test('archMap: the native architecture and its sub-architectures; includes and e
     syscalls: [
       { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
       { names: ['chown'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['arch_prctl'], action: 'SCMP_ACT_ALLOW' },
       { names: ['ptrace'], action: 'SCMP_ACT_ALLOW' },
       { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] },
     ],
