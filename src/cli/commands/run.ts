@@ -70,6 +70,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l('network-alias', undefined, 'Add network-scoped alias for the container'),
   b('no-healthcheck', undefined, 'Disable any container-specified HEALTHCHECK'),
   b('oom-kill-disable', undefined, 'Disable OOM Killer'),
+  { name: 'oom-score-adj', type: 'int', description: "Tune host's OOM preferences (-1000 to 1000)" },
   { name: 'pids-limit', type: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
   s('platform', undefined, 'Set platform if server is multi-platform capable'),
   b('privileged', undefined, 'Give extended privileges to this container'),
@@ -303,6 +304,7 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
     ContainerIDFile: str('cidfile') ?? '',
     GroupAdd: list('group-add').length ? list('group-add') : null,
     CgroupParent: str('cgroup-parent') ?? '',
+    OomScoreAdj: (f['oom-score-adj'] as number | undefined) ?? 0,
   };
   const pull = str('pull') ?? 'missing';
   if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw invalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);

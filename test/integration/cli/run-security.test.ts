@@ -1,10 +1,10 @@
-// gantry run/create's --group-add, --cgroup-parent and --security-opt
-// seccomp=<file>, as docker's: supplementary groups by name (the image's
+// gantry run/create's --group-add, --cgroup-parent, --oom-score-adj and
+// --security-opt seccomp=<file>, as docker's: supplementary groups by name (the image's
 // /etc/group) or gid after the user's own, the container's cgroup under the
 // parent (which stays, as docker leaves it), and a profile file sent as its JSON.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -60,6 +60,15 @@ test('--cgroup-parent: the container\'s cgroup is <parent>/<id> while it runs, g
   const bad = await g.run(['create', '--cgroup-parent', '/a/../b', 'busybox', 'true']);
   assert.equal(bad.code, 1, 'the engine\'s refusal, as docker create');
   assert.match(bad.stderr, /invalid cgroup parent "\/a\/\.\.\/b"/);
+});
+
+test('--oom-score-adj: the process\'s value; out of range is refused', async () => {
+  const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+  const higher = Math.min(1000, own + 200);
+  assert.equal((await ok(['run', '--rm', '--oom-score-adj', String(higher), 'busybox', 'cat', '/proc/self/oom_score_adj'])).trim(), String(higher));
+  const bad = await g.run(['run', '--rm', '--oom-score-adj', '1001', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /Invalid value 1001, range for oom score adj is \[-1000, 1000\]/);
 });
 
 test('--security-opt seccomp=<file>: the profile\'s JSON goes to the engine and applies; a missing file is the CLI\'s error', async () => {
