@@ -18,7 +18,7 @@ import type { EngineEvents } from './events.js';
 import { pidAlive, lockHeld } from '../sys/lockfile.js';
 import { planMounts, populateVolume, VolumeStore, type PlannedMounts } from './volumes.js';
 import { ContainerFs } from './archive.js';
-import { buildSpec, userMounts } from './spec/build-spec.js';
+import { buildSpec, userMounts, validateSpecOptions } from './spec/build-spec.js';
 import { detectCgroupVersion } from '../runtime/cgroups/index.js';
 import { resolveUserInLayers, resolveUserInRootfs, type ResolvedUser } from './spec/user.js';
 import { requireImageService } from './image-service.js';
@@ -202,6 +202,7 @@ export class Containers {
     const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
     const warnings = validateHostConfig(hostConfig);
     const networks = await this.resolveNetworks(hostConfig, config, req.networkingConfig?.EndpointsConfig ?? {});
+    validateSpecOptions(hostConfig);
     if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) throw invalidArgument('no command specified');
 
     const id = newContainerId();
@@ -466,7 +467,6 @@ export class Containers {
           ...(net.namespace ? { network: net.namespace } : {}),
           ...(rec.HostConfig.Init ? { initPath: nativeBinary('gantry-tini') } : {}),
           ...(await resolveDevices(rec.HostConfig)),
-          ...(await seccompFile(rec.HostConfig)),
           cgroupns: detectCgroupVersion() === 2,
           ...(await this.sharedNamespaces(rec.HostConfig)),
         },
@@ -521,11 +521,11 @@ export class Containers {
     const snapshots = requireImageService(this.images, 'start').snapshots;
     const view = await snapshots.view(rec.Gantry.rootfsKey);
     if (view.mount.type === 'overlay') {
-      const user = resolveUserInLayers(rec.Config.User, view.layers);
+      const user = resolveUserInLayers(rec.Config.User, view.layers, rec.HostConfig.GroupAdd ?? []);
       if (user) return { user, monitorMount: ['--mount-overlay', snapshots.root, rootfs, view.mount.options.join(',')] };
     }
     await this.images.mountRootfs(rec.Gantry.rootfsKey, rootfs);
-    return { user: await resolveUserInRootfs(rec.Config.User, rootfs), monitorMount: [] };
+    return { user: await resolveUserInRootfs(rec.Config.User, rootfs, rec.HostConfig.GroupAdd ?? []), monitorMount: [] };
   }
 
   /**
@@ -931,17 +931,6 @@ async function resolveDevices(hc: HostConfig): Promise<{ devices: LinuxDevice[];
     if (devices.length === found) throw fail('not a device node');
   }
   return { devices, deviceAccess };
-}
-
-async function seccompFile(hc: HostConfig) {
-  const opt = (hc.SecurityOpt ?? []).find((o) => /^seccomp[=:]/.test(o) && !/unconfined$/.test(o));
-  if (!opt) return {};
-  const path = opt.slice('seccomp='.length);
-  try {
-    return { seccompFile: JSON.parse(await readFile(path, 'utf8')) };
-  } catch (err) {
-    throw invalidArgument(`opening seccomp profile (${path}) failed: ${(err as Error).message}`);
-  }
 }
 
 function mergeImageConfig(c: DockerConfig, image: EngineImageRecord): DockerConfig {

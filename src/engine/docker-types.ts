@@ -106,6 +106,12 @@ export interface HostConfig {
   UTSMode?: string;
   /** "" (own), "host", or "container:<id>" (join that container's PID namespace). */
   PidMode?: string;
+  /** Supplementary groups of the container's process: names (from its /etc/group) or numeric gids. */
+  GroupAdd?: string[] | null;
+  /** The cgroup the container's goes under (cgroupfs: <parent>/<id>); "" is the engine's /gantry. */
+  CgroupParent?: string;
+  /** The process's oom_score_adj (-1000..1000); 0 leaves the one it inherits. */
+  OomScoreAdj?: number;
 }
 
 export interface HealthLogEntry {
@@ -240,6 +246,9 @@ export function defaultHostConfig(): HostConfig {
     Devices: [],
     Ulimits: null,
     OomKillDisable: false,
+    GroupAdd: null,
+    CgroupParent: '',
+    OomScoreAdj: 0,
   };
 }
 

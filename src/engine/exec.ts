@@ -30,7 +30,8 @@ export interface ExecRequest {
 }
 
 /** The exec'd process: the container's process with the request's changes. */
-async function execProcess(engine: EngineCore, id: string, req: ExecRequest): Promise<Process> {
+async function execProcess(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<Process> {
+  const id = rec.Id;
   const bundle = JSON.parse(await readFile(engine.store.runPath(id, 'config.json'), 'utf8')) as Spec;
   const base = bundle.process;
   if (!base) throw failedPrecondition(`container ${id} has no process spec`);
@@ -38,7 +39,7 @@ async function execProcess(engine: EngineCore, id: string, req: ExecRequest): Pr
   for (const e of [...(base.env ?? []), ...(req.env ?? [])]) env.set(e.split('=')[0]!, e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`);
   let user = base.user;
   if (req.user) {
-    const u = await resolveUserInRootfs(req.user, engine.store.runPath(id, 'rootfs'));
+    const u = await resolveUserInRootfs(req.user, engine.store.runPath(id, 'rootfs'), rec.HostConfig.GroupAdd ?? []);
     user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
   }
   if (req.workdir !== undefined && !req.workdir.startsWith('/')) throw invalidArgument(`the working directory '${req.workdir}' is invalid, it needs to be an absolute path`);
@@ -88,7 +89,7 @@ export interface StartedExec {
  * hijacked stream.
  */
 export async function startExec(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<StartedExec> {
-  const proc = await execProcess(engine, rec.Id, { ...req, detach: false });
+  const proc = await execProcess(engine, rec, { ...req, detach: false });
   const opts = { interactive: Boolean(req.interactive), attached: { stdout: req.attachStdout !== false, stderr: req.attachStderr !== false } };
   const relay = proc.terminal ? await ptyRelay(engine.store.runPath(rec.Id, `exec-${randomBytes(4).toString('hex')}.sock`), opts) : await pipeRelay(opts);
   const exited = engine.runtime.exec(rec.Id, { process: proc, ...relay.launch }).then(
@@ -108,7 +109,7 @@ export async function startExec(engine: EngineCore, rec: ContainerRecord, req: E
 
 /** Starts the exec on its own (stdio /dev/null) and returns its host pid. */
 export async function startExecDetached(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<number> {
-  const proc = await execProcess(engine, rec.Id, { ...req, detach: true });
+  const proc = await execProcess(engine, rec, { ...req, detach: true });
   const devnull = openSync('/dev/null', 'r+');
   try {
     return (

@@ -8,27 +8,44 @@ import { inspectCri } from './lookup.js';
 import { nowNs } from './time.js';
 import type { CriContext, Rpc } from './types.js';
 
-async function oneShot(ctx: CriContext, id: string): Promise<ContainerStatsJSON | undefined> {
+/** The engine's one-shot sample of a container (zeros when it is not running). */
+export async function oneShot(ctx: CriContext, id: string): Promise<ContainerStatsJSON | undefined> {
   for await (const s of ctx.engine.containers.stats(id, { stream: false, oneShot: true })) return s;
   return undefined;
 }
 
-async function criStats(ctx: CriContext, id: string, labels: Record<string, string>) {
-  const s = await oneShot(ctx, id);
-  const ts = nowNs();
-  const usage = s?.memory_stats.usage ?? 0;
-  const inactive = s?.memory_stats.stats?.['inactive_file'] ?? s?.memory_stats.stats?.['total_inactive_file'] ?? 0;
-  const value = (n: number) => ({ value: String(Math.max(0, Math.round(n))) });
+export const uint64 = (n: number) => ({ value: String(Math.max(0, Math.round(n))) });
+
+/** CPU time and memory as the CRI's CpuUsage and MemoryUsage. */
+export function usage(samples: (ContainerStatsJSON | undefined)[], ts: string) {
+  let cpu = 0;
+  let used = 0;
+  let inactive = 0;
+  let rss: number | undefined;
+  for (const s of samples) {
+    cpu += s?.cpu_stats.cpu_usage.total_usage ?? 0;
+    used += s?.memory_stats.usage ?? 0;
+    inactive += s?.memory_stats.stats?.['inactive_file'] ?? s?.memory_stats.stats?.['total_inactive_file'] ?? 0;
+    const r = s?.memory_stats.stats?.['rss'];
+    if (r !== undefined) rss = (rss ?? 0) + r;
+  }
+  return {
+    cpu: { timestamp: ts, usage_core_nano_seconds: uint64(cpu) },
+    memory: { timestamp: ts, working_set_bytes: uint64(used - inactive), usage_bytes: uint64(used), ...(rss !== undefined ? { rss_bytes: uint64(rss) } : {}) },
+  };
+}
+
+/** A container's ContainerStats from its sample. */
+export function criContainerStats(id: string, labels: Record<string, string>, s: ContainerStatsJSON | undefined, ts: string) {
   return {
     attributes: { id, metadata: containerMetadata(labels), labels: criLabels(labels), annotations: criAnnotations(labels) },
-    cpu: { timestamp: ts, usage_core_nano_seconds: value(s?.cpu_stats.cpu_usage.total_usage ?? 0) },
-    memory: {
-      timestamp: ts,
-      working_set_bytes: value(usage - inactive),
-      usage_bytes: value(usage),
-      ...(s?.memory_stats.stats?.['rss'] !== undefined ? { rss_bytes: value(s.memory_stats.stats['rss']) } : {}),
-    },
+    ...usage([s], ts),
   };
+}
+
+async function criStats(ctx: CriContext, id: string, labels: Record<string, string>) {
+  const s = await oneShot(ctx, id);
+  return criContainerStats(id, labels, s, nowNs());
 }
 
 export const containerStats: Rpc<{ container_id: string }, object> = async (ctx, req) => {

@@ -2,7 +2,9 @@
 // IPC and UTS namespaces (modes container:<sandbox>; the network mode also gives
 // it the sandbox's hosts, resolv.conf and hostname files), with the kubelet's image, command,
 // env, mounts, devices, resources and Linux security context; its output goes
-// to log_path (under the sandbox's log_directory) in the CRI log format.
+// to log_path (under the sandbox's log_directory) in the CRI log format. It goes
+// in the sandbox's cgroup parent; seccomp, supplemental groups and
+// oom_score_adj as seccomp.ts and oom-score-adj.ts decide.
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ContainerCreateBody } from '../../engine/api.js';
@@ -21,7 +23,9 @@ import {
   SANDBOX_ID_LABEL,
 } from './labels.js';
 import { inspectCri } from './lookup.js';
+import { oomScoreAdjForCreate } from './oom-score-adj.js';
 import { sandboxMetadata } from './pod-sandbox-status.js';
+import { seccompSecurityOpt } from './seccomp.js';
 import { nowNs } from './time.js';
 import type { ContainerConfig, LinuxContainerSecurityContext, Mount, PodSandboxConfig, Rpc } from './types.js';
 
@@ -99,7 +103,11 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
       ReadonlyRootfs: sc?.readonly_rootfs ?? false,
       CapAdd: sc?.capabilities?.add_capabilities ?? null,
       CapDrop: sc?.capabilities?.drop_capabilities ?? null,
-      SecurityOpt: sc?.no_new_privs ? ['no-new-privileges'] : null,
+      SecurityOpt: [await seccompSecurityOpt(sc), ...(sc?.no_new_privs ? ['no-new-privileges'] : [])],
+      // The kubelet's list has the pod's supplemental groups (and fsGroup) already.
+      GroupAdd: sc?.supplemental_groups.length ? sc.supplemental_groups : null,
+      CgroupParent: sandbox.HostConfig.CgroupParent ?? '',
+      OomScoreAdj: await oomScoreAdjForCreate(Number(res?.oom_score_adj ?? 0)),
       ...(sc?.masked_paths.length ? { MaskedPaths: sc.masked_paths } : {}),
       ...(sc?.readonly_paths.length ? { ReadonlyPaths: sc.readonly_paths } : {}),
       Memory: Number(res?.memory_limit_in_bytes ?? 0),

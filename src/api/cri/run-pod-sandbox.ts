@@ -16,6 +16,7 @@ import {
   METADATA_LABEL,
   RUNTIME_HANDLER_LABEL,
 } from './labels.js';
+import { seccompSecurityOpt } from './seccomp.js';
 import { nowNs } from './time.js';
 import type { PodSandboxConfig, Rpc } from './types.js';
 
@@ -66,6 +67,8 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       Sysctls: config.linux?.sysctls ?? {},
       Privileged: config.linux?.security_context?.privileged ?? false,
       ReadonlyRootfs: config.linux?.security_context?.readonly_rootfs ?? false,
+      SecurityOpt: [await seccompSecurityOpt(config.linux?.security_context)],
+      CgroupParent: config.linux?.cgroup_parent ?? '',
       // The pause process prints nothing worth a log file.
       LogConfig: { Type: 'none', Config: {} },
     },

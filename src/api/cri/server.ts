@@ -24,6 +24,7 @@ import { listContainers } from './list-containers.js';
 import { listImages } from './list-images.js';
 import { listPodSandbox } from './list-pod-sandbox.js';
 import { podSandboxStatus } from './pod-sandbox-status.js';
+import { listPodSandboxStats, podSandboxStats } from './pod-sandbox-stats.js';
 import { pullImage } from './pull-image.js';
 import { removeContainer } from './remove-container.js';
 import { removeImage } from './remove-image.js';
@@ -82,6 +83,8 @@ const RUNTIME_RPCS: Record<string, AnyRpc> = {
   PortForward: portForward,
   ContainerStats: containerStats,
   ListContainerStats: listContainerStats,
+  PodSandboxStats: podSandboxStats,
+  ListPodSandboxStats: listPodSandboxStats,
 };
 
 const IMAGE_RPCS: Record<string, AnyRpc> = {

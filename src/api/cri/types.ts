@@ -29,6 +29,10 @@ export interface ImageSpec {
   runtime_handler?: string;
   image_ref?: string;
 }
+export interface SecurityProfile {
+  profile_type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhost_ref: string;
+}
 export interface PodSandboxMetadata {
   name: string;
   uid: string;
@@ -51,7 +55,15 @@ export interface PodSandboxConfig {
   annotations: Record<string, string>;
   linux: {
     cgroup_parent: string;
-    security_context: { namespace_options: NamespaceOption | null; run_as_user: Int64Value | null; readonly_rootfs: boolean; privileged: boolean } | null;
+    security_context: {
+      namespace_options: NamespaceOption | null;
+      run_as_user: Int64Value | null;
+      readonly_rootfs: boolean;
+      supplemental_groups: string[];
+      privileged: boolean;
+      seccomp: SecurityProfile | null;
+      seccomp_profile_path: string;
+    } | null;
     sysctls: Record<string, string>;
   } | null;
 }
@@ -78,6 +90,8 @@ export interface LinuxContainerSecurityContext {
   no_new_privs: boolean;
   masked_paths: string[];
   readonly_paths: string[];
+  seccomp: SecurityProfile | null;
+  seccomp_profile_path: string;
 }
 export interface ContainerConfig {
   metadata: ContainerMetadata | null;

@@ -1,9 +1,10 @@
 // RuntimeService.UpdateContainerResources: the kubelet's new CPU and memory
-// limits, applied by the engine's update (cgroup writes on a running container).
-// oom_score_adj is not applied: the engine never lowers it (root here may lack
-// CAP_SYS_RESOURCE) and keeps the value the container started with.
+// limits, applied by the engine's update (cgroup writes on a running container),
+// and oom_score_adj, set on the running container's init process unless that
+// would lower it (oom-score-adj.ts); a restart starts with the created value.
 import type { ContainerUpdateConfig } from '../../engine/api-types.js';
 import { inspectCri } from './lookup.js';
+import { updateOomScoreAdj } from './oom-score-adj.js';
 import type { ContainerConfig, Rpc } from './types.js';
 
 type Resources = NonNullable<NonNullable<ContainerConfig['linux']>['resources']>;
@@ -24,5 +25,6 @@ export const updateContainerResources: Rpc<{ container_id: string; linux: Resour
   const rec = await inspectCri(ctx, 'container', req.container_id);
   const update = engineResources(req.linux);
   if (Object.keys(update).length) await ctx.engine.containers.update(rec.Id, update);
+  if (rec.State.Running && rec.State.Pid > 0) await updateOomScoreAdj(rec.State.Pid, Number(req.linux?.oom_score_adj ?? 0));
   return {};
 };

@@ -33,6 +33,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l('cap-add', undefined, 'Add Linux capabilities'),
   l('cap-drop', undefined, 'Drop Linux capabilities'),
   { name: 'blkio-weight', type: 'int', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
+  s('cgroup-parent', undefined, 'Optional parent cgroup for the container'),
   s('cidfile', undefined, 'Write the container ID to the file'),
   { name: 'cpu-period', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
   { name: 'cpu-quota', type: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
@@ -49,6 +50,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l('env', 'e', 'Set environment variables'),
   l('env-file', undefined, 'Read in a file of environment variables'),
   l('expose', undefined, 'Expose a port or a range of ports'),
+  l('group-add', undefined, 'Add additional groups to join'),
   s('health-cmd', undefined, 'Command to run to check health'),
   s('health-interval', undefined, 'Time between running the check (ms|s|m|h) (default 0s)'),
   { name: 'health-retries', type: 'int', description: 'Consecutive failures needed to report unhealthy' },
@@ -72,6 +74,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   l('network-alias', undefined, 'Add network-scoped alias for the container'),
   b('no-healthcheck', undefined, 'Disable any container-specified HEALTHCHECK'),
   b('oom-kill-disable', undefined, 'Disable OOM Killer'),
+  { name: 'oom-score-adj', type: 'int', description: "Tune host's OOM preferences (-1000 to 1000)" },
   { name: 'pids-limit', type: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
   s('platform', undefined, 'Set platform if server is multi-platform capable'),
   b('privileged', undefined, 'Give extended privileges to this container'),
@@ -174,6 +177,26 @@ export function restartPolicy(v: string): RestartPolicy {
   throw invalidArgument(`invalid restart policy format: unknown policy '${name}'`);
 }
 
+/** As the docker CLI: seccomp=<file> sends the file's (compacted) JSON, not its path. */
+function securityOpts(opts: string[]): string[] {
+  return opts.map((opt) => {
+    const m = /^seccomp[=:](.*)$/s.exec(opt);
+    if (!m || m[1] === 'unconfined' || m[1] === 'builtin') return opt;
+    const file = m[1]!;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw invalidArgument(`opening seccomp profile (${file}) failed: ${(err as Error).message}`);
+    }
+    try {
+      return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+    } catch (err) {
+      throw invalidArgument(`compacting json for seccomp profile (${file}) failed: ${(err as Error).message}`);
+    }
+  });
+}
+
 function ulimit(v: string) {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
   if (!m) throw invalidArgument(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
@@ -267,7 +290,7 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
     Privileged: Boolean(f.privileged),
     PublishAllPorts: Boolean(f['publish-all']),
     ReadonlyRootfs: Boolean(f['read-only']),
-    SecurityOpt: list('security-opt').length ? list('security-opt') : null,
+    SecurityOpt: list('security-opt').length ? securityOpts(list('security-opt')) : null,
     Tmpfs: tmpfs,
     Sysctls: keyValues(list('sysctl'), 'sysctl'),
     Memory: memory,
@@ -287,6 +310,9 @@ export function buildCreateRequest(p: ParsedFlags, warn: (line: string) => void 
     LogConfig: { Type: str('log-driver') ?? 'json-file', Config: logOpts },
     ...(str('shm-size') ? { ShmSize: bytesFlag('shm-size', str('shm-size')!) } : {}),
     ContainerIDFile: str('cidfile') ?? '',
+    GroupAdd: list('group-add').length ? list('group-add') : null,
+    CgroupParent: str('cgroup-parent') ?? '',
+    OomScoreAdj: (f['oom-score-adj'] as number | undefined) ?? 0,
   };
   const pull = str('pull') ?? 'missing';
   if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw invalidArgument(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);

@@ -1,12 +1,13 @@
 // Turns a container's docker-shaped configuration into an OCI runtime spec with
 // docker's defaults. Pure: everything read from the host (user ids, device
-// numbers, volume paths, seccomp files) is resolved by the caller.
+// numbers, volume paths) is resolved by the caller.
 import { OCI_VERSION, type LinuxDevice, type LinuxResources, type LinuxSeccomp, type Mount, type Spec } from '../../oci/runtime-spec.js';
 import { invalidArgument } from '../../errdefs/index.js';
 import { ALL_CAPABILITIES } from '../../runtime/capabilities.js';
 import type { DockerConfig, HostConfig, MountPoint } from '../docker-types.js';
 import { cleanPath, tmpfsMountData } from '../volumes.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
+import { dockerSeccompProfile } from './seccomp-profile.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -128,8 +129,6 @@ export interface SpecInputs {
   deviceAccess?: string[];
   /** Host devices for --privileged. */
   privilegedDevices?: LinuxDevice[];
-  /** A profile read from --security-opt seccomp=<file>. */
-  seccompFile?: LinuxSeccomp;
   /** A private cgroup namespace: docker's default on cgroup v2 hosts (v1 hosts share the host's). */
   cgroupns?: boolean;
   /** HostConfig.IpcMode / UTSMode / PidMode: 'host' shares the host's; a path joins that namespace; undefined creates one. */
@@ -156,17 +155,42 @@ export function effectiveCapabilities(hc: HostConfig, all: readonly string[]): s
   return caps.filter((c) => !drop.includes(c) || add.includes(c));
 }
 
-export function securityOptions(hc: HostConfig): { noNewPrivileges: boolean; seccomp: 'default' | 'unconfined' | 'file' } {
+export type SeccompChoice = 'default' | 'unconfined' | { profile: string };
+
+/**
+ * HostConfig.SecurityOpt: no-new-privileges, and seccomp=unconfined|builtin|<profile
+ * JSON> (the docker CLI sends a profile file's content, not its path).
+ */
+export function securityOptions(hc: HostConfig): { noNewPrivileges: boolean; seccomp: SeccompChoice } {
   let noNewPrivileges = false;
-  let seccomp: 'default' | 'unconfined' | 'file' = 'default';
+  let seccomp: SeccompChoice = 'default';
   for (const opt of hc.SecurityOpt ?? []) {
-    const [key, value = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+    // key=value, else dockerd's older key:value (split once: a profile's JSON has colons).
+    const sep = opt.includes('=') ? opt.indexOf('=') : opt.indexOf(':');
+    const [key, value] = sep < 0 ? [opt, ''] : [opt.slice(0, sep), opt.slice(sep + 1)];
     if (key === 'no-new-privileges') noNewPrivileges = value === '' || value === 'true';
-    else if (key === 'seccomp') seccomp = value === 'unconfined' ? 'unconfined' : 'file';
-    else if (key === 'label' || key === 'apparmor') continue;
+    else if (key === 'seccomp') {
+      if (value === 'unconfined' || value === 'builtin') seccomp = value === 'builtin' ? 'default' : 'unconfined';
+      else if (value.trimStart().startsWith('{')) seccomp = { profile: value };
+      else throw invalidArgument(`invalid --security-opt seccomp: expected "unconfined", "builtin" or a profile's JSON content, got "${value}"`);
+    } else if (key === 'label' || key === 'apparmor') continue;
     else throw invalidArgument(`invalid --security-opt: "${opt}"`);
   }
   return { noNewPrivileges, seccomp };
+}
+
+/** The checks of the spec's inputs docker makes at create: security options, the seccomp profile, oom score, cgroup parent. */
+export function validateSpecOptions(hc: HostConfig): void {
+  const sec = securityOptions(hc);
+  if (typeof sec.seccomp === 'object') dockerSeccompProfile(sec.seccomp.profile, { capabilities: [] });
+  const adj = hc.OomScoreAdj ?? 0;
+  if (!Number.isInteger(adj) || adj < -1000 || adj > 1000) throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+  if ((hc.CgroupParent ?? '').split('/').includes('..')) throw invalidArgument(`invalid cgroup parent "${hc.CgroupParent}": must not contain ".."`);
+}
+
+/** docker's cgroupfs cgroupsPath: <CgroupParent>/<id>, under /gantry by default. */
+export function cgroupsPath(hc: HostConfig, id: string): string {
+  return `${(hc.CgroupParent || '/gantry').replace(/\/+$/, '')}/${id}`;
 }
 
 /** Image Env under the options' Env, docker's PATH default, HOSTNAME, TERM with -t. */
@@ -302,9 +326,10 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
     return { type: `RLIMIT_${u.Name.toUpperCase()}`, soft: u.Soft, hard: u.Hard };
   });
 
+  // As in docker, a privileged container runs without seccomp, even with a profile given.
   let seccomp: LinuxSeccomp | undefined;
   if (!privileged && sec.seccomp === 'default') seccomp = defaultSeccompProfile(caps);
-  else if (sec.seccomp === 'file') seccomp = inp.seccompFile;
+  else if (!privileged && typeof sec.seccomp === 'object') seccomp = dockerSeccompProfile(sec.seccomp.profile, { capabilities: caps });
 
   const devices = [...inp.devices, ...(privileged ? inp.privilegedDevices ?? [] : [])];
   const spec: Spec = {
@@ -318,6 +343,8 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
       cwd: config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: sec.noNewPrivileges,
+      // 0 keeps the value the process inherits: writing it could lower it, which needs CAP_SYS_RESOURCE.
+      ...(hc.OomScoreAdj ? { oomScoreAdj: hc.OomScoreAdj } : {}),
       ...(rlimits.length ? { rlimits } : {}),
     },
     root: { path: inp.rootfs, readonly: hc.ReadonlyRootfs },
@@ -327,7 +354,7 @@ export function buildSpec(inp: SpecInputs, allCapabilities: readonly string[]): 
     mounts,
     linux: {
       namespaces,
-      cgroupsPath: `/gantry/${inp.id}`,
+      cgroupsPath: cgroupsPath(hc, inp.id),
       resources: resources(hc, devices, privileged, inp.deviceAccess),
       ...(devices.length ? { devices } : {}),
       ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: { ...hc.Sysctls } } : {}),

@@ -1,6 +1,7 @@
-// Resolves docker's -u forms (name, uid, name:group, uid:gid) against the
-// image's /etc/passwd and /etc/group, read inside the rootfs (or its snapshot's
-// layers) without following symlinks out of it.
+// Resolves docker's -u forms (name, uid, name:group, uid:gid) and --group-add
+// (HostConfig.GroupAdd: group names or gids) against the image's /etc/passwd and
+// /etc/group, read inside the rootfs (or its snapshot's layers) without
+// following symlinks out of it.
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../../errdefs/index.js';
@@ -42,9 +43,19 @@ export function parseGroup(text: string): GroupEntry[] {
 }
 
 const isId = (s: string) => /^\d+$/.test(s);
+/** The largest id runc accepts. */
+const MAX_ID = 2 ** 31 - 1;
+
+/** A --group-add entry: a group of the file by name or gid, else a number as it is. */
+function groupAddGid(entry: string, groups: GroupEntry[]): number {
+  const g = groups.find((e) => e.name === entry || String(e.gid) === entry);
+  if (g) return g.gid;
+  if (isId(entry) && Number(entry) <= MAX_ID) return Number(entry);
+  throw invalidArgument(`unable to find group ${entry}: no matching entries in group file`);
+}
 
 /** Pure resolution given the two files' contents (undefined when absent). */
-export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): ResolvedUser {
+export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined, groupAdd: readonly string[] = []): ResolvedUser {
   const users = parsePasswd(passwd ?? '');
   const groups = parseGroup(group ?? '');
   const [userPart = '', groupPart] = spec.split(':', 2);
@@ -72,8 +83,9 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
       gid = g.gid;
     }
   }
-  const additionalGids =
-    groupPart === undefined && name !== undefined ? groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid) : [];
+  // The user's own groups only in the implicit form (no :group), as docker.
+  const member = groupPart === undefined && name !== undefined ? groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid) : [];
+  const additionalGids = [...new Set([...member, ...groupAdd.map((e) => groupAddGid(e, groups))])];
   return { uid, gid, additionalGids, home };
 }
 
@@ -88,16 +100,16 @@ async function readInRoot(rootfs: string, rel: string): Promise<string | undefin
   return readFile(p, 'utf8').catch(() => undefined);
 }
 
-export async function resolveUserInRootfs(spec: string, rootfs: string): Promise<ResolvedUser> {
+export async function resolveUserInRootfs(spec: string, rootfs: string, groupAdd: readonly string[] = []): Promise<ResolvedUser> {
   const [passwd, group] = await Promise.all([readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group')]);
-  return resolveUser(spec, passwd, group);
+  return resolveUser(spec, passwd, group, groupAdd);
 }
 
 /**
  * Resolves against the files as the union of a snapshot's layers (top first)
  * shows them, without mounting; undefined when only a mounted rootfs can tell.
  */
-export function resolveUserInLayers(spec: string, layers: string[]): ResolvedUser | undefined {
+export function resolveUserInLayers(spec: string, layers: string[], groupAdd: readonly string[] = []): ResolvedUser | undefined {
   let passwd, group;
   try {
     passwd = readFileInLayers(layers, 'etc/passwd');
@@ -106,5 +118,5 @@ export function resolveUserInLayers(spec: string, layers: string[]): ResolvedUse
     return undefined;
   }
   if (passwd === UNDECIDED || group === UNDECIDED) return undefined;
-  return resolveUser(spec, passwd, group);
+  return resolveUser(spec, passwd, group, groupAdd);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSpec, effectiveCapabilities, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, type SpecInputs } from '../../../src/engine/spec/build-spec.js';
-import { defaultConfig, defaultHostConfig } from '../../../src/engine/docker-types.js';
+import { buildSpec, effectiveCapabilities, validateSpecOptions, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, type SpecInputs } from '../../../src/engine/spec/build-spec.js';
+import { defaultConfig, defaultHostConfig, type HostConfig } from '../../../src/engine/docker-types.js';
 import { resolveUser } from '../../../src/engine/spec/user.js';
 import { ALL_CAPABILITIES } from '../../../src/runtime/capabilities.js';
 
@@ -66,6 +66,30 @@ test('user resolution from passwd and group', () => {
   assert.equal(resolveUser('alice:users', passwd, group).gid, 100);
   assert.deepEqual(resolveUser('4242:7', passwd, group), { uid: 4242, gid: 7, additionalGids: [], home: '/' });
   assert.throws(() => resolveUser('bob', passwd, group), /unable to find user bob/);
+});
+
+test('--group-add: group names from the group file, gids as they are, after the user\'s own groups, no duplicates', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n';
+  const group = 'root:x:0:\nusers:x:100:alice\nwheel:x:10:\nalice:x:1000:\n';
+  assert.deepEqual(resolveUser('alice', passwd, group, ['wheel', '4000', '100']).additionalGids, [100, 10, 4000]);
+  assert.deepEqual(resolveUser('1000:1000', passwd, group, ['users']).additionalGids, [100]);
+  assert.throws(() => resolveUser('', passwd, group, ['nosuch']), /unable to find group nosuch: no matching entries in group file/);
+});
+
+test('cgroup parent, oom_score_adj, and the seccomp choice of SecurityOpt', () => {
+  const id = 'a'.repeat(64);
+  const hc = (over: Partial<HostConfig>): HostConfig => ({ ...defaultHostConfig(), ...over });
+  assert.equal(buildSpec(inputs({ hostConfig: hc({ CgroupParent: '/kubepods/pod1/' }) }), ALL_CAPABILITIES).linux!.cgroupsPath, `/kubepods/pod1/${id}`);
+  assert.equal(buildSpec(inputs(), ALL_CAPABILITIES).process!.oomScoreAdj, undefined, '0 leaves the inherited value');
+  assert.equal(buildSpec(inputs({ hostConfig: hc({ OomScoreAdj: 500 }) }), ALL_CAPABILITIES).process!.oomScoreAdj, 500);
+  assert.throws(() => validateSpecOptions(hc({ OomScoreAdj: 1001 })), /range for oom score adj is \[-1000, 1000\]/);
+  assert.throws(() => validateSpecOptions(hc({ CgroupParent: '/a/../b' })), /must not contain/);
+  assert.equal(buildSpec(inputs({ hostConfig: hc({ SecurityOpt: ['seccomp=unconfined'] }) }), ALL_CAPABILITIES).linux!.seccomp, undefined);
+  assert.equal(buildSpec(inputs({ hostConfig: hc({ SecurityOpt: ['seccomp=builtin'] }) }), ALL_CAPABILITIES).linux!.seccomp!.defaultAction, 'SCMP_ACT_ERRNO');
+  const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+  assert.deepEqual(buildSpec(inputs({ hostConfig: hc({ SecurityOpt: [`seccomp=${profile}`] }) }), ALL_CAPABILITIES).linux!.seccomp, { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+  assert.equal(buildSpec(inputs({ hostConfig: hc({ Privileged: true, SecurityOpt: [`seccomp=${profile}`] }) }), ALL_CAPABILITIES).linux!.seccomp, undefined, 'privileged: no seccomp, as docker');
+  assert.throws(() => validateSpecOptions(hc({ SecurityOpt: ['seccomp=/etc/profile.json'] })), /a profile's JSON content/);
 });
 
 test('cgroups: a read-only cgroup mount (rw when privileged), a private cgroup namespace only when asked (docker on v2)', () => {
