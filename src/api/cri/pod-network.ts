@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { internal } from '../../errdefs/index.js';
 import { addNetworkList, cacheFile, delNetworkList, type CniCacheEntry } from '../../network/cni/chain.js';
 import type { CniConfList, CniRuntimeConfig } from '../../network/cni/types.js';
-import { readJsonIfExists } from '../../network/fsutil.js';
+import { readJsonIfExists, removeIfExists } from '../../network/fsutil.js';
 import { removeNetns } from '../../network/netns.js';
 import type { PodSandboxConfig } from './types.js';
 
@@ -90,7 +90,10 @@ export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, 
   try {
     await addNetworkList(o.cacheDir, conf, { containerId: sandboxId, netns, ifName: IFNAME, args, runtimeConfig: runtimeConfig(config) }, o.binDirs);
   } catch (err) {
-    await detachPodNetwork(o, sandboxId, conf.name).catch(() => undefined);
+    // DEL what the plugins did; the plugin that failed ADD may fail DEL too, which must not leave the rest behind.
+    await delNetworkList(o.cacheDir, conf.name, sandboxId, IFNAME, o.binDirs).catch(() => undefined);
+    await removeIfExists(cacheFile(o.cacheDir, conf.name, sandboxId, IFNAME)).catch(() => undefined);
+    await removeNetns(netns).catch(() => undefined);
     throw internal(`failed to set up network "${conf.name}" for sandbox ${sandboxId}: ${(err as Error).message}`, err);
   }
 }
