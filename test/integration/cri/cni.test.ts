@@ -16,7 +16,7 @@ import { freePort } from '../../fixtures/registry.js';
 import { startCri, type CriHarness } from './cri-client.js';
 
 const PLUGINS = '/usr/lib/cni';
-const haveTools = ['bridge', 'host-local', 'portmap'].every((p) => existsSync(join(PLUGINS, p)));
+const haveTools = ['bridge', 'host-local', 'portmap', 'bandwidth'].every((p) => existsSync(join(PLUGINS, p)));
 const skip = haveTools ? false : `CNI plugins missing in ${PLUGINS} (apt-get install containernetworking-plugins)`;
 
 let g: Gantry;
@@ -43,7 +43,7 @@ const bridgePlugin = () => ({
   type: 'bridge',
   bridge,
   isGateway: true,
-  ipMasq: false,
+  ipMasq: true,
   ipam: { type: 'host-local', dataDir: leaseDir, ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }] },
 });
 
@@ -59,7 +59,7 @@ before(async () => {
   confDir = join(g.dir, 'net.d');
   leaseDir = join(g.dir, 'cni-leases');
   await mkdir(confDir);
-  await writeFile(join(confDir, '10-test.conflist'), conflist([bridgePlugin(), { type: 'portmap', capabilities: { portMappings: true } }]));
+  await writeFile(join(confDir, '10-test.conflist'), conflist([bridgePlugin(), { type: 'portmap', capabilities: { portMappings: true } }, { type: 'bandwidth', capabilities: { bandwidth: true } }]));
   // Not a config file: ignored.
   await writeFile(join(confDir, '00-notes.txt'), 'not json');
   cri = await startCri(g, criArgs());
@@ -112,6 +112,19 @@ const leases = () => (existsSync(join(leaseDir, network)) ? readdirSync(join(lea
 const natRulesOf = (id: string) => execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
 const pinnedNetns = () => (existsSync(join(g.runroot, 'cri', 'netns')) ? readdirSync(join(g.runroot, 'cri', 'netns')) : []);
 
+/**
+ * The bridge plugin finds a pod's masquerade rules by the addresses in its netns,
+ * so a DEL without one leaves them (a reboot, the real case, clears them anyway).
+ */
+function dropMasqueradeOf(id: string, ip: string): void {
+  const jump = natRulesOf(id).find((l) => l.startsWith('-A POSTROUTING'));
+  const chain = jump && /-j (CNI-[0-9a-f]+)$/.exec(jump)?.[1];
+  if (!chain) return;
+  execFileSync('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-s', `${ip}/32`, '-m', 'comment', '--comment', `name: "${network}" id: "${id}"`, '-j', chain]);
+  execFileSync('iptables', ['-t', 'nat', '-F', chain]);
+  execFileSync('iptables', ['-t', 'nat', '-X', chain]);
+}
+
 /** An HTTP server in a pod container: busybox httpd serving "hello from NAME". */
 const httpd = (name: string) => ['sh', '-c', `mkdir -p /www && echo hello from ${name} > /www/index.html && exec httpd -f -p 80 -h /www`];
 
@@ -137,8 +150,11 @@ test('a pod gets an address of the CNI subnet on eth0, shown by PodSandboxStatus
   const s = await cri.runtime.call('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
   assert.equal(JSON.parse(s.info.info).netns, join(g.runroot, 'cri', 'netns', id));
 
+  assert.ok(natRulesOf(id).length > 0, 'the bridge plugin masquerades the pod');
+
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
   assert.ok(!leases().includes(ip), 'host-local lease released by DEL');
+  assert.deepEqual(natRulesOf(id), [], 'its masquerade rules removed by DEL');
   assert.equal(await podIp(id), '');
   assert.ok(!pinnedNetns().includes(id), 'netns unpinned');
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
@@ -183,6 +199,21 @@ test('RemovePodSandbox after a service restart releases the network', { skip }, 
   assert.equal((await g.run(['ps', '-aq', '--no-trunc'])).stdout.includes(id), false);
 });
 
+test('a sandbox whose netns is gone still stops and is removed cleanly', { skip }, async () => {
+  const id = await runPod('gone');
+  const ip = await podIp(id);
+  // As after a reboot: the pin under the runroot is gone, the cached result is not.
+  const pin = join(g.runroot, 'cri', 'netns', id);
+  execFileSync('umount', ['--lazy', pin]);
+  await rm(pin);
+  await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
+  assert.ok(!leases().includes(ip), 'DEL without a netns still releases the lease');
+  dropMasqueradeOf(id, ip);
+  await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: id });
+  pods.delete(id);
+  assert.equal((await g.run(['ps', '-aq', '--no-trunc'])).stdout.includes(id), false);
+});
+
 test('an invalid first config makes NetworkReady false with the parse error; fixing it makes it ready', { skip }, async () => {
   const bad = join(confDir, '05-bad.conflist');
   await writeFile(bad, '{"cniVersion": "1.0.0", "name": "bad", "plugins": [');
@@ -218,6 +249,17 @@ test('a failing plugin fails RunPodSandbox naming network and plugin, and leaves
   const brokenLeases = existsSync(join(leaseDir, 'broken-net')) ? readdirSync(join(leaseDir, 'broken-net')).filter((f) => f.startsWith(prefix)) : [];
   assert.deepEqual(brokenLeases, [], 'the bridge plugin was DELeted');
   assert.deepEqual(readdirSync(join(g.root, 'cri', 'cni-results')).filter((f) => f.startsWith('broken-net-')), []);
+  assert.deepEqual(natRulesOf('"broken-net"'), []);
+});
+
+test('the bandwidth annotations shape the pod\'s traffic (bandwidth plugin)', { skip }, async () => {
+  const id = await runPod('shaped', { annotations: { 'kubernetes.io/ingress-bandwidth': '10M' } });
+  // The pod's ingress is shaped on its host-side veth, the one port of the bridge with the pod's MAC peer.
+  const veths = execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split(': ')[1]!.split('@')[0]!);
+  const qdiscs = veths.map((v) => execFileSync('tc', ['qdisc', 'show', 'dev', v], { encoding: 'utf8' }));
+  assert.ok(qdiscs.some((q) => /tbf .*rate 10Mbit/.test(q)), qdiscs.join('\n'));
+  await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: id });
+  pods.delete(id);
 });
 
 test('host network pods never call CNI', { skip }, async () => {
