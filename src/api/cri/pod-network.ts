@@ -13,7 +13,7 @@ import { addNetworkList, cacheFile, delNetworkList, type CniCacheEntry } from '.
 import type { CniConfList, CniRuntimeConfig } from '../../network/cni/types.js';
 import { readJsonIfExists, removeIfExists } from '../../network/fsutil.js';
 import { removeNetns } from '../../network/netns.js';
-import type { PodSandboxConfig } from './types.js';
+import type { PodSandboxConfig, PodSandboxMetadata } from './types.js';
 
 const run = promisify(execFile);
 
@@ -81,11 +81,10 @@ function runtimeConfig(config: PodSandboxConfig): CniRuntimeConfig {
  * failure whatever the plugins made is DELeted and the pin removed; the error
  * names the network and the plugin.
  */
-export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, pid: number, conf: CniConfList, config: PodSandboxConfig): Promise<void> {
+export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, pid: number, conf: CniConfList, meta: PodSandboxMetadata, config: PodSandboxConfig): Promise<void> {
   const netns = podNetnsPath(o, sandboxId);
   await mkdir(o.netnsDir, { recursive: true });
   await pinNetns(pid, netns);
-  const meta = config.metadata!;
   const args = { K8S_POD_NAMESPACE: meta.namespace, K8S_POD_NAME: meta.name, K8S_POD_INFRA_CONTAINER_ID: sandboxId, K8S_POD_UID: meta.uid };
   try {
     await addNetworkList(o.cacheDir, conf, { containerId: sandboxId, netns, ifName: IFNAME, args, runtimeConfig: runtimeConfig(config) }, o.binDirs);

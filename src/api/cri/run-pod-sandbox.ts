@@ -43,9 +43,10 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const hostNetwork = config.linux?.security_context?.namespace_options?.network === 'NODE';
   const dns = config.dns_config;
   const ports = portBindings(config);
-  const net = hostNetwork || !ctx.network ? { kind: 'none' as const } : await loadPodNetworkConf(ctx.network.confDir);
+  const podNetwork = hostNetwork ? undefined : ctx.network;
+  const net = podNetwork ? await loadPodNetworkConf(podNetwork.confDir) : { kind: 'none' as const };
   if (net.kind === 'invalid') throw failedPrecondition(`cni config invalid: ${net.error}`);
-  const cni = net.kind === 'cni' ? net.conf : undefined;
+  const cni = net.kind === 'cni' && podNetwork ? { options: podNetwork, conf: net.conf } : undefined;
   const body: ContainerCreateBody = {
     Image: ctx.pauseImage,
     Hostname: config.hostname,
@@ -59,7 +60,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       [RUNTIME_HANDLER_LABEL]: req.runtime_handler,
       [HOST_NETWORK_LABEL]: String(hostNetwork),
       [CREATED_NS_LABEL]: nowNs(),
-      ...(cni ? { [CNI_NETWORK_LABEL]: cni.name } : {}),
+      ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name } : {}),
     },
     HostConfig: {
       // With CNI: a netns of its own (loopback only) for the plugins to fill.
@@ -81,7 +82,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const { Id } = await ctx.engine.containers.create(body, { name: sandboxName(meta), pull: 'missing' });
   try {
     await ctx.engine.containers.start(Id);
-    if (cni) await attachPodNetwork(ctx.network!, Id, (await ctx.engine.containers.inspect(Id)).State.Pid, cni, config);
+    if (cni) await attachPodNetwork(cni.options, Id, (await ctx.engine.containers.inspect(Id)).State.Pid, cni.conf, meta, config);
   } catch (err) {
     await ctx.engine.containers.remove(Id, { force: true }).catch(() => undefined);
     throw err;

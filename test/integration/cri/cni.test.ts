@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -112,6 +112,19 @@ const leases = () => (existsSync(join(leaseDir, network)) ? readdirSync(join(lea
 const natRulesOf = (id: string) => execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
 const pinnedNetns = () => (existsSync(join(g.runroot, 'cri', 'netns')) ? readdirSync(join(g.runroot, 'cri', 'netns')) : []);
 
+/** The processes whose mount table still holds the sandbox's netns pin. */
+function pinMounts(id: string): string[] {
+  const pin = join(g.runroot, 'cri', 'netns', id);
+  return readdirSync('/proc').filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(pin);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
 /**
  * The bridge plugin finds a pod's masquerade rules by the addresses in its netns,
  * so a DEL without one leaves them (a reboot, the real case, clears them anyway).
@@ -172,6 +185,10 @@ test('two pods reach each other by IP', { skip }, async () => {
   const get = `printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ipA} 80`;
   const out = await exec(client, `for i in $(seq 50); do ${get} | grep hello && exit 0; sleep 0.2; done; exit 1`);
   assert.equal(out.trim(), 'hello from peer-a');
+  // peer-b's processes started after peer-a's netns was pinned: no copy of that pin may keep it alive.
+  assert.ok(pinMounts(a).length > 0);
+  await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: a });
+  assert.deepEqual(pinMounts(a), []);
 });
 
 test('a hostPort mapping reaches the pod from the host (portmap), and its rules go on DEL', { skip }, async () => {
