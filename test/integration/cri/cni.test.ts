@@ -72,7 +72,8 @@ after(async () => {
     await cri?.runtime.call('RemovePodSandbox', { pod_sandbox_id: id }).catch(() => undefined);
   }
   await cri?.stop();
-  execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+  // The bridge plugin made the bridge on the first ADD and leaves it.
+  if (existsSync(`/sys/class/net/${bridge}`)) execFileSync('ip', ['link', 'del', bridge]);
   await g?.cleanup();
   await removeRootfsCache();
 });
