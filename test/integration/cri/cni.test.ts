@@ -16,7 +16,7 @@ import { freePort } from '../../fixtures/registry.js';
 import { startCri, type CriHarness } from './cri-client.js';
 
 const PLUGINS = '/usr/lib/cni';
-const haveTools = ['bridge', 'host-local', 'portmap', 'bandwidth'].every((p) => existsSync(join(PLUGINS, p)));
+const haveTools = ['bridge', 'host-local', 'portmap', 'firewall', 'bandwidth'].every((p) => existsSync(join(PLUGINS, p)));
 const skip = haveTools ? false : `CNI plugins missing in ${PLUGINS} (apt-get install containernetworking-plugins)`;
 
 let g: Gantry;
@@ -59,7 +59,14 @@ before(async () => {
   confDir = join(g.dir, 'net.d');
   leaseDir = join(g.dir, 'cni-leases');
   await mkdir(confDir);
-  await writeFile(join(confDir, '10-test.conflist'), conflist([bridgePlugin(), { type: 'portmap', capabilities: { portMappings: true } }, { type: 'bandwidth', capabilities: { bandwidth: true } }]));
+  const plugins = [
+    bridgePlugin(),
+    { type: 'portmap', capabilities: { portMappings: true } },
+    // Opens FORWARD for the pods where its policy is DROP (hosts with docker).
+    { type: 'firewall', backend: 'iptables' },
+    { type: 'bandwidth', capabilities: { bandwidth: true } },
+  ];
+  await writeFile(join(confDir, '10-test.conflist'), conflist(plugins));
   // Not a config file: ignored.
   await writeFile(join(confDir, '00-notes.txt'), 'not json');
   cri = await startCri(g, criArgs());
@@ -111,6 +118,7 @@ async function exec(id: string, cmd: string): Promise<string> {
 const podIp = async (id: string) => (await cri.runtime.call('PodSandboxStatus', { pod_sandbox_id: id })).status.network.ip as string;
 const leases = () => (existsSync(join(leaseDir, network)) ? readdirSync(join(leaseDir, network)).filter((f) => f.startsWith(prefix)) : []);
 const natRulesOf = (id: string) => execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
+const filterRulesOf = (ip: string) => execFileSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`${ip}/32`));
 const pinnedNetns = () => (existsSync(join(g.runroot, 'cri', 'netns')) ? readdirSync(join(g.runroot, 'cri', 'netns')) : []);
 
 /** The processes whose mount table still holds the sandbox's netns pin. */
@@ -165,10 +173,12 @@ test('a pod gets an address of the CNI subnet on eth0, shown by PodSandboxStatus
   assert.equal(JSON.parse(s.info.info).netns, join(g.runroot, 'cri', 'netns', id));
 
   assert.ok(natRulesOf(id).length > 0, 'the bridge plugin masquerades the pod');
+  assert.ok(filterRulesOf(ip).length > 0, 'the firewall plugin lets the pod\'s traffic through');
 
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
   assert.ok(!leases().includes(ip), 'host-local lease released by DEL');
   assert.deepEqual(natRulesOf(id), [], 'its masquerade rules removed by DEL');
+  assert.deepEqual(filterRulesOf(ip), [], 'its firewall rules removed by DEL');
   assert.equal(await podIp(id), '');
   assert.ok(!pinnedNetns().includes(id), 'netns unpinned');
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
