@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { internal } from '../../errdefs/index.js';
+import { internal, invalidArgument } from '../../errdefs/index.js';
 import { addNetworkList, cacheFile, delNetworkList, type CniCacheEntry } from '../../network/cni/chain.js';
 import type { CniConfList, CniRuntimeConfig } from '../../network/cni/types.js';
 import { readJsonIfExists, removeIfExists } from '../../network/fsutil.js';
@@ -44,31 +44,32 @@ async function pinNetns(pid: number, path: string): Promise<void> {
   }
 }
 
-/** Kubernetes quantities as the bandwidth annotations use them ("10M", "1Gi", "500k"). */
-function parseQuantity(q: string): number | undefined {
+const SCALE: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** A bandwidth annotation's Kubernetes quantity ("10M", "1Gi", "500k") in bits per second. */
+function bandwidthRate(annotations: Record<string, string>, key: string): number | undefined {
+  const q = annotations[key];
+  if (q === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q.trim());
-  if (!m) return undefined;
-  const scale: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-  return Math.round(Number(m[1]) * (m[2] ? scale[m[2]]! : 1));
+  if (!m) throw invalidArgument(`annotation ${key}: invalid quantity ${JSON.stringify(q)}`);
+  return Math.round(Number(m[1]) * (m[2] ? (SCALE[m[2]] ?? 1) : 1));
 }
 
 /** kubernetes.io/{ingress,egress}-bandwidth, with the burst containerd gives (the largest uint32). */
 function bandwidth(annotations: Record<string, string>): CniRuntimeConfig['bandwidth'] {
-  const ingress = annotations['kubernetes.io/ingress-bandwidth'];
-  const egress = annotations['kubernetes.io/egress-bandwidth'];
-  const out: NonNullable<CniRuntimeConfig['bandwidth']> = {};
-  const inRate = ingress === undefined ? undefined : parseQuantity(ingress);
-  const outRate = egress === undefined ? undefined : parseQuantity(egress);
-  if (inRate) Object.assign(out, { ingressRate: inRate, ingressBurst: 2 ** 32 - 1 });
-  if (outRate) Object.assign(out, { egressRate: outRate, egressBurst: 2 ** 32 - 1 });
-  return Object.keys(out).length ? out : undefined;
+  const ingress = bandwidthRate(annotations, 'kubernetes.io/ingress-bandwidth');
+  const egress = bandwidthRate(annotations, 'kubernetes.io/egress-bandwidth');
+  if (!ingress && !egress) return undefined;
+  return { ...(ingress ? { ingressRate: ingress, ingressBurst: 2 ** 32 - 1 } : {}), ...(egress ? { egressRate: egress, egressBurst: 2 ** 32 - 1 } : {}) };
 }
+
+const CNI_PROTOCOLS = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
 
 function runtimeConfig(config: PodSandboxConfig): CniRuntimeConfig {
   const rt: CniRuntimeConfig = {
     portMappings: config.port_mappings
       .filter((p) => p.host_port > 0 && p.container_port > 0)
-      .map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp', ...(p.host_ip ? { hostIP: p.host_ip } : {}) })),
+      .map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: CNI_PROTOCOLS[p.protocol], ...(p.host_ip ? { hostIP: p.host_ip } : {}) })),
   };
   if (config.dns_config) rt.dns = { servers: config.dns_config.servers, searches: config.dns_config.searches, options: config.dns_config.options };
   const bw = bandwidth(config.annotations);
@@ -82,12 +83,13 @@ function runtimeConfig(config: PodSandboxConfig): CniRuntimeConfig {
  * names the network and the plugin.
  */
 export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, pid: number, conf: CniConfList, meta: PodSandboxMetadata, config: PodSandboxConfig): Promise<void> {
+  const rt = runtimeConfig(config);
   const netns = podNetnsPath(o, sandboxId);
   await mkdir(o.netnsDir, { recursive: true });
   await pinNetns(pid, netns);
   const args = { K8S_POD_NAMESPACE: meta.namespace, K8S_POD_NAME: meta.name, K8S_POD_INFRA_CONTAINER_ID: sandboxId, K8S_POD_UID: meta.uid };
   try {
-    await addNetworkList(o.cacheDir, conf, { containerId: sandboxId, netns, ifName: IFNAME, args, runtimeConfig: runtimeConfig(config) }, o.binDirs);
+    await addNetworkList(o.cacheDir, conf, { containerId: sandboxId, netns, ifName: IFNAME, args, runtimeConfig: rt }, o.binDirs);
   } catch (err) {
     // DEL what the plugins did; the plugin that failed ADD may fail DEL too, which must not leave the rest behind.
     await delNetworkList(o.cacheDir, conf.name, sandboxId, IFNAME, o.binDirs).catch(() => undefined);

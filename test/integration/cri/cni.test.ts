@@ -288,6 +288,9 @@ test('the bandwidth annotations shape the pod\'s traffic (bandwidth plugin)', { 
   assert.ok(qdiscs.some((q) => /tbf .*rate 10Mbit/.test(q)), qdiscs.join('\n'));
   await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: id });
   pods.delete(id);
+  const before = (await g.run(['ps', '-aq', '--no-trunc'])).stdout;
+  await assert.rejects(cri.runtime.call('RunPodSandbox', { config: sandboxConfig('badrate', { annotations: { 'kubernetes.io/egress-bandwidth': 'fast' } }) }), /egress-bandwidth: invalid quantity "fast"/);
+  assert.equal((await g.run(['ps', '-aq', '--no-trunc'])).stdout, before);
 });
 
 test('host network pods never call CNI', { skip }, async () => {
