@@ -1,7 +1,8 @@
 // RuntimeService.RemovePodSandbox: removes the pod's containers and the sandbox,
-// whatever their state. Idempotent: a sandbox that is gone is no error.
+// whatever their state, after a CNI DEL if StopPodSandbox did not do it.
+// Idempotent: a sandbox that is gone is no error.
 import { ignoreGone, inspectCriIfExists } from './lookup.js';
-import { podContainerIds } from './stop-pod-sandbox.js';
+import { podContainerIds, releasePodNetwork } from './stop-pod-sandbox.js';
 import type { Rpc } from './types.js';
 
 export const removePodSandbox: Rpc<{ pod_sandbox_id: string }, Record<string, never>> = async (ctx, req) => {
@@ -9,6 +10,7 @@ export const removePodSandbox: Rpc<{ pod_sandbox_id: string }, Record<string, ne
   if (!sandbox) return {};
   const ids = await podContainerIds(ctx, sandbox.Id);
   await Promise.all(ids.map((id) => ctx.engine.containers.remove(id, { force: true }).catch(ignoreGone)));
+  await releasePodNetwork(ctx, sandbox);
   await ctx.engine.containers.remove(sandbox.Id, { force: true }).catch(ignoreGone);
   return {};
 };

@@ -1,11 +1,11 @@
 // RuntimeService.RunPodSandbox: a pause container that holds the pod's network,
-// IPC and UTS namespaces (its network on the engine's default bridge, or the
-// host's with network NODE); the pod's containers join them with the engine's
-// container:<id> network, IPC and UTS modes.
+// IPC and UTS namespaces (its network from the CNI conf dir, else the engine's
+// default bridge, or the host's with network NODE); the pod's containers join
+// them with the engine's container:<id> network, IPC and UTS modes.
 // Hostname, DNS and port mappings are the sandbox's; the CRI's own state goes
 // in its labels.
 import type { ContainerCreateBody } from '../../engine/api.js';
-import { invalidArgument } from '../../errdefs/index.js';
+import { failedPrecondition, invalidArgument } from '../../errdefs/index.js';
 import {
   CREATED_NS_LABEL,
   CRI_ANNOTATIONS_LABEL,
@@ -16,6 +16,8 @@ import {
   METADATA_LABEL,
   RUNTIME_HANDLER_LABEL,
 } from './labels.js';
+import { CNI_NETWORK_LABEL, attachPodNetwork } from './pod-network.js';
+import { loadPodNetworkConf } from './pod-network-conf.js';
 import { seccompSecurityOpt } from './seccomp.js';
 import { nowNs } from './time.js';
 import type { PodSandboxConfig, Rpc } from './types.js';
@@ -42,6 +44,10 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const hostNetwork = config.linux?.security_context?.namespace_options?.network === 'NODE';
   const dns = config.dns_config;
   const ports = portBindings(config);
+  const podNetwork = hostNetwork ? undefined : ctx.network;
+  const net = podNetwork ? await loadPodNetworkConf(podNetwork.confDir) : { kind: 'none' as const };
+  if (net.kind === 'invalid') throw failedPrecondition(`cni config invalid: ${net.error}`);
+  const cni = net.kind === 'cni' && podNetwork ? { options: podNetwork, conf: net.conf } : undefined;
   const body: ContainerCreateBody = {
     Image: ctx.pauseImage,
     Hostname: config.hostname,
@@ -55,12 +61,15 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       [RUNTIME_HANDLER_LABEL]: req.runtime_handler,
       [HOST_NETWORK_LABEL]: String(hostNetwork),
       [CREATED_NS_LABEL]: nowNs(),
+      ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name } : {}),
     },
     HostConfig: {
-      NetworkMode: hostNetwork ? 'host' : 'bridge',
+      // With CNI: a netns of its own (loopback only) for the plugins to fill.
+      NetworkMode: hostNetwork ? 'host' : cni ? 'none' : 'bridge',
       ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
       ...(config.linux?.security_context?.namespace_options?.pid === 'NODE' ? { PidMode: 'host' } : {}),
-      PortBindings: hostNetwork ? {} : ports.PortBindings,
+      // With CNI the portmap plugin maps the host ports.
+      PortBindings: hostNetwork || cni ? {} : ports.PortBindings,
       Dns: hostNetwork ? [] : (dns?.servers ?? []),
       DnsSearch: hostNetwork ? [] : (dns?.searches ?? []),
       DnsOptions: hostNetwork ? [] : (dns?.options ?? []),
@@ -76,6 +85,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const { Id } = await ctx.engine.containers.create(body, { name: sandboxName(meta), pull: 'missing' });
   try {
     await ctx.engine.containers.start(Id);
+    if (cni) await attachPodNetwork(cni.options, Id, (await ctx.engine.containers.inspect(Id)).State.Pid, cni.conf, meta, config);
   } catch (err) {
     await ctx.engine.containers.remove(Id, { force: true }).catch(() => undefined);
     throw err;

@@ -2,6 +2,7 @@
 // Engine interface, one module per RPC, served on a unix socket for the kubelet
 // or crictl. GantryErrors map to their gRPC status (errdefs.grpcStatus).
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import grpc from '@grpc/grpc-js';
 import type { Engine } from '../../engine/api.js';
@@ -23,6 +24,7 @@ import { imageStatus } from './image-status.js';
 import { listContainers } from './list-containers.js';
 import { listImages } from './list-images.js';
 import { listPodSandbox } from './list-pod-sandbox.js';
+import { DEFAULT_CNI_BIN_DIRS, DEFAULT_CNI_CONF_DIR } from './pod-network-conf.js';
 import { podSandboxStatus } from './pod-sandbox-status.js';
 import { listPodSandboxStats, podSandboxStats } from './pod-sandbox-stats.js';
 import { pullImage } from './pull-image.js';
@@ -46,6 +48,10 @@ const UNKNOWN = 2;
 export interface CriServerOptions {
   engine: Engine;
   pauseImage?: string;
+  /** The CNI network config of the pods (default /etc/cni/net.d); without one they go on the engine's bridge. */
+  cniConfDir?: string;
+  /** Where the CNI plugins are, searched in order (default /usr/lib/cni). */
+  cniBinDirs?: string[];
   /** Where the streaming server listens (default 127.0.0.1, a free port). */
   streaming?: StreamingServerOptions;
   logError?: (err: unknown, method: string) => void;
@@ -117,6 +123,15 @@ export function createCriServer(opts: CriServerOptions): CriServer {
     pauseImage: opts.pauseImage ?? DEFAULT_PAUSE_IMAGE,
     streaming: () => (streaming ??= createStreamingServer(opts.engine, opts.streaming)),
   };
+  const loc = opts.engine.location;
+  if (loc.kind === 'local') {
+    ctx.network = {
+      confDir: opts.cniConfDir ?? DEFAULT_CNI_CONF_DIR,
+      binDirs: opts.cniBinDirs ?? DEFAULT_CNI_BIN_DIRS,
+      cacheDir: join(loc.root, 'cri', 'cni-results'),
+      netnsDir: join(loc.runroot, 'cri', 'netns'),
+    };
+  }
   const services = loadCriServices();
   const server = new grpc.Server();
   const handlers = (rpcs: Record<string, AnyRpc>): grpc.UntypedServiceImplementation => {

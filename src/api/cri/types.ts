@@ -2,6 +2,7 @@
 // gives them (PROTO_LOADER_OPTIONS: snake_case keys, enums by name, int64 as
 // decimal strings, defaults filled in). Only the fields runtime-v1.proto declares.
 import type { Engine } from '../../engine/api.js';
+import type { PodNetworkOptions } from './pod-network.js';
 import type { StreamingServer } from './streaming/server.js';
 
 export interface CriContext {
@@ -10,6 +11,8 @@ export interface CriContext {
   pauseImage: string;
   /** The streaming server of Exec, Attach and PortForward, started on first use. */
   streaming(): Promise<StreamingServer>;
+  /** CNI from a conf dir; undefined with a remote engine (the conf dir and netns would be on its host). */
+  network?: PodNetworkOptions;
 }
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';

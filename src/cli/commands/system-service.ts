@@ -17,6 +17,8 @@ export const command: Command = {
       { name: 'host', short: 'H', type: 'string', description: 'Address to listen on: unix:///path or tcp://host:port (default unix://<runroot>/gantry.sock)' },
       { name: 'cri', type: 'string', description: 'Also serve the Kubernetes CRI v1 API on this address: unix:///path (alone: only the CRI)' },
       { name: 'pause-image', type: 'string', description: 'Image of the CRI pod sandboxes (default registry.k8s.io/pause:3.9)' },
+      { name: 'cni-conf-dir', type: 'string', description: 'CNI network config of the CRI pods (default /etc/cni/net.d; none there: the engine\'s bridge)' },
+      { name: 'cni-bin-dir', type: 'string', description: 'CNI plugin directories, colon-separated (default /usr/lib/cni)' },
       { name: 'time', short: 't', type: 'int', description: 'Accepted for podman compatibility; the service never times out', hidden: true },
     ],
   },
@@ -32,6 +34,8 @@ export const command: Command = {
       cri = createCriServer({
         engine,
         ...(flags['pause-image'] ? { pauseImage: String(flags['pause-image']) } : {}),
+        ...(flags['cni-conf-dir'] ? { cniConfDir: String(flags['cni-conf-dir']) } : {}),
+        ...(flags['cni-bin-dir'] ? { cniBinDirs: String(flags['cni-bin-dir']).split(':').filter(Boolean) } : {}),
         logError: (err, method) => ctx.stderr.write(`gantry service: CRI ${method}: ${err instanceof Error ? (ctx.globals.debug ? err.stack : err.message) : String(err)}\n`),
       });
       await cri.listen(criAddress);

@@ -39,7 +39,7 @@ export interface CniConfList {
 export interface CniPortMapping {
   hostPort: number;
   containerPort: number;
-  protocol: 'tcp' | 'udp';
+  protocol: 'tcp' | 'udp' | 'sctp';
   hostIP?: string;
 }
 
@@ -49,6 +49,10 @@ export interface CniRuntimeConfig {
   ips?: string[];
   mac?: string;
   aliases?: string[];
+  /** The CRI's pod DNS config (the dns capability). */
+  dns?: { servers: string[]; searches: string[]; options: string[] };
+  /** Traffic shaping in bits per second (the bandwidth plugin's capability). */
+  bandwidth?: { ingressRate?: number; ingressBurst?: number; egressRate?: number; egressBurst?: number };
 }
 
 export interface CniRuntimeParams {

@@ -44,9 +44,11 @@ function service(client: grpc.Client): CriService {
   };
 }
 
+/** Unless extraArgs name a --cni-conf-dir, an empty one: the host's /etc/cni/net.d must not decide the tests' pod networking. */
 export async function startCri(g: Gantry, extraArgs: string[] = []): Promise<CriHarness> {
   const socket = join(g.dir, 'cri.sock');
-  const child: ChildProcess = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--cri', `unix://${socket}`, ...extraArgs], {
+  const cni = extraArgs.includes('--cni-conf-dir') ? [] : ['--cni-conf-dir', join(g.dir, 'no-cni-conf')];
+  const child: ChildProcess = spawn(GANTRY, ['--root', g.root, '--runroot', g.runroot, 'system', 'service', '--cri', `unix://${socket}`, ...cni, ...extraArgs], {
     env: g.env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
