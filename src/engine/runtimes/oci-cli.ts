@@ -30,6 +30,7 @@ import type { CgroupStatsSnapshot, ContainerState, CreateOptions, ExecOptions, E
 import { openCgroup, resolveCgroupPath } from '../../runtime/cgroups/index.js';
 import { oomCountFile } from '../../runtime/cgroups/oom-file.js';
 import { hostMountinfo } from '../../runtime/cgroups/mountinfo.js';
+import { nativeBinary } from '../../sys/install-paths.js';
 
 /** Run by the monitor: `<bin> create ...` with fd 4 closed, then "exit N" on fd 4. */
 const CREATE_SHIM = '"$@" 4>&-; s=$?; echo "exit $s" >&4; exit $s';
@@ -64,8 +65,10 @@ export class OciCliRuntime implements Runtime {
   private failure(verb: string, text: string): GantryError {
     const lines = text.trim().split('\n').filter(Boolean);
     const last = lines[lines.length - 1] ?? '';
-    const msg = /level=error msg="(.*)"$/.exec(last)?.[1]?.replace(/\\"/g, '"') ?? last;
-    const full = msg ? `${this.name} ${verb}: ${msg}` : `${this.name} ${verb} failed`;
+    // runc's own words, which name what failed ("container does not exist", "runc create failed: ...");
+    // "exec failed: " is what the engine's exec error puts in front already.
+    const msg = (/level=error msg="(.*)"$/.exec(last)?.[1]?.replace(/\\"/g, '"') ?? last).replace(/^exec failed: /, '');
+    const full = msg || `${this.name} ${verb} failed`;
     if (/executable file not found|no such file or directory: unknown/i.test(msg)) return invalidArgument(full);
     if (/does not exist|not found|No such file or directory/i.test(msg)) return notFound(full);
     if (/not running|is paused|not paused|is stopped|has stopped|already|cannot/i.test(msg)) return failedPrecondition(full);
@@ -145,10 +148,10 @@ export class OciCliRuntime implements Runtime {
   }
 
   /** Spawns the runtime with the caller's stdio and waits for it: its exit status (128+signal if killed). */
-  private spawnWaiting(args: string[], stdio?: [number, number, number]): Promise<number> {
-    const child = spawn(this.binary, args, { stdio: stdio ?? 'inherit' });
+  private spawnWaiting(args: string[], stdio?: [number, number, number], cmd = this.binary): Promise<number> {
+    const child = spawn(cmd, args, { stdio: stdio ?? 'inherit' });
     return new Promise((res, rej) => {
-      child.on('error', (err) => rej(internal(`run ${this.binary}: ${err.message}`, err)));
+      child.on('error', (err) => rej(internal(`run ${cmd}: ${err.message}`, err)));
       child.on('exit', (code, signal) => res(code ?? 128 + (signal ? signalNumber(signal) : 0)));
     });
   }
@@ -192,16 +195,32 @@ export class OciCliRuntime implements Runtime {
       const pidFile = opts.pidFile ? resolve(opts.pidFile) : join(scratch, 'pid');
       const log = join(scratch, 'log.json');
       writeFileSync(processFile, JSON.stringify(opts.process), { mode: 0o600 });
+      // runc takes a console socket only when it detaches: the exec then runs under a monitor of its own, the reaper that learns its exit.
+      const underMonitor = Boolean(opts.consoleSocket && opts.process.terminal && !opts.detach);
       const args = this.argv('--log', log, '--log-format', 'json', 'exec', '--process', processFile, ...launchFlags({ ...opts, pidFile }));
-      if (opts.detach) args.push('--detach');
+      if (opts.detach || underMonitor) args.push('--detach');
       if (opts.ignorePaused) args.push('--ignore-paused');
       args.push(id);
-      const code = await this.spawnWaiting(args, opts.stdio);
+      const code = underMonitor ? await this.execUnderMonitor(args, scratch, pidFile) : await this.spawnWaiting(args, opts.stdio);
       // The pid file is written once the process runs: without it, the exec never started.
       const pid = readPid(pidFile);
       if (pid === undefined) throw this.failure('exec', this.loggedError(log) || `exit status ${code}`);
       return opts.detach ? { pid } : { pid, exitCode: code };
     });
+  }
+
+  /**
+   * `<bin> exec --detach` as gantry-monitor's helper, in the scratch directory: the
+   * monitor reaps the process once the runtime has left it and records its exit.
+   */
+  private async execUnderMonitor(args: string[], scratch: string, pidFile: string): Promise<number> {
+    const monitor = ['--dir', scratch, '--pidfile', pidFile, '--', this.binary, ...args];
+    const code = await this.spawnWaiting(monitor, undefined, nativeBinary('gantry-monitor'));
+    try {
+      return (JSON.parse(readFileSync(join(scratch, 'exit.json'), 'utf8')) as { exitCode: number }).exitCode;
+    } catch {
+      return code;
+    }
   }
 
   async pause(id: string): Promise<void> {
