@@ -1,8 +1,9 @@
 // RuntimeClass handlers through gantry system service --cri: a pod whose
 // RunPodSandbox names runtime_handler "runc" runs its sandbox and every
 // container of it under runc (runc's own list shows them under the engine's
-// runroot), exec sync works, stop and remove leave runc's state empty; an
-// unknown handler fails RunPodSandbox with INVALID_ARGUMENT naming it.
+// runroot), exec sync works, stop and remove leave runc's state empty; a
+// handler added with --add-runtime; an unknown handler fails RunPodSandbox with
+// INVALID_ARGUMENT naming it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,7 +24,8 @@ before(async () => {
   execFileSync('tar', ['-C', await busyboxRootfs(), '-cf', tar, '.']);
   const r = await g.run(['import', '--change', 'CMD ["sleep","2147483647"]', tar, 'registry.k8s.io/pause:3.9']);
   assert.equal(r.code, 0, r.stderr);
-  cri = await startCri(g);
+  // A handler the service adds by path, as containerd's config maps handler names to runtimes.
+  cri = await startCri(g, RUNC ? ['--add-runtime', `added=${RUNC}`] : []);
 });
 
 after(async () => {
@@ -40,8 +42,8 @@ const sandboxConfig = (name: string) => ({
   annotations: {},
 });
 
-const runcIds = () => {
-  const root = join(g.runroot, 'runtimes', 'runc');
+const runcIds = (handler = 'runc') => {
+  const root = join(g.runroot, 'runtimes', handler);
   if (!existsSync(root)) return [];
   const list = JSON.parse(execFileSync(RUNC!, ['--root', root, 'list', '--format', 'json']).toString() || 'null') as { id: string; status: string }[] | null;
   return (list ?? []).map((c) => `${c.id} ${c.status}`).sort();
@@ -71,6 +73,15 @@ test('a pod with runtime_handler runc runs under runc', { skip: RUNC ? false : '
   await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
   assert.deepEqual(runcIds(), []);
   assert.deepEqual(readdirSync(join(g.runroot, 'runtimes', 'runc')), []);
+});
+
+test('a handler added with system service --add-runtime', { skip: RUNC ? false : 'runc is not installed' }, async () => {
+  const config = sandboxConfig('added');
+  const { pod_sandbox_id: podId } = await cri.runtime.call('RunPodSandbox', { config, runtime_handler: 'added' });
+  assert.deepEqual(runcIds('added'), [`${podId} running`]);
+  await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: podId });
+  await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: podId });
+  assert.deepEqual(runcIds('added'), []);
 });
 
 test('an unknown runtime_handler fails RunPodSandbox with INVALID_ARGUMENT', async () => {
