@@ -56,7 +56,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       [CREATED_NS_LABEL]: nowNs(),
     },
     HostConfig: {
-      Runtime: req.runtime_handler || 'gantry',
+      Runtime: req.runtime_handler,
       NetworkMode: hostNetwork ? 'host' : 'bridge',
       ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
       ...(config.linux?.security_context?.namespace_options?.pid === 'NODE' ? { PidMode: 'host' } : {}),

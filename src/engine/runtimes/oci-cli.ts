@@ -20,6 +20,10 @@
 // start, so EOF alone cannot say when create is done. The shim closes fd 4 for
 // the runtime. Error texts come from the runtime's --log (json lines): on create
 // and exec, its stderr is the container's.
+//
+// exec runs `<bin> exec` in the foreground with the caller's stdio (its exit
+// status is the process's); with a console socket runc insists on detaching, so
+// that exec runs under a gantry-monitor of its own, the reaper that records its exit.
 import { spawn, execFile, type StdioOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
@@ -69,7 +73,7 @@ export class OciCliRuntime implements Runtime {
     // "exec failed: " is what the engine's exec error puts in front already.
     const msg = (/level=error msg="(.*)"$/.exec(last)?.[1]?.replace(/\\"/g, '"') ?? last).replace(/^exec failed: /, '');
     const full = msg || `${this.name} ${verb} failed`;
-    if (/executable file not found|no such file or directory: unknown/i.test(msg)) return invalidArgument(full);
+    if (/executable file not found/i.test(msg)) return invalidArgument(full);
     if (/does not exist|not found|No such file or directory/i.test(msg)) return notFound(full);
     if (/not running|is paused|not paused|is stopped|has stopped|already|cannot/i.test(msg)) return failedPrecondition(full);
     if (/permission denied|operation not permitted/i.test(msg)) return permissionDenied(full);
@@ -90,8 +94,7 @@ export class OciCliRuntime implements Runtime {
         const entry = JSON.parse(line) as { level?: string; msg?: string };
         if (entry.level === 'error' && entry.msg) msg = entry.msg;
       } catch {
-        // crun writes plain lines without --log-format json support for some messages
-        if (line.trim()) msg = line.trim();
+        // the last line of a runtime killed while writing it
       }
     }
     return msg;
@@ -108,7 +111,7 @@ export class OciCliRuntime implements Runtime {
   }
 
   async create(opts: CreateOptions): Promise<ContainerState> {
-    if (opts.spec) writeFileSync(join(opts.bundle, 'config.json'), JSON.stringify(opts.spec satisfies Spec), { mode: 0o600 });
+    writeSpec(opts);
     await this.withScratch(async (scratch) => {
       const log = join(scratch, 'log.json');
       const args = this.argv('--log', log, '--log-format', 'json', 'create', '--bundle', resolve(opts.bundle), ...launchFlags(opts));
@@ -141,7 +144,7 @@ export class OciCliRuntime implements Runtime {
         if (exit) return res(Number(exit[1]));
         // The monitor's own report of a failed rootfs mount: "error -1 <errno> <step>\t<detail>".
         const mount = /^error -?\d+ (\d+) ([^\t\n]*)\t?(.*)$/m.exec(text);
-        if (mount) return rej(internal(`${mount[2]} ${mount[3]}: errno ${mount[1]}`.trim()));
+        if (mount) return rej(internal(`${`${mount[2]} ${mount[3]}`.trim()}: ${errnoName(Number(mount[1]))}`));
         rej(internal(`the container monitor exited before ${this.name} create ran`));
       });
     });
@@ -168,7 +171,7 @@ export class OciCliRuntime implements Runtime {
       await this.start(opts.id);
       return 0;
     }
-    if (opts.spec) writeFileSync(join(opts.bundle, 'config.json'), JSON.stringify(opts.spec), { mode: 0o600 });
+    writeSpec(opts);
     const args = this.argv('run', '--bundle', resolve(opts.bundle), ...launchFlags(opts), ...(opts.detach ? ['--detach'] : []), ...(opts.keep ? ['--keep'] : []), opts.id);
     return this.spawnWaiting(args, opts.stdio);
   }
@@ -290,3 +293,10 @@ function readPid(file: string): number | undefined {
 }
 
 const signalNumber = (name: NodeJS.Signals): number => osConstants.signals[name] ?? 0;
+
+const errnoName = (n: number): string => Object.entries(osConstants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
+
+/** runc reads only <bundle>/config.json: a spec given instead is written there. */
+function writeSpec(opts: { bundle: string; spec?: Spec }): void {
+  if (opts.spec) writeFileSync(join(opts.bundle, 'config.json'), JSON.stringify(opts.spec), { mode: 0o600 });
+}
