@@ -1,7 +1,7 @@
 // `--runtime`: containers under an external OCI runtime (runc from Debian)
 // through the whole lifecycle, as docker runs them under runc: run --rm, logs,
 // exec (also with a tty), stop/kill exit codes, pause, top, stats, inspect,
-// a restart policy, rm; runc's state under <runroot>/runtimes/runc, empty after
+// a restart policy, rm, a killed monitor; runc's state under <runroot>/runtimes/runc, empty after
 // rm; an unknown name fails as docker's does; runtimes added by GANTRY_RUNTIMES.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,6 +124,18 @@ test('--restart on-failure:1 restarts once under runc', { skip: noRunc }, async 
   assert.equal(await ok(['logs', 'rcrestart']), 'run\nrun\n');
   await ok(['rm', 'rcrestart']);
   assert.deepEqual(readdirSync(stateDir()), []);
+});
+
+test('a killed monitor: the runc container is recorded 137 and what is left of it killed', { skip: noRunc }, async () => {
+  const id = (await ok(['run', '-d', '--name', 'rcorphan', '--runtime', 'runc', 'busybox', 'sleep', '300'])).trim();
+  const pid = Number((await ok(['inspect', '-f', '{{.State.Pid}}', 'rcorphan'])).trim());
+  const monitor = Number(readFileSync(join(g.runroot, 'containers', id.slice(0, 12), 'monitor.pid'), 'utf8'));
+  process.kill(monitor, 'SIGKILL');
+  await until('the lost monitor to be folded', async () => ((await ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'rcorphan'])).trim() === 'exited 137' ? true : undefined));
+  // runc sets no parent-death signal: the fold's runc delete --force kills the init.
+  await until('the init to be gone', async () => (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ') ? undefined : true));
+  assert.deepEqual(runcList() ?? [], []);
+  await ok(['rm', 'rcorphan']);
 });
 
 test('a command runc cannot start: docker\'s text and 127', { skip: noRunc }, async () => {
