@@ -47,7 +47,7 @@ export async function commitContainer(engine: EngineCore, ref: string, req: Comm
   const rec = await engine.containers.get(ref);
   const svc = requireImageService(engine.images, 'commit');
   const pause = req.pause !== false && rec.State.Running && !rec.State.Paused;
-  if (pause) await engine.runtime.pause(rec.Id);
+  if (pause) await engine.containers.runtimeOf(rec).pause(rec.Id);
   let id: string;
   try {
     id = await svc.commitRootfs(rec.Gantry.rootfsKey, {
@@ -60,7 +60,7 @@ export async function commitContainer(engine: EngineCore, ref: string, req: Comm
       history: req.history ?? [{ created_by: (rec.Config.Cmd ?? []).join(' '), ...(req.message ? { comment: req.message } : {}) }],
     });
   } finally {
-    if (pause) await engine.runtime.resume(rec.Id).catch(() => undefined);
+    if (pause) await engine.containers.runtimeOf(rec).resume(rec.Id).catch(() => undefined);
   }
   engine.events.emit({ Type: 'container', Action: 'commit', Actor: { ID: rec.Id, Attributes: { name: rec.Name.slice(1), image: rec.Config.Image, comment: req.message ?? '' } } });
   return id;

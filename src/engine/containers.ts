@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installRoot, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
+import { DEFAULT_RUNTIME, type EngineRuntimes } from './runtimes/index.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
 import type { EngineImages, EngineImageRecord } from './backends.js';
 import { ContainerStore, newContainerId, type ContainerRecord } from './store.js';
@@ -67,11 +68,16 @@ export class Containers {
     readonly store: ContainerStore,
     readonly volumes: VolumeStore,
     readonly images: EngineImages,
-    readonly runtime: Runtime,
+    readonly runtimes: EngineRuntimes,
     readonly allCapabilities: readonly string[],
     readonly networking: EngineNetworking,
     readonly events: EngineEvents,
   ) {}
+
+  /** The runtime the container was created with (HostConfig.Runtime); every operation on it goes there. */
+  runtimeOf(rec: ContainerRecord): Runtime {
+    return this.runtimes.get(rec.HostConfig.Runtime, rec.Gantry.runtimePath);
+  }
 
   event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
     this.changed.emit(rec.Id, action);
@@ -154,7 +160,7 @@ export class Containers {
       if (!existsSync(this.store.runPath(rec.Id, 'pid')) || exit.finishedAt === s.FinishedAt) return rec;
       return { ...rec, State: exitedState(s, exit) };
     }
-    const init = await this.runtime.state(rec.Id).catch(() => undefined);
+    const init = await this.runtimeOf(rec).state(rec.Id).catch(() => undefined);
     if (init?.status === 'running' || init?.status === 'paused') {
       const paused = init.status === 'paused';
       return { ...rec, State: { ...s, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Restarting: false, OOMKilled: false, Dead: false, Pid: init.pid, ExitCode: 0, Error: '', StartedAt: init.created } };
@@ -197,9 +203,12 @@ export class Containers {
 
   async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
     await this.store.init();
+    const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
+    hostConfig.Runtime ||= DEFAULT_RUNTIME;
+    // Before a pull: docker's error for a runtime nobody configured.
+    const runtimePath = this.runtimes.resolve(hostConfig.Runtime);
     const image = await this.resolveImage(req.config.Image, req.pull ?? 'missing', req.platform, req.onPull);
     const config = mergeImageConfig({ ...defaultConfig(req.config.Image), ...req.config }, image);
-    const hostConfig: HostConfig = { ...defaultHostConfig(), ...req.hostConfig };
     const warnings = validateHostConfig(hostConfig);
     const networks = await this.resolveNetworks(hostConfig, config, req.networkingConfig?.EndpointsConfig ?? {});
     validateSpecOptions(hostConfig);
@@ -233,7 +242,7 @@ export class Containers {
       Mounts: [],
       Config: config,
       NetworkSettings: { Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, Networks: networks },
-      Gantry: { creator: process.pid, rootfsKey: id, imageRef: req.config.Image },
+      Gantry: { creator: process.pid, rootfsKey: id, imageRef: req.config.Image, ...(runtimePath ? { runtimePath } : {}) },
     };
     try {
       // The record (naming its live creator) exists before its name is reserved, so
@@ -339,7 +348,7 @@ export class Containers {
       () => true,
       () => false,
     );
-    await Promise.all([this.runtime.delete(id, { force: true }).catch(() => undefined), this.networking.teardown(id).catch(() => undefined), unmounted]);
+    await Promise.all([this.runtimeOf(rec).delete(id, { force: true }).catch(() => undefined), this.networking.teardown(id).catch(() => undefined), unmounted]);
     if (!(await unmounted)) await this.images.unmountRootfs(rootfsTarget).catch(() => undefined);
     await this.images.removeRootfs(rec.Gantry.rootfsKey).catch(() => undefined);
     // Synchronous: a few small files, each async call would be a thread-pool round trip.
@@ -416,7 +425,7 @@ export class Containers {
     const runDir = this.store.runPath(rec.Id);
     const args = [nativeBinary('gantry-monitor'), '--dir', runDir, '--pidfile', join(runDir, 'pid')];
     // The container's own cgroup, wherever its memory controller is mounted (v1) or its memory.events (v2).
-    const oomFile = this.runtime.oomCountFile(rec.Id, cgroupsPath);
+    const oomFile = this.runtimeOf(rec).oomCountFile(rec.Id, cgroupsPath);
     if (oomFile) args.push('--oom-file', oomFile);
     if (hc.LogConfig.Type !== 'none') {
       args.push('--log', rec.LogPath);
@@ -444,7 +453,8 @@ export class Containers {
     const id = rec.Id;
     const runDir = this.store.runPath(id);
     const rootfs = join(runDir, 'rootfs');
-    await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    const runtime = this.runtimeOf(rec);
+    await runtime.delete(id, { force: true }).catch(() => undefined);
     await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
     await mkdir(rootfs, { recursive: true });
     let created = false;
@@ -473,7 +483,7 @@ export class Containers {
         this.allCapabilities,
       );
       await writeFile(join(runDir, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
-      await this.runtime.create({
+      await runtime.create({
         id,
         bundle: runDir,
         spec,
@@ -484,7 +494,7 @@ export class Containers {
       created = true;
       if (beforeStart) await beforeStart(id);
       for (const hook of this.beforeStartHooks.get(id) ?? []) await hook();
-      await this.runtime.start(id);
+      await runtime.start(id);
       let pid = 0;
       try {
         pid = Number(readFileSync(join(runDir, 'pid'), 'utf8'));
@@ -496,7 +506,7 @@ export class Containers {
       await this.store.write(rec);
       this.event(rec, 'start');
     } catch (err) {
-      if (created) await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      if (created) await runtime.delete(id, { force: true }).catch(() => undefined);
       // Once the monitor has unmounted and reported, its pid file goes: the failure, not its report, is this start's record.
       await waitForExit(runDir, 10000);
       rmSync(join(runDir, 'monitor.pid'), { force: true });
@@ -590,7 +600,7 @@ export class Containers {
     if (!rec.State.Running) throw conflict(`Cannot kill container: ${ref}: container ${rec.Id} is not running`);
     if (opts.userStop) await this.markStoppedByUser(rec.Id);
     try {
-      await this.runtime.kill(rec.Id, signal, { all: false });
+      await this.runtimeOf(rec).kill(rec.Id, signal, { all: false });
     } catch (err) {
       // Raced with the container's own exit: that's what the caller wanted.
       if (!(await this.exitInfo(rec.Id))) throw err;
@@ -613,11 +623,12 @@ export class Containers {
     const rec = await this.get(ref);
     if (!rec.State.Running) return rec;
     await this.markStoppedByUser(rec.Id);
-    if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => undefined);
+    const runtime = this.runtimeOf(rec);
+    if (rec.State.Paused) await runtime.resume(rec.Id).catch(() => undefined);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
-    await this.runtime.kill(rec.Id, signal).catch(() => undefined);
+    await runtime.kill(rec.Id, signal).catch(() => undefined);
     if (timeout >= 0 && !(await waitForExit(this.store.runPath(rec.Id), timeout * 1000))) {
-      await this.runtime.kill(rec.Id, killSignal, { all: true }).catch(() => undefined);
+      await runtime.kill(rec.Id, killSignal, { all: true }).catch(() => undefined);
     }
     await waitForExit(this.store.runPath(rec.Id), -1);
     await this.finishExit(rec.Id);
@@ -651,7 +662,7 @@ export class Containers {
     if (stored.Gantry.creator !== undefined) return stored;
     const rec = await this.view(stored, { locked: true });
     if (rec.State === stored.State) {
-      if (!stored.State.Running) await this.removeUnstartedRun(id);
+      if (!stored.State.Running) await this.removeUnstartedRun(stored);
       return rec;
     }
     if (rec.State.Running) {
@@ -660,7 +671,7 @@ export class Containers {
       this.event(rec, 'start');
       return rec;
     }
-    await this.runtime.delete(id, { force: true }).catch(() => undefined);
+    await this.runtimeOf(stored).delete(id, { force: true }).catch(() => undefined);
     await this.images.unmountRootfs(this.store.runPath(id, 'rootfs')).catch(() => undefined);
     // A failed teardown keeps the network's record; the next repair's gc retries it.
     await this.networking.teardown(id).catch(() => undefined);
@@ -682,11 +693,12 @@ export class Containers {
    * yet in the runtime's state, if the start died inside create): it is killed;
    * then the run directory's leftovers go, so the next read is the fast one.
    */
-  private async removeUnstartedRun(id: string): Promise<void> {
+  private async removeUnstartedRun(rec: ContainerRecord): Promise<void> {
+    const id = rec.Id;
     const monitor = this.monitorPid(id);
     if (monitor === undefined) return;
     if (this.monitorRuns(id, monitor)) {
-      await this.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.runtimeOf(rec).delete(id, { force: true }).catch(() => undefined);
       // The monitor unmounts the rootfs and reports; then its run directory is free for the next start.
       await waitForExit(this.store.runPath(id), 10000);
     }
@@ -703,7 +715,7 @@ export class Containers {
         throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
       }
       await this.markStoppedByUser(rec.Id);
-      await this.runtime.kill(rec.Id, 9, { all: true }).catch(() => undefined);
+      await this.runtimeOf(rec).kill(rec.Id, 9, { all: true }).catch(() => undefined);
       await waitForExit(this.store.runPath(rec.Id), 10000);
     }
     await this.store.withContainerLock(rec.Id, async () => {
@@ -762,8 +774,8 @@ export class Containers {
       if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
       if (paused && rec.State.Paused) throw conflict(`container ${rec.Id} is already paused`);
       if (!paused && !rec.State.Paused) throw conflict(`container ${rec.Id} is not paused`);
-      if (paused) await this.runtime.pause(rec.Id);
-      else await this.runtime.resume(rec.Id);
+      if (paused) await this.runtimeOf(rec).pause(rec.Id);
+      else await this.runtimeOf(rec).resume(rec.Id);
       rec.State = { ...rec.State, Paused: paused, Status: paused ? 'paused' : 'running' };
       await this.store.write(rec);
       this.event(rec, paused ? 'pause' : 'unpause');

@@ -8,12 +8,16 @@ import type { ContainerStore } from './store.js';
 import type { VolumeStore } from './volumes.js';
 import type { EngineEvents } from './events.js';
 import type { Runtime } from '../runtime/api.js';
+import type { EngineRuntimes } from './runtimes/index.js';
 
 export interface EngineCore {
   readonly root: string;
   readonly runroot: string;
   readonly images: EngineImages;
+  /** The in-process runtime (the default); a container's own is containers.runtimeOf(rec). */
   readonly runtime: Runtime;
+  /** Every runtime containers may name (HostConfig.Runtime). */
+  readonly runtimes: EngineRuntimes;
   readonly containers: Containers;
   readonly store: ContainerStore;
   readonly volumes: VolumeStore;
@@ -26,4 +30,6 @@ export interface EngineCore {
 export interface EngineOptions {
   root: string;
   runroot: string;
+  /** OCI runtimes added by name=path (dockerd's --add-runtime), beside runc, crun and GANTRY_RUNTIMES. */
+  runtimes?: Record<string, string>;
 }

@@ -92,7 +92,7 @@ export async function startExec(engine: EngineCore, rec: ContainerRecord, req: E
   const proc = await execProcess(engine, rec, { ...req, detach: false });
   const opts = { interactive: Boolean(req.interactive), attached: { stdout: req.attachStdout !== false, stderr: req.attachStderr !== false } };
   const relay = proc.terminal ? await ptyRelay(engine.store.runPath(rec.Id, `exec-${randomBytes(4).toString('hex')}.sock`), opts) : await pipeRelay(opts);
-  const exited = engine.runtime.exec(rec.Id, { process: proc, ...relay.launch }).then(
+  const exited = engine.containers.runtimeOf(rec).exec(rec.Id, { process: proc, ...relay.launch }).then(
     (r) => {
       relay.processExited(true);
       return { exitCode: r.exitCode ?? 0, pid: r.pid };
@@ -113,7 +113,7 @@ export async function startExecDetached(engine: EngineCore, rec: ContainerRecord
   const devnull = openSync('/dev/null', 'r+');
   try {
     return (
-      await engine.runtime.exec(rec.Id, { process: proc, detach: true, stdio: [devnull, devnull, devnull] }).catch((err: unknown) => {
+      await engine.containers.runtimeOf(rec).exec(rec.Id, { process: proc, detach: true, stdio: [devnull, devnull, devnull] }).catch((err: unknown) => {
         throw execStartFailure(err);
       })
     ).pid;

@@ -24,7 +24,7 @@ export async function runHealthcheck(core: EngineCore, ref: string): Promise<voi
   let exitCode: number;
   try {
     const res = await Promise.race([
-      core.runtime.exec(rec.Id, { process: { ...spec.process!, terminal: false, args: argv }, stdio: [fd, fd, fd] }),
+      core.containers.runtimeOf(rec).exec(rec.Id, { process: { ...spec.process!, terminal: false, args: argv }, stdio: [fd, fd, fd] }),
       new Promise<{ exitCode: number }>((r) => setTimeout(() => r({ exitCode: -1 }), timeoutMs).unref()),
     ]);
     exitCode = res.exitCode ?? 0;

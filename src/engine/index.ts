@@ -8,6 +8,7 @@ import { ContainerStore } from './store.js';
 import { VolumeStore } from './volumes.js';
 import { EngineEvents } from './events.js';
 import { ensurePrivateDir } from '../sys/private-dir.js';
+import { EngineRuntimes } from './runtimes/index.js';
 import type { EngineCore, EngineOptions } from './engine.js';
 
 export type { EngineCore, EngineOptions } from './engine.js';
@@ -21,6 +22,7 @@ export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   const volumes = new VolumeStore(opts.root);
   const networking = new EngineNetworking(opts.root, opts.runroot);
   const events = new EngineEvents(opts.root);
-  const containers = new Containers(store, volumes, images, runtime, boundingCapabilities(), networking, events);
-  return { root: opts.root, runroot: opts.runroot, images, runtime, containers, store, volumes, networking, events };
+  const runtimes = new EngineRuntimes(opts.runroot, runtime, opts.runtimes);
+  const containers = new Containers(store, volumes, images, runtimes, boundingCapabilities(), networking, events);
+  return { root: opts.root, runroot: opts.runroot, images, runtime, runtimes, containers, store, volumes, networking, events };
 }

@@ -76,7 +76,7 @@ export async function sampleStats(engine: EngineCore, rec: ContainerRecord, prev
   if (!rec.State.Running) return emptyStats(rec);
   let cg: CgroupStatsSnapshot;
   try {
-    cg = await engine.runtime.stats(rec.Id);
+    cg = await engine.containers.runtimeOf(rec).stats(rec.Id);
   } catch {
     return emptyStats(rec); // exited between the look-up and the sample
   }

@@ -25,6 +25,8 @@ export interface GantryState {
   restarter?: number;
   /** Back-off before the next policy restart. */
   restartDelayMs?: number;
+  /** The OCI runtime binary HostConfig.Runtime named at create (absent for the in-process runtime). */
+  runtimePath?: string;
   /** Named volumes created for image VOLUMEs and -v /path (removed by rm -v). */
   anonymousVolumes?: string[];
 }

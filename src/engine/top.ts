@@ -26,7 +26,7 @@ export async function containerTop(engine: EngineCore, ref: string, psArgs = '-e
   if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
   if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
   const args = psArgs.split(/\s+/).filter(Boolean);
-  const pids = new Set(await engine.runtime.pids(rec.Id));
+  const pids = new Set(await engine.containers.runtimeOf(rec).pids(rec.Id));
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)('ps', args.length ? args : ['-ef'], { maxBuffer: 64 << 20 }));

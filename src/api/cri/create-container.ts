@@ -92,6 +92,7 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
       [CREATED_NS_LABEL]: nowNs(),
     },
     HostConfig: {
+      Runtime: sandbox.HostConfig.Runtime,
       NetworkMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,
       IpcMode: hostIpc ? 'host' : `container:${sandbox.Id}`,
       UTSMode: hostNetwork ? 'host' : `container:${sandbox.Id}`,

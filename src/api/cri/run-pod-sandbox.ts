@@ -64,6 +64,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name } : {}),
     },
     HostConfig: {
+      Runtime: req.runtime_handler,
       // With CNI: a netns of its own (loopback only) for the plugins to fill.
       NetworkMode: hostNetwork ? 'host' : cni ? 'none' : 'bridge',
       ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),

@@ -34,6 +34,7 @@ export const command: Command = {
         ` Logging Driver: ${info.LoggingDriver}`,
         ` Cgroup Driver: ${info.CgroupDriver}`,
         ` Cgroup Version: ${info.CgroupVersion}`,
+        ` Runtimes: ${Object.keys(info.Runtimes).join(' ')}`,
         ` Default Runtime: ${info.DefaultRuntime}`,
         ' Security Options:',
         ...securityOptions(info.SecurityOptions),

@@ -19,6 +19,7 @@ export const command: Command = {
       { name: 'pause-image', type: 'string', description: 'Image of the CRI pod sandboxes (default registry.k8s.io/pause:3.9)' },
       { name: 'cni-conf-dir', type: 'string', description: 'CNI network config of the CRI pods (default /etc/cni/net.d; none there: the engine\'s bridge)' },
       { name: 'cni-bin-dir', type: 'string', description: 'CNI plugin directories, colon-separated (default /usr/lib/cni)' },
+      { name: 'add-runtime', type: 'list', description: 'Register an additional OCI runtime (name=path)' },
       { name: 'time', short: 't', type: 'int', description: 'Accepted for podman compatibility; the service never times out', hidden: true },
     ],
   },
@@ -26,7 +27,9 @@ export const command: Command = {
     const criAddress = flags.cri ? String(flags.cri) : undefined;
     const serveDocker = flags.host !== undefined || criAddress === undefined;
     const { openLocalEngine } = await import('../../engine/local/index.js');
-    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+    const { parseRuntimeEntries } = await import('../../engine/runtimes/index.js');
+    const runtimes = parseRuntimeEntries((flags['add-runtime'] as string[] | undefined) ?? []);
+    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot, runtimes });
     const docker = serveDocker ? await startDockerApi(ctx, engine, flags.host ? String(flags.host) : `unix://${join(ctx.globals.runroot, 'gantry.sock')}`) : undefined;
     let cri: import('../../api/cri/server.js').CriServer | undefined;
     if (criAddress) {

@@ -262,7 +262,7 @@ async function updateContainer(core: EngineCore, ref: string, config: ContainerU
     const view = await core.containers.view(rec, { locked: true });
     if (limits && view.State.Running) {
       const { memory, cpu, pids, blockIO } = resources(hc, [], false);
-      await core.runtime.update(rec.Id, { ...(memory ? { memory } : {}), ...(cpu ? { cpu } : {}), ...(pids ? { pids } : {}), ...(blockIO ? { blockIO } : {}) });
+      await core.containers.runtimeOf(rec).update(rec.Id, { ...(memory ? { memory } : {}), ...(cpu ? { cpu } : {}), ...(pids ? { pids } : {}), ...(blockIO ? { blockIO } : {}) });
     }
     rec.HostConfig = hc;
     await core.store.write(rec);

@@ -157,7 +157,7 @@ export async function engineInfo(core: EngineCore): Promise<SystemInfo> {
     Labels: [],
     ExperimentalBuild: false,
     ServerVersion: ENGINE_VERSION,
-    Runtimes: { gantry: { path: 'gantry' } },
+    Runtimes: core.runtimes.list(),
     DefaultRuntime: 'gantry',
     Swarm: { LocalNodeState: 'inactive', NodeID: '', NodeAddr: '', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: true,
