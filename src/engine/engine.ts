@@ -26,4 +26,6 @@ export interface EngineCore {
 export interface EngineOptions {
   root: string;
   runroot: string;
+  /** containerd-style registry host config (<dir>/<registry>/hosts.toml), for pull mirrors; see images/registry/hosts.ts for the default. */
+  registryConfigDir?: string;
 }

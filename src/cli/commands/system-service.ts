@@ -24,7 +24,7 @@ export const command: Command = {
     const criAddress = flags.cri ? String(flags.cri) : undefined;
     const serveDocker = flags.host !== undefined || criAddress === undefined;
     const { openLocalEngine } = await import('../../engine/local/index.js');
-    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot, registryConfigDir: ctx.globals.registryConfigDir });
     const docker = serveDocker ? await startDockerApi(ctx, engine, flags.host ? String(flags.host) : `unix://${join(ctx.globals.runroot, 'gantry.sock')}`) : undefined;
     let cri: import('../../api/cri/server.js').CriServer | undefined;
     if (criAddress) {

@@ -12,6 +12,11 @@ export interface RegistryConfig {
   certsDir?: string;
   /** Where config.json lives; default $DOCKER_CONFIG or ~/.docker. */
   dockerConfigDir?: string;
+  /**
+   * containerd-style registry host config (<dir>/<registry>/hosts.toml: mirrors);
+   * default /etc/gantry/certs.d, else /etc/containerd/certs.d, whichever exists.
+   */
+  hostsDir?: string;
 }
 
 export interface TlsMaterial {
