@@ -137,6 +137,8 @@ export function simpleImage(compression: LayerCompression = 'gzip', platform?: I
 export interface ProxyOptions {
   /** Flip a byte in this blob's response body (a registry serving corrupt data). */
   corruptBlob?: Digest;
+  /** Flip a byte in this manifest's response body when fetched by digest. */
+  corruptManifest?: Digest;
   /** Forward only this many bytes of this blob, then hold the response (to kill the registry mid-download). */
   stallBlob?: { digest: Digest; afterBytes: number; /** Send it chunked, so a client that got every byte still waits for the end. */ chunked?: boolean };
   /** Answer every ranged blob GET with 416 (a registry or CDN that cannot serve ranges). */
@@ -179,7 +181,8 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
       (ur) => {
         const headers = { ...ur.headers };
         if (headers.location) headers.location = headers.location.replace(upstreamHost, `${req.headers.host}`);
-        const corrupt = isBlob && opts.corruptBlob && url.includes(opts.corruptBlob);
+        const isManifest = req.method === 'GET' && opts.corruptManifest !== undefined && url.includes(`/manifests/${opts.corruptManifest}`);
+        const corrupt = (isBlob && opts.corruptBlob && url.includes(opts.corruptBlob)) || isManifest;
         const stall = isBlob && opts.stallBlob && url.includes(opts.stallBlob.digest) && !req.headers.range ? opts.stallBlob : undefined;
         if (stall?.chunked) delete headers['content-length'];
         res.writeHead(ur.statusCode ?? 502, headers);
