@@ -72,7 +72,8 @@ export function parseHostsFile(text: string, file: string): { mirrors: RegistryH
   const fail = (what: string): never => {
     throw invalidArgument(`${file}: ${what}`);
   };
-  const known = new Set(['server', 'host', 'capabilities', 'skip_verify', 'ca', 'client', 'header', 'override_path']);
+  // dial_timeout is accepted (containerd's files carry it) but not applied.
+  const known = new Set(['server', 'host', 'capabilities', 'skip_verify', 'ca', 'client', 'header', 'override_path', 'dial_timeout']);
   for (const key of Object.keys(doc)) if (!known.has(key)) fail(`unknown key ${key}`);
   let server: RegistryHost | undefined;
   if (doc.server !== undefined) {

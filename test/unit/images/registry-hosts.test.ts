@@ -78,6 +78,7 @@ test('hosts.toml entries: capabilities, TLS paths relative to the host dir, head
       '  [host."http://127.0.0.1:5000".header]',
       '    X-Custom = ["1", "2"]',
       '[host."mirror.example:5001"]',
+      '  dial_timeout = "5s"',
     ].join('\n'),
     '/etc/gantry/certs.d/registry.k8s.io/hosts.toml',
   );
