@@ -27,11 +27,11 @@ export interface RegistryHost {
   overridePath: boolean;
 }
 
-const ALL_CAPABILITIES: readonly HostCapability[] = ['pull', 'resolve', 'push'];
+export const ALL_CAPABILITIES: readonly HostCapability[] = ['pull', 'resolve', 'push'];
 const DEFAULT_HOSTS_DIRS = ['/etc/gantry/certs.d', '/etc/containerd/certs.d'];
 
 /** The configured dir (the CLI's --registry-config-dir or GANTRY_REGISTRY_CONFIG_DIR), else the first default that exists. */
-export function hostsDir(config: RegistryConfig = {}): string | undefined {
+function hostsDir(config: RegistryConfig = {}): string | undefined {
   return config.hostsDir ?? DEFAULT_HOSTS_DIRS.find((d) => existsSync(d));
 }
 
@@ -40,7 +40,7 @@ export function hostsDir(config: RegistryConfig = {}): string | undefined {
  * 127.0.0.1:5000): <dir>/<domain>/hosts.toml, else <dir>/_default/hosts.toml;
  * undefined when neither exists (the registry is then contacted as before).
  */
-export async function readHostsFile(domain: string, config: RegistryConfig = {}): Promise<{ file: string; text: string } | undefined> {
+async function readHostsFile(domain: string, config: RegistryConfig = {}): Promise<{ file: string; text: string } | undefined> {
   const dir = hostsDir(config);
   if (!dir) return undefined;
   for (const name of [domain, '_default']) {

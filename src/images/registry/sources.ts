@@ -7,7 +7,7 @@
 import { GantryError } from '../../errdefs/index.js';
 import { RegistryClient, type RegistryAuth, type RegistryClientOptions } from './client.js';
 import type { RegistryConfig } from './config.js';
-import { registryHosts, type HostCapability, type RegistryHost } from './hosts.js';
+import { ALL_CAPABILITIES, registryHosts, type HostCapability, type RegistryHost } from './hosts.js';
 
 export interface PullSource {
   /** How errors name it: the host's URL, or the registry's name for the upstream as discovered. */
@@ -27,7 +27,7 @@ export interface SourcesOptions {
 
 /** A dead mirror should cost little before the next host is asked. */
 const MIRROR_ATTEMPTS = 2;
-const ALL: ReadonlySet<HostCapability> = new Set(['pull', 'resolve', 'push']);
+const ALL: ReadonlySet<HostCapability> = new Set(ALL_CAPABILITIES);
 
 export class PullSources {
   private constructor(
