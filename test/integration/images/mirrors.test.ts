@@ -160,6 +160,16 @@ describe('registry mirrors from hosts.toml', () => {
     assert.deepEqual(await s.images(), ['unlisted.invalid/pause:3.9']);
   });
 
+  test('override_path: the host URL is the API root', async () => {
+    const s = await store();
+    await s.hosts('registry.k8s.io', [`[host."http://${mirror.host}/v2"]`, '  override_path = true']);
+    const mark = mirror.logs().length;
+    const r = await s.gantry(['pull', IMAGE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(await sawRequest(mirror, mark, /"GET \/v2\/pause\/manifests\/sha256:/), mirror.logs().slice(mark));
+    assert.doesNotMatch(mirror.logs().slice(mark), /\/v2\/v2\//);
+  });
+
   test('a mirror without resolve is not asked for the tag, only for content by digest', async () => {
     const s = await store();
     await s.hosts('registry.k8s.io', [
