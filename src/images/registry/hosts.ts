@@ -3,11 +3,10 @@
 // _default/hosts.toml for the others, listing mirrors ([host."URL"], tried in
 // file order) and then the upstream (`server`), each with what it may be asked
 // (capabilities), its TLS material, extra headers and API path.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { invalidArgument } from '../../errdefs/index.js';
-import type { RegistryConfig } from './config.js';
+import { hostsDir, type RegistryConfig } from './config.js';
 import { parseToml, type TomlTable, type TomlValue } from './toml.js';
 
 export type HostCapability = 'pull' | 'resolve' | 'push';
@@ -28,13 +27,6 @@ export interface RegistryHost {
 }
 
 export const ALL_CAPABILITIES: readonly HostCapability[] = ['pull', 'resolve', 'push'];
-const DEFAULT_HOSTS_DIRS = ['/etc/gantry/certs.d', '/etc/containerd/certs.d'];
-
-/** The configured dir (the CLI's --registry-config-dir or GANTRY_REGISTRY_CONFIG_DIR), else the first default that exists. */
-function hostsDir(config: RegistryConfig = {}): string | undefined {
-  return config.hostsDir ?? DEFAULT_HOSTS_DIRS.find((d) => existsSync(d));
-}
-
 /**
  * The hosts.toml that governs `domain` (docker.io, registry.k8s.io,
  * 127.0.0.1:5000): <dir>/<domain>/hosts.toml, else <dir>/_default/hosts.toml;

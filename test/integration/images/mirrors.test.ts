@@ -140,15 +140,62 @@ describe('registry mirrors from hosts.toml', () => {
     assert.equal(run2.stdout, 'yes\n');
   });
 
-  test('a dead first mirror falls through to a live second', async () => {
-    const s = await store();
-    await s.hosts('registry.k8s.io', [
-      `[host."http://127.0.0.1:${await freePort()}"]`,
-      `[host."http://${second.host}"]`,
-    ]);
-    const r = await s.gantry(['pull', IMAGE]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(await s.images(), [IMAGE]);
+  test('a dead first mirror falls through to a live second, which gets its headers', async () => {
+    const proxy = await startProxy(second.host);
+    try {
+      const s = await store();
+      await s.hosts('registry.k8s.io', [
+        `[host."http://127.0.0.1:${await freePort()}"]`,
+        `[host."http://${proxy.host}"]`,
+        `  [host."http://${proxy.host}".header]`,
+        '    x-gantry-test = ["a", "b"]',
+      ]);
+      const r = await s.gantry(['pull', IMAGE]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await s.images(), [IMAGE]);
+      assert.ok(proxy.requestHeaders.length > 0);
+      for (const h of proxy.requestHeaders) assert.equal(h['x-gantry-test'], 'a, b');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a TLS mirror: verified against hosts.toml ca or the host dir\'s ca.crt, or skip_verify', async () => {
+    const tls = await startRegistry({ tls: true });
+    try {
+      await skopeoCopy(`oci:${layout.dir}:3.9`, `docker://${tls.host}/pause:3.9`);
+      const dead = `server = "http://127.0.0.1:${await freePort()}"`;
+      const cases: { lines: string[]; ok: boolean; setup?: (s: Store) => Promise<void> }[] = [
+        { lines: [dead, `[host."https://${tls.host}"]`], ok: false },
+        {
+          lines: [dead, `[host."https://${tls.host}"]`, '  ca = "mirror-ca.crt"'],
+          ok: true,
+          setup: async (s) => writeFile(join(s.hostsDir, 'registry.k8s.io', 'mirror-ca.crt'), readFileSync(tls.caFile!)),
+        },
+        { lines: [dead, `[host."https://${tls.host}"]`, '  skip_verify = true'], ok: true },
+        {
+          lines: [dead, `[host."https://${tls.host}"]`],
+          ok: true,
+          setup: async (s) => {
+            await mkdir(join(s.hostsDir, tls.host));
+            await writeFile(join(s.hostsDir, tls.host, 'ca.crt'), readFileSync(tls.caFile!));
+          },
+        },
+      ];
+      for (const c of cases) {
+        const s = await store();
+        await s.hosts('registry.k8s.io', c.lines);
+        await c.setup?.(s);
+        const r = await s.gantry(['pull', IMAGE]);
+        if (c.ok) assert.equal(r.code, 0, `${c.lines.join(' ')}: ${r.stderr}`);
+        else {
+          assert.notEqual(r.code, 0, r.stdout);
+          assert.match(r.stderr, /self[- ]signed|unable to verify|certificate/i);
+        }
+      }
+    } finally {
+      await tls.stop();
+    }
   });
 
   test('_default applies to a registry without its own hosts.toml', async () => {

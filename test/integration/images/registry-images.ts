@@ -151,6 +151,8 @@ export interface TestProxy {
   ranges: string[];
   /** Every blob GET: "<digest> <range or 'full'>". */
   blobGets: string[];
+  /** The headers of every request. */
+  requestHeaders: import('node:http').IncomingHttpHeaders[];
   /** Resolves once a stalled blob has been held. */
   stalled: Promise<void>;
   /** Cuts the held responses (as a dying registry would). */
@@ -163,12 +165,14 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
   const http = await import('node:http');
   const ranges: string[] = [];
   const blobGets: string[] = [];
+  const requestHeaders: import('node:http').IncomingHttpHeaders[] = [];
   let markStalled!: () => void;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const agent = new http.Agent({ keepAlive: false });
   const held: import('node:http').ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
+    requestHeaders.push(req.headers);
     const isBlob = req.method === 'GET' && url.includes('/blobs/sha256:');
     if (isBlob && req.headers.range) ranges.push(req.headers.range);
     if (isBlob) blobGets.push(`${url.slice(url.indexOf('/blobs/') + 7)} ${req.headers.range ?? 'full'}`);
@@ -225,6 +229,7 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
     host: `127.0.0.1:${port}`,
     ranges,
     blobGets,
+    requestHeaders,
     stalled,
     releaseStalled: () => held.splice(0).forEach((r) => r.destroy()),
     stop: async () => {
