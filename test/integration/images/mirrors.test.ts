@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, skopeoCopy, startRegistry, type TestRegistry } from '../../fixtures/registry.js';
+import { freePort, skopeoCopy, startRegistry, TEST_PASSWORD, TEST_USER, type TestRegistry } from '../../fixtures/registry.js';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { startCri } from '../cri/cri-client.js';
 import { buildLayout, startProxy, type BuiltLayout } from './registry-images.js';
@@ -43,12 +43,14 @@ class Store {
   }
 
   /** Async: a proxy in this process must keep serving while gantry runs. */
-  gantry(args: string[]): Promise<Run> {
+  gantry(args: string[], input = ''): Promise<Run> {
     return new Promise((res) => {
       const child = spawn(GANTRY, ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--registry-config-dir', this.hostsDir, ...args], {
         env: { ...process.env, DOCKER_CONFIG: join(this.dir, 'docker-config') },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -215,6 +217,41 @@ describe('registry mirrors from hosts.toml', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(await sawRequest(mirror, mark, /"GET \/v2\/pause\/manifests\/sha256:/), mirror.logs().slice(mark));
     assert.doesNotMatch(mirror.logs().slice(mark), /\/v2\/v2\//);
+  });
+
+  test("a mirror authenticates with its own stored credentials and token challenges", async () => {
+    const basic = await startRegistry({ auth: 'basic' });
+    const token = await startRegistry({ auth: 'token' });
+    try {
+      for (const reg of [basic, token]) await skopeoCopy(`oci:${layout.dir}:3.9`, `docker://${reg.host}/pause:3.9`, { creds: `${TEST_USER}:${TEST_PASSWORD}` });
+      const dead = `server = "http://127.0.0.1:${await freePort()}"`;
+
+      // Without credentials for it the Basic mirror refuses, and the pull names it.
+      const anonymous = await store();
+      await anonymous.hosts('registry.k8s.io', [dead, `[host."http://${basic.host}"]`]);
+      const refused = await anonymous.gantry(['pull', IMAGE]);
+      assert.notEqual(refused.code, 0, refused.stdout);
+      assert.ok(refused.stderr.includes(`http://${basic.host}`), refused.stderr);
+      assert.match(refused.stderr, /unauthorized|authentication required|pull access denied/i);
+
+      const s = await store();
+      await s.hosts('registry.k8s.io', [dead, `[host."http://${basic.host}"]`]);
+      const login = await s.gantry(['login', '-u', TEST_USER, '--password-stdin', basic.host], `${TEST_PASSWORD}\n`);
+      assert.equal(login.code, 0, login.stderr);
+      const r = await s.gantry(['pull', IMAGE]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await s.images(), [IMAGE]);
+
+      // A token-auth mirror: anonymous pull tokens from its own realm.
+      const t = await store();
+      await t.hosts('registry.k8s.io', [dead, `[host."http://${token.host}"]`]);
+      const viaToken = await t.gantry(['pull', IMAGE]);
+      assert.equal(viaToken.code, 0, viaToken.stderr);
+      assert.deepEqual(await t.images(), [IMAGE]);
+    } finally {
+      await basic.stop();
+      await token.stop();
+    }
   });
 
   test('a mirror without resolve is not asked for the tag, only for content by digest', async () => {
