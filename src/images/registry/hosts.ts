@@ -3,11 +3,11 @@
 // _default/hosts.toml for the others, listing mirrors ([host."URL"], tried in
 // file order) and then the upstream (`server`), each with what it may be asked
 // (capabilities), its TLS material, extra headers and API path.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { invalidArgument } from '../../errdefs/index.js';
 import { hostsDir, type RegistryConfig } from './config.js';
-import { parseToml, type TomlTable, type TomlValue } from './toml.js';
+import { isTable, parseToml, type TomlTable, type TomlValue } from './toml.js';
 
 export type HostCapability = 'pull' | 'resolve' | 'push';
 
@@ -27,22 +27,35 @@ export interface RegistryHost {
 }
 
 export const ALL_CAPABILITIES: readonly HostCapability[] = ['pull', 'resolve', 'push'];
+
+const missing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 /**
  * The hosts.toml that governs `domain` (docker.io, registry.k8s.io,
- * 127.0.0.1:5000): <dir>/<domain>/hosts.toml, else <dir>/_default/hosts.toml;
- * undefined when neither exists (the registry is then contacted as before).
+ * 127.0.0.1:5000): the one in <dir>/<domain>/ if that directory exists (as in
+ * containerd, a directory holding only certificates configures no mirrors), else
+ * in <dir>/_default/; undefined when there is none (the registry is then
+ * contacted as before).
  */
 async function readHostsFile(domain: string, config: RegistryConfig = {}): Promise<{ file: string; text: string } | undefined> {
   const dir = hostsDir(config);
   if (!dir) return undefined;
   for (const name of [domain, '_default']) {
-    const file = join(dir, name, 'hosts.toml');
+    const hostDir = join(dir, name);
+    const isDir = await stat(hostDir).then(
+      (st) => st.isDirectory(),
+      (err: unknown) => {
+        if (missing(err)) return false;
+        throw invalidArgument(`reading ${hostDir}: ${(err as Error).message}`, err);
+      },
+    );
+    if (!isDir) continue;
+    const file = join(hostDir, 'hosts.toml');
     try {
       return { file, text: await readFile(file, 'utf8') };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') {
-        throw invalidArgument(`reading ${file}: ${(err as Error).message}`, err);
-      }
+      if (missing(err)) return undefined;
+      throw invalidArgument(`reading ${file}: ${(err as Error).message}`, err);
     }
   }
   return undefined;
@@ -84,8 +97,6 @@ export function parseHostsFile(text: string, file: string): { mirrors: RegistryH
   });
   return { mirrors, server };
 }
-
-const isTable = (v: TomlValue | undefined): v is TomlTable => typeof v === 'object' && !Array.isArray(v);
 
 function hostUrl(text: string, fail: (what: string) => never): URL {
   // containerd takes "mirror:5000" to mean https://mirror:5000.

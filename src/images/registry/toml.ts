@@ -155,7 +155,7 @@ function parseArray(cur: Cursor): TomlValue[] {
   }
 }
 
-const isTable = (v: TomlValue | undefined): v is TomlTable => typeof v === 'object' && !Array.isArray(v);
+export const isTable = (v: TomlValue | undefined): v is TomlTable => typeof v === 'object' && !Array.isArray(v);
 
 function descend(cur: Cursor, root: TomlTable, path: string[], explicit: Set<TomlTable>, header: boolean): TomlTable {
   let t = root;

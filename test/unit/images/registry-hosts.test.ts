@@ -131,6 +131,8 @@ test('resolution: <dir>/<registry>, else _default, else none; mirrors in file or
       '  capabilities = ["resolve"]',
     ].join('\n'));
     await write('_default', '[host."http://127.0.0.1:9"]\n');
+    // quay.io's own directory (certificates only) decides for it, as in containerd: no _default mirrors.
+    assert.equal(await registryHosts('quay.io', config), undefined);
 
     const k8s = await PullSources.open('registry.k8s.io', { config, upstreamAuth: undefined, storedAuth: async () => undefined });
     const labels = (op: 'tag' | 'digest', s: PullSources) => s.capable(op).map((h) => h.label);
