@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,13 +43,17 @@ class Store {
     await writeFile(join(this.hostsDir, registry, 'hosts.toml'), `${lines.join('\n')}\n`);
   }
 
+  spawn(args: string[]) {
+    return spawn(GANTRY, ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--registry-config-dir', this.hostsDir, ...args], {
+      env: { ...process.env, DOCKER_CONFIG: join(this.dir, 'docker-config') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
   /** Async: a proxy in this process must keep serving while gantry runs. */
   gantry(args: string[], input = ''): Promise<Run> {
     return new Promise((res) => {
-      const child = spawn(GANTRY, ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--registry-config-dir', this.hostsDir, ...args], {
-        env: { ...process.env, DOCKER_CONFIG: join(this.dir, 'docker-config') },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = this.spawn(args);
       child.stdin.on('error', () => undefined);
       child.stdin.end(input);
       let stdout = '';
@@ -301,6 +306,38 @@ describe('registry mirrors from hosts.toml', () => {
       await badLayer.stop();
       await badManifest.stop();
     }
+  });
+
+  test("the Docker API's /images/create goes through the mirror (--registry-config-dir on system service)", async () => {
+    const s = await store();
+    await s.hosts('registry.k8s.io', [`[host."http://${mirror.host}"]`]);
+    const socket = join(s.dir, 'docker.sock');
+    const service = s.spawn(['system', 'service', '-H', `unix://${socket}`]);
+    let serviceErr = '';
+    service.stderr!.on('data', (d) => (serviceErr += d));
+    const exited = new Promise<void>((r) => service.once('exit', () => r()));
+    try {
+      for (let i = 0; !existsSync(socket); i++) {
+        if (service.exitCode !== null || i > 200) throw new Error(`service did not start: ${serviceErr}`);
+        await sleep(50);
+      }
+      const { status, body } = await new Promise<{ status: number; body: string }>((res, rej) => {
+        const req = http.request({ socketPath: socket, method: 'POST', path: `/v1.43/images/create?fromImage=${encodeURIComponent('registry.k8s.io/pause')}&tag=3.9` }, (r) => {
+          let b = '';
+          r.on('data', (d) => (b += d));
+          r.on('end', () => res({ status: r.statusCode ?? 0, body: b }));
+        });
+        req.on('error', rej);
+        req.end();
+      });
+      assert.equal(status, 200, body);
+      assert.doesNotMatch(body, /"error"/);
+      assert.match(body, new RegExp(`Digest: ${layout.digest}`));
+    } finally {
+      if (service.exitCode === null) service.kill('SIGTERM');
+      await exited;
+    }
+    assert.deepEqual(await s.images(), [IMAGE]);
   });
 
   test('CRI PullImage goes through the mirror (GANTRY_REGISTRY_CONFIG_DIR)', async () => {
