@@ -74,7 +74,7 @@ export function clientFor(ref: Reference, opts: Omit<PullOptions, 'platform'> = 
 }
 
 /** The hosts a pull of `ref` may use: hosts.toml's mirrors, then the upstream with explicit or stored credentials. */
-export function sourcesFor(ref: Reference, opts: Omit<PullOptions, 'platform'> = {}): Promise<PullSources> {
+function sourcesFor(ref: Reference, opts: Omit<PullOptions, 'platform'> = {}): Promise<PullSources> {
   return PullSources.open(ref.domain, {
     config: opts.registryConfig,
     signal: opts.signal,
