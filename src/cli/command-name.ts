@@ -1,6 +1,6 @@
 // The verb of a `gantry` command line, found without the CLI's parser (which the
 // launchers do not load): names the code cache that fits the command.
-const GLOBAL_FLAGS_WITH_VALUE = new Set(['--root', '--runroot', '--host', '-H', '--log-level', '-l']);
+const GLOBAL_FLAGS_WITH_VALUE = new Set(['--root', '--runroot', '--registry-config-dir', '--host', '-H', '--log-level', '-l']);
 
 export function commandName(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {

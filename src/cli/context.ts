@@ -12,6 +12,8 @@ export interface GlobalOptions {
   logLevel: string;
   /** Daemon address (-H/--host or DOCKER_HOST-like GANTRY_HOST); undefined = in-process. */
   host?: string;
+  /** Registry host config dir (hosts.toml mirrors): --registry-config-dir or GANTRY_REGISTRY_CONFIG_DIR. */
+  registryConfigDir?: string;
 }
 
 export interface CliContext {
@@ -29,5 +31,6 @@ export function defaultGlobals(env: NodeJS.ProcessEnv = process.env): GlobalOpti
     debug: env.GANTRY_DEBUG === '1',
     logLevel: 'info',
     host: env.GANTRY_HOST || undefined,
+    registryConfigDir: env.GANTRY_REGISTRY_CONFIG_DIR || undefined,
   };
 }

@@ -15,5 +15,5 @@ export async function openEngine(ctx: CliContext): Promise<Engine> {
     return openRemoteEngine(host);
   }
   const { openLocalEngine } = await import('../engine/local/index.js');
-  return openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot });
+  return openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot, registryConfigDir: ctx.globals.registryConfigDir });
 }

@@ -9,6 +9,7 @@ export const GLOBAL_SPEC: CommandSpec = {
   flags: [
     { name: 'root', type: 'string', description: 'Engine data directory (env GANTRY_ROOT)' },
     { name: 'runroot', type: 'string', description: 'Engine run directory (env GANTRY_RUNROOT)' },
+    { name: 'registry-config-dir', type: 'string', description: 'Registry host config (<dir>/<registry>/hosts.toml mirrors) (env GANTRY_REGISTRY_CONFIG_DIR)' },
     { name: 'host', short: 'H', type: 'string', description: 'Daemon socket to connect to' },
     { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
     { name: 'log-level', short: 'l', type: 'string', description: 'Set the logging level' },

@@ -49,6 +49,7 @@ export async function runCli(argv: string[]): Promise<number> {
   if (g.root) ctx.globals.root = String(g.root);
   if (g.runroot) ctx.globals.runroot = String(g.runroot);
   if (g.host) ctx.globals.host = String(g.host);
+  if (g['registry-config-dir']) ctx.globals.registryConfigDir = String(g['registry-config-dir']);
   if (g.debug) ctx.globals.debug = true;
   if (g['log-level']) ctx.globals.logLevel = String(g['log-level']);
 

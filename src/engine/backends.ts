@@ -24,9 +24,9 @@ export interface EngineImages {
   removeRootfs(key: string): Promise<void>;
 }
 
-export async function loadImages(root: string, runroot: string): Promise<EngineImages> {
+export async function loadImages(root: string, runroot: string, registryConfigDir?: string): Promise<EngineImages> {
   const { openImageService } = await import('../images/service.js');
-  return openImageService({ root, runroot });
+  return openImageService({ root, runroot, ...(registryConfigDir ? { registryConfig: { hostsDir: registryConfigDir } } : {}) });
 }
 
 export async function loadRuntime(root: string): Promise<Runtime> {

@@ -32,4 +32,6 @@ export interface EngineOptions {
   runroot: string;
   /** OCI runtimes added by name=path (dockerd's --add-runtime), beside runc, crun and GANTRY_RUNTIMES. */
   runtimes?: Record<string, string>;
+  /** containerd-style registry host config (<dir>/<registry>/hosts.toml), for pull mirrors; see images/registry/hosts.ts for the default. */
+  registryConfigDir?: string;
 }

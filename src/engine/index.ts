@@ -17,7 +17,7 @@ export async function openEngineCore(opts: EngineOptions): Promise<EngineCore> {
   // before anything below is created or read: a caller who may not use the store gets one clear error
   ensurePrivateDir(opts.root);
   ensurePrivateDir(opts.runroot);
-  const [images, runtime] = await Promise.all([loadImages(opts.root, opts.runroot), loadRuntime(join(opts.runroot, 'runtime'))]);
+  const [images, runtime] = await Promise.all([loadImages(opts.root, opts.runroot, opts.registryConfigDir), loadRuntime(join(opts.runroot, 'runtime'))]);
   const store = new ContainerStore(opts.root, opts.runroot);
   const volumes = new VolumeStore(opts.root);
   const networking = new EngineNetworking(opts.root, opts.runroot);

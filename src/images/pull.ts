@@ -1,7 +1,9 @@
 // pullImage: resolve a reference, fetch index/manifest/config into the content
 // store, then stream every missing layer from the registry into the content
 // ingest and the unpacker at once (download, decompression and apply overlap,
-// several layers in parallel), and record the image.
+// several layers in parallel), and record the image. Every request goes to the
+// registry's hosts.toml mirrors first (registry/sources.ts); the image keeps
+// the name it was asked by.
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +15,7 @@ import { getCredentials } from './auth/credentials.js';
 import type { ContentStore, IngestWriter } from './content/store-api.js';
 import { RegistryClient, isRetryableNetworkError, pullScope, type RegistryAuth } from './registry/client.js';
 import type { RegistryConfig } from './registry/config.js';
+import { PullSources } from './registry/sources.js';
 import {
   fetchManifest,
   isIndexType,
@@ -70,15 +73,26 @@ export function clientFor(ref: Reference, opts: Omit<PullOptions, 'platform'> = 
   });
 }
 
+/** The hosts a pull of `ref` may use: hosts.toml's mirrors, then the upstream with explicit or stored credentials. */
+function sourcesFor(ref: Reference, opts: Omit<PullOptions, 'platform'> = {}): Promise<PullSources> {
+  return PullSources.open(ref.domain, {
+    config: opts.registryConfig,
+    signal: opts.signal,
+    upstreamAuth: opts.auth ?? (() => getCredentials(ref.domain, opts.registryConfig)),
+    storedAuth: (host) => getCredentials(host, opts.registryConfig),
+  });
+}
+
 export async function pullImage(deps: PullDeps, reference: string, opts: PullOptions = {}): Promise<PullResult> {
   const ref = parseReference(reference);
   const emit = opts.onProgress ?? (() => {});
   const want = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
-  const client = clientFor(ref, opts);
+  const sources = await sourcesFor(ref, opts);
+  const byDigest = <T>(what: string, fn: (client: RegistryClient) => Promise<T>) => sources.first('digest', what, fn, opts.signal);
   try {
-    const top = await resolveReference(client, ref);
+    const top = await sources.first(ref.digest ? 'digest' : 'tag', `resolving ${familiarString(ref)}`, (c) => resolveReference(c, ref), opts.signal);
     emit({ status: `Pulling from ${ref.path}`, id: ref.tag ?? top.digest });
-    const topDoc = await fetchManifest(client, deps.content, ref, top.digest);
+    const topDoc = await byDigest(`fetching manifest ${top.digest}`, (c) => fetchManifest(c, deps.content, ref, top.digest));
     await recordSource(deps.content, top.digest, ref);
 
     let manifestDesc: Descriptor = { mediaType: topDoc.mediaType, digest: top.digest, size: topDoc.bytes.length };
@@ -88,7 +102,7 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
       if (!chosen) {
         throw notFound(`no matching manifest for ${formatPlatform(want)} in the manifest list entries`);
       }
-      const child = await fetchManifest(client, deps.content, ref, chosen.digest);
+      const child = await byDigest(`fetching manifest ${chosen.digest}`, (c) => fetchManifest(c, deps.content, ref, chosen.digest));
       await recordSource(deps.content, chosen.digest, ref);
       manifestDesc = { mediaType: child.mediaType, digest: chosen.digest, size: child.bytes.length };
       if (chosen.platform) manifestDesc.platform = chosen.platform;
@@ -98,7 +112,7 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
       throw invalidArgument(`unsupported manifest media type ${manifestDesc.mediaType} for ${familiarString(ref)}`);
     }
     const manifest = parseManifest(manifestBytes);
-    const config = await fetchConfig(client, deps.content, ref, manifest.config);
+    const config = await byDigest(`fetching config ${manifest.config.digest}`, (c) => fetchConfig(c, deps.content, ref, manifest.config));
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length) {
       throw invalidArgument(
@@ -109,7 +123,7 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
       // A plain manifest for another platform: docker pulls it but warns.
       emit({ status: `WARNING: image platform (${config.os}/${config.architecture}) does not match the host platform` });
     }
-    const downloaded = await pullLayers(deps, client, ref, manifest.layers, diffIds, emit, opts);
+    const downloaded = await pullLayers(deps, sources, ref, manifest.layers, diffIds, emit, opts);
 
     const tagged = ref.tag ? `${ref.name}:${ref.tag}` : undefined;
     const { moved } = await deps.images.recordImage({
@@ -123,7 +137,7 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
     emit({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
     return { reference: ref.toString(), digest: top.digest, manifest: manifestDesc, configDigest: manifest.config.digest };
   } finally {
-    client.close();
+    sources.close();
   }
 }
 
@@ -167,7 +181,7 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 /** Returns the number of layers downloaded or applied. */
 async function pullLayers(
   deps: PullDeps,
-  client: RegistryClient,
+  sources: PullSources,
   ref: Reference,
   layers: Descriptor[],
   diffIds: Digest[],
@@ -191,14 +205,16 @@ async function pullLayers(
   await forEachLimited(todo, concurrency, async (i) => {
     opts.signal?.throwIfAborted();
     siblings.signal.throwIfAborted();
+    const target: LayerTarget = {
+      chainId: chains[i]!,
+      parentChainId: i > 0 ? chains[i - 1] : undefined,
+      diffId: diffIds[i]!,
+      emit,
+      stop: siblings.signal,
+    };
     try {
-      await pullLayer(deps, client, ref, layers[i]!, {
-        chainId: chains[i]!,
-        parentChainId: i > 0 ? chains[i - 1] : undefined,
-        diffId: diffIds[i]!,
-        emit,
-        stop: siblings.signal,
-      });
+      // A host failing midway (or serving bad bytes) leaves nothing applied: the next one starts over.
+      await sources.first('digest', `fetching layer ${layers[i]!.digest}`, (c) => pullLayer(deps, c, ref, layers[i]!, target), anySignal(siblings.signal, opts.signal));
     } catch (err) {
       if (!siblings.signal.aborted) siblings.abort(err);
       throw err;
@@ -409,6 +425,10 @@ async function fetchRest(
       await sleep(Math.min(200 * 2 ** attempt, 3000));
     }
   }
+}
+
+function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
+  return b ? AbortSignal.any([a, b]) : a;
 }
 
 function aborted(signal: AbortSignal): Promise<never> {

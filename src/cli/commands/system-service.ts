@@ -29,7 +29,7 @@ export const command: Command = {
     const { openLocalEngine } = await import('../../engine/local/index.js');
     const { parseRuntimeEntries } = await import('../../engine/runtimes/index.js');
     const runtimes = parseRuntimeEntries((flags['add-runtime'] as string[] | undefined) ?? []);
-    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot, runtimes });
+    const engine = await openLocalEngine({ root: ctx.globals.root, runroot: ctx.globals.runroot, runtimes, registryConfigDir: ctx.globals.registryConfigDir });
     const docker = serveDocker ? await startDockerApi(ctx, engine, flags.host ? String(flags.host) : `unix://${join(ctx.globals.runroot, 'gantry.sock')}`) : undefined;
     let cri: import('../../api/cri/server.js').CriServer | undefined;
     if (criAddress) {

@@ -3,15 +3,17 @@
 // cache, retries with back-off, and redirects that never carry credentials to
 // another host. Higher levels (pull, push) speak in manifests and blobs.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GantryError, unauthorized, unavailable } from '../../errdefs/index.js';
+import { GantryError, invalidArgument, unauthorized, unavailable } from '../../errdefs/index.js';
 import { registryHost } from '../../oci/reference.js';
 import { parseWWWAuthenticate, type AuthChallenge } from './challenge.js';
 import { isInsecureRegistry, loadTlsMaterial, type RegistryConfig, type TlsMaterial } from './config.js';
 import { describeErrors, errorFromResponse, parseRegistryErrors, readBody, RegistryError } from './errors.js';
+import type { RegistryHost } from './hosts.js';
 
 export interface RegistryAuth {
   username?: string;
@@ -29,6 +31,8 @@ export interface RegistryClientOptions {
   signal?: AbortSignal;
   /** Attempts per request for network errors, 5xx and 429 (default 5). */
   attempts?: number;
+  /** A host from hosts.toml (a mirror, or the configured server): its URL, TLS and headers instead of discovery. */
+  host?: RegistryHost;
 }
 
 export interface RequestOptions {
@@ -44,6 +48,8 @@ export interface RequestOptions {
 
 interface Endpoint {
   base: URL;
+  /** Where /v2 paths go: "/v2", or a hosts.toml host's own path. */
+  apiPrefix: string;
   agent: http.Agent;
 }
 
@@ -131,7 +137,7 @@ export class RegistryClient {
     readonly domain: string,
     private readonly opts: RegistryClientOptions = {},
   ) {
-    this.host = registryHost(domain);
+    this.host = opts.host ? opts.host.url.host : registryHost(domain);
     this.attempts = opts.attempts ?? 5;
   }
 
@@ -156,7 +162,7 @@ export class RegistryClient {
       return;
     }
     const authorization = await this.authorization([]);
-    const res = await this.withRetries('GET', new URL('/v2/', ep.base), { authorization }, undefined, ep.agent, true);
+    const res = await this.withRetries('GET', this.at(ep, '/v2/'), { authorization }, undefined, ep.agent, true);
     if (res.statusCode === 401) {
       res.resume();
       throw unauthorized(`login to ${this.host}: unauthorized: incorrect username or password`);
@@ -167,20 +173,27 @@ export class RegistryClient {
 
   /** Absolute URL for a path on this registry (or an upload Location, which may be absolute). */
   async url(pathOrLocation: string): Promise<URL> {
-    const ep = await this.ping();
-    return new URL(pathOrLocation, ep.base);
+    return this.at(await this.ping(), pathOrLocation);
+  }
+
+  /** /v2/... paths under the endpoint's API prefix (with ?ns=<registry> on a mirror, as containerd sends). */
+  private at(ep: Endpoint, pathOrLocation: string): URL {
+    if (!pathOrLocation.startsWith('/v2/')) return new URL(pathOrLocation, ep.base);
+    const url = new URL(ep.apiPrefix + pathOrLocation.slice(3), ep.base);
+    if (this.opts.host?.mirror) url.searchParams.set('ns', this.domain);
+    return url;
   }
 
   /** Issues a request with auth, retries and optional redirects; raises registry errors. */
   async request(method: string, pathOrUrl: string | URL, opts: RequestOptions = {}): Promise<IncomingMessage> {
     const ep = await this.ping();
-    let url = typeof pathOrUrl === 'string' ? new URL(pathOrUrl, ep.base) : pathOrUrl;
+    let url = typeof pathOrUrl === 'string' ? this.at(ep, pathOrUrl) : pathOrUrl;
     const scopes = opts.scopes ?? [];
     let authHeader = await this.authorization(scopes);
     let retriedAuth = false;
     let onRegistryHost = true;
     for (let redirects = 0; ; ) {
-      const headers: OutgoingHttpHeaders = { ...opts.headers };
+      const headers: OutgoingHttpHeaders = onRegistryHost ? { ...this.opts.host?.headers, ...opts.headers } : { ...opts.headers };
       if (authHeader && onRegistryHost) headers.authorization = authHeader;
       const agent = url.origin === ep.base.origin ? ep.agent : this.agentFor(url);
       const res = await this.withRetries(method, url, headers, opts.body, agent, method === 'GET' || method === 'HEAD');
@@ -255,6 +268,7 @@ export class RegistryClient {
   }
 
   private async discover(): Promise<Endpoint> {
+    if (this.opts.host) return this.configured(this.opts.host);
     const insecure = isInsecureRegistry(this.host, this.opts.config);
     const tls = await loadTlsMaterial(this.host, this.opts.config);
     const httpsEp = this.makeEndpoint('https', tls, insecure && tls.ca.length === 0);
@@ -280,6 +294,29 @@ export class RegistryClient {
     return httpEp;
   }
 
+  /** A hosts.toml host: its scheme and path as written, its CAs and client pair plus docker's certs.d ones. */
+  private async configured(host: RegistryHost): Promise<Endpoint> {
+    const tls = await loadTlsMaterial(this.host, this.opts.config);
+    const read = async (file: string, what: string) => {
+      try {
+        return await readFile(file);
+      } catch (err) {
+        throw invalidArgument(`registry host ${host.url.href}: reading ${what} ${file}: ${(err as Error).message}`, err);
+      }
+    };
+    for (const ca of host.ca) tls.ca.push(await read(ca, 'CA'));
+    const pair = host.client[0];
+    if (pair) {
+      tls.cert = await read(pair.cert, 'client certificate');
+      tls.key = await read(pair.key ?? pair.cert, 'client key');
+    }
+    const scheme = host.url.protocol === 'http:' ? 'http' : 'https';
+    const path = host.url.pathname.replace(/\/+$/, '');
+    const ep = { ...this.makeEndpoint(scheme, tls, host.skipVerify), apiPrefix: host.overridePath ? path : `${path}/v2` };
+    await this.pingAt(ep);
+    return ep;
+  }
+
   private makeEndpoint(scheme: 'http' | 'https', tls: TlsMaterial, skipVerify: boolean): Endpoint {
     const agent =
       scheme === 'https'
@@ -292,12 +329,12 @@ export class RegistryClient {
           })
         : new http.Agent({ keepAlive: true });
     this.agents.push(agent);
-    return { base: new URL(`${scheme}://${this.host}/`), agent };
+    return { base: new URL(`${scheme}://${this.host}/`), apiPrefix: '/v2', agent };
   }
 
   private async pingAt(ep: Endpoint): Promise<void> {
-    const url = new URL('/v2/', ep.base);
-    const res = await this.withRetries('GET', url, {}, undefined, ep.agent, true);
+    const url = this.at(ep, '/v2/');
+    const res = await this.withRetries('GET', url, { ...this.opts.host?.headers }, undefined, ep.agent, true);
     const status = res.statusCode ?? 0;
     if (status === 401) {
       const challenges = parseWWWAuthenticate(res.headers['www-authenticate']);
@@ -305,7 +342,8 @@ export class RegistryClient {
       res.resume();
       return;
     }
-    if (status >= 200 && status < 300) {
+    // A host whose URL is its API root (override_path) need not answer at that root.
+    if ((status >= 200 && status < 300) || (status === 404 && this.opts.host?.overridePath)) {
       res.resume();
       return;
     }

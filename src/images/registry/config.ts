@@ -1,6 +1,8 @@
 // Where a registry may be reached and with which TLS material: plain HTTP only for
 // loopback and registries configured as insecure; CAs and client certificates
-// from docker's (and podman's) per-registry certs.d directories.
+// from docker's (and podman's) per-registry certs.d directories, and from the
+// host directories of containerd's registry config (as containerd reads them).
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +14,11 @@ export interface RegistryConfig {
   certsDir?: string;
   /** Where config.json lives; default $DOCKER_CONFIG or ~/.docker. */
   dockerConfigDir?: string;
+  /**
+   * containerd-style registry host config (<dir>/<registry>/hosts.toml: mirrors);
+   * default /etc/gantry/certs.d, else /etc/containerd/certs.d, whichever exists.
+   */
+  hostsDir?: string;
 }
 
 export interface TlsMaterial {
@@ -59,10 +66,18 @@ export function certsDirs(config: RegistryConfig = {}): string[] {
   return config.certsDir ? [config.certsDir] : ['/etc/docker/certs.d', '/etc/containers/certs.d'];
 }
 
-/** CAs (*.crt) and a client pair (*.cert + *.key) from <certsDir>/<host:port>/, as docker reads them. */
+const DEFAULT_HOSTS_DIRS = ['/etc/gantry/certs.d', '/etc/containerd/certs.d'];
+
+/** The registry host config dir: the configured one, else the first default that exists. */
+export function hostsDir(config: RegistryConfig = {}): string | undefined {
+  return config.hostsDir ?? DEFAULT_HOSTS_DIRS.find((d) => existsSync(d));
+}
+
+/** CAs (*.crt) and a client pair (*.cert + *.key) from <certsDir>/<host:port>/ (and <hostsDir>/<host:port>/), as docker reads them. */
 export async function loadTlsMaterial(hostPort: string, config: RegistryConfig = {}): Promise<TlsMaterial> {
   const material: TlsMaterial = { ca: [] };
-  for (const base of certsDirs(config)) {
+  const hosts = hostsDir(config);
+  for (const base of [...certsDirs(config), ...(hosts ? [hosts] : [])]) {
     const dir = join(base, hostPort);
     let names: string[];
     try {

@@ -137,6 +137,8 @@ export function simpleImage(compression: LayerCompression = 'gzip', platform?: I
 export interface ProxyOptions {
   /** Flip a byte in this blob's response body (a registry serving corrupt data). */
   corruptBlob?: Digest;
+  /** Flip a byte in this manifest's response body when fetched by digest. */
+  corruptManifest?: Digest;
   /** Forward only this many bytes of this blob, then hold the response (to kill the registry mid-download). */
   stallBlob?: { digest: Digest; afterBytes: number; /** Send it chunked, so a client that got every byte still waits for the end. */ chunked?: boolean };
   /** Answer every ranged blob GET with 416 (a registry or CDN that cannot serve ranges). */
@@ -149,6 +151,8 @@ export interface TestProxy {
   ranges: string[];
   /** Every blob GET: "<digest> <range or 'full'>". */
   blobGets: string[];
+  /** The headers of every request. */
+  requestHeaders: import('node:http').IncomingHttpHeaders[];
   /** Resolves once a stalled blob has been held. */
   stalled: Promise<void>;
   /** Cuts the held responses (as a dying registry would). */
@@ -161,12 +165,14 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
   const http = await import('node:http');
   const ranges: string[] = [];
   const blobGets: string[] = [];
+  const requestHeaders: import('node:http').IncomingHttpHeaders[] = [];
   let markStalled!: () => void;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const agent = new http.Agent({ keepAlive: false });
   const held: import('node:http').ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
+    requestHeaders.push(req.headers);
     const isBlob = req.method === 'GET' && url.includes('/blobs/sha256:');
     if (isBlob && req.headers.range) ranges.push(req.headers.range);
     if (isBlob) blobGets.push(`${url.slice(url.indexOf('/blobs/') + 7)} ${req.headers.range ?? 'full'}`);
@@ -179,7 +185,8 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
       (ur) => {
         const headers = { ...ur.headers };
         if (headers.location) headers.location = headers.location.replace(upstreamHost, `${req.headers.host}`);
-        const corrupt = isBlob && opts.corruptBlob && url.includes(opts.corruptBlob);
+        const isManifest = req.method === 'GET' && opts.corruptManifest !== undefined && url.includes(`/manifests/${opts.corruptManifest}`);
+        const corrupt = (isBlob && opts.corruptBlob && url.includes(opts.corruptBlob)) || isManifest;
         const stall = isBlob && opts.stallBlob && url.includes(opts.stallBlob.digest) && !req.headers.range ? opts.stallBlob : undefined;
         if (stall?.chunked) delete headers['content-length'];
         res.writeHead(ur.statusCode ?? 502, headers);
@@ -222,6 +229,7 @@ export async function startProxy(upstreamHost: string, opts: ProxyOptions = {}):
     host: `127.0.0.1:${port}`,
     ranges,
     blobGets,
+    requestHeaders,
     stalled,
     releaseStalled: () => held.splice(0).forEach((r) => r.destroy()),
     stop: async () => {
