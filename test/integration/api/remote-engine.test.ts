@@ -63,6 +63,8 @@ const podman: Daemon = {
         '[containers]',
         'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]',
         '[engine]',
+        // runc: crun refuses this machine's hybrid cgroup layout (cgroup2 holding only hugetlb)
+        'runtime = "runc"',
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
         'exit_command_delay = 1',
