@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { openLocalEngine } from '../../../src/engine/local/index.js';
 import type { Engine } from '../../../src/engine/api.js';
 import { createStreamingServer, type StreamingServer } from '../../../src/api/cri/streaming/server.js';
+import { apiServerStandIn, hasKubectl, kubectl, kubectlPortForward } from './api-server-stand-in.js';
 
 const CLIENT_SRC = new URL('../../../../test/integration/cri/spdy-client', import.meta.url).pathname;
 const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
@@ -161,4 +163,42 @@ test('refusals: an unknown token is a 404, an unsupported protocol a 403', { ski
   const v5 = await spdy(exec(['true']), ['-protocols', 'v5.channel.k8s.io']);
   assert.equal(v5.status, 403);
   assert.match(v5.body!, /unable to negotiate protocol: client supports \[v5\.channel\.k8s\.io\]/);
+});
+
+/** kubectl 1.32 speaks SPDY when told not to use WebSockets. */
+const SPDY_ENV = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
+
+test('kubectl over SPDY through an API server stand-in: exec, exec -i, the exit code, attach -i, port-forward', { skip: skip || (!hasKubectl && 'kubectl is not installed') }, async () => {
+  const run = await g.run(['run', '-d', '-i', '--name', 'spatt2', 'busybox', 'sh', '-c', 'read x; echo got $x']);
+  assert.equal(run.code, 0, run.stderr);
+  const api = await apiServerStandIn(server, { podId, attachTo: 'spatt2' });
+  try {
+    const hi = await kubectl(api.url, ['exec', 'p1', '--', 'echo', 'hi'], '', SPDY_ENV);
+    assert.deepEqual([hi.code, hi.stdout], [0, 'hi\n'], hi.stderr);
+    const cat = await kubectl(api.url, ['exec', '-i', 'p1', '--', 'cat'], 'through kubectl\n', SPDY_ENV);
+    assert.deepEqual([cat.code, cat.stdout], [0, 'through kubectl\n'], cat.stderr);
+    const exit3 = await kubectl(api.url, ['exec', 'p1', '--', 'sh', '-c', 'echo bad >&2; exit 3'], '', SPDY_ENV);
+    assert.equal(exit3.code, 3, exit3.stderr);
+    assert.match(exit3.stderr, /^bad\ncommand terminated with exit code 3\n$/);
+    const attach = await kubectl(api.url, ['attach', '-i', 'p1'], 'kube\n', SPDY_ENV);
+    assert.deepEqual([attach.code, attach.stdout], [0, 'got kube\n'], attach.stderr);
+
+    const pf = await kubectlPortForward(api.url, 9000, SPDY_ENV);
+    try {
+      for (const text of ['first connection\n', 'second connection\n']) {
+        const echoed = await new Promise<string>((resolve, reject) => {
+          const c = connect(pf.port, '127.0.0.1', () => c.end(text));
+          let got = '';
+          c.on('data', (d) => (got += d));
+          c.on('error', reject);
+          c.on('close', () => resolve(got));
+        });
+        assert.equal(echoed, text);
+      }
+    } finally {
+      await pf.stop();
+    }
+  } finally {
+    await api.close();
+  }
 });
