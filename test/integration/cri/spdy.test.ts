@@ -125,6 +125,24 @@ test('a non-zero exit: stderr, and NonZeroExitCode on the error stream (v4 JSON;
   assert.deepEqual([legacy.status, legacy.protocol, legacy.stdout, legacy.errors], [101, '', 'old\n', ['']]);
 });
 
+test('megabytes both ways: stdin in and stdout out pass the 64 KiB SPDY windows without stalling', { skip }, async () => {
+  const input = 'abcdefghij'.repeat(300_000);
+  const r = await spdy(exec(['sh', '-c', 'wc -c; head -c 3000000 /dev/zero | tr "\\0" x'], { stdin: true }), ['-stdin'], input);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.length, String(input.length).length + 1 + 3_000_000);
+  assert.match(r.stdout, /^3000000\nx+$/);
+  assert.deepEqual(r.errors, [success]);
+});
+
+test('an exec in an unknown container: InternalError on the error stream; a port-forward to one: the error stream says why', { skip }, async () => {
+  const r = await spdy(server.exec({ container_id: 'nope', cmd: ['true'], tty: false, stdin: false, stdout: true, stderr: false }).url, []);
+  const s = JSON.parse(r.errors[0]!) as { status: string; reason: string; code: number; message: string };
+  assert.deepEqual([s.status, s.reason, s.code], ['Failure', 'InternalError', 500]);
+  assert.match(s.message, /No such container: nope/);
+  const pf = await spdy(server.portForward({ pod_sandbox_id: 'nope', port: [] }).url, ['-mode', 'portforward', '-protocols', 'portforward.k8s.io', '-port', '80']);
+  assert.match(pf.errors[0]!, /^error forwarding port 80 to pod nope: .*No such container: nope/);
+});
+
 test('exec with a tty: the resize stream sets the size stty reports', { skip }, async () => {
   const r = await spdy(exec(['sh', '-c', 'read x; stty size'], { tty: true, stdin: true }), ['-tty', '-stdin', '-resize', '123x45'], 'go\r');
   assert.equal(r.code, 0, r.stderr);

@@ -106,12 +106,16 @@ class StreamChannels implements Channels {
   }
 }
 
+/** A resize line longer than this is no size: it is dropped. */
+const MAX_RESIZE_LINE = 4096;
+
 /** The resize stream's JSON objects, one per line (as Go's json.Encoder writes them), whatever the DATA frames' cuts. */
 function jsonLines(fn: (line: Buffer) => void): (data: Buffer | null) => void {
   let partial = Buffer.alloc(0);
   return (data) => {
     if (!data) return;
     partial = Buffer.concat([partial, data]);
+    if (partial.length > MAX_RESIZE_LINE && partial.indexOf(0x0a) < 0) partial = Buffer.alloc(0);
     for (let nl = partial.indexOf(0x0a); nl >= 0; nl = partial.indexOf(0x0a)) {
       const line = partial.subarray(0, nl);
       partial = partial.subarray(nl + 1);
