@@ -51,7 +51,7 @@ test('an incomplete frame waits for more; a bad version or length is a protocol 
   assert.throws(() => encodeFrame({ type: 'data', streamId: 1, fin: false, data: Buffer.alloc(0x1000000) }), RangeError);
 });
 
-test('the dictionary is the 1423-byte SPDY/3 one (its Adler-32 is what zlib headers name)', () => {
+test('the dictionary is the 1423-byte SPDY/3 one', () => {
   assert.equal(SPDY3_DICTIONARY.length, 1423);
   assert.equal(SPDY3_DICTIONARY.subarray(0, 11).toString('latin1'), '\0\0\0\x07options');
   assert.ok(SPDY3_DICTIONARY.toString('latin1').endsWith(',*,enq=0.'));
