@@ -92,7 +92,8 @@ const exec = (cmd: string[], o: { tty?: boolean; stdin?: boolean; stderr?: boole
 const success = JSON.stringify({ metadata: {}, status: 'Success' });
 
 test('exec echo over SPDY: stdout, v4 negotiated and named in the 101, Success on the error stream', { skip }, async () => {
-  const r = await spdy(exec(['echo', 'hi']), ['-protocols', 'v4.channel.k8s.io,v3.channel.k8s.io']);
+  // kubectl 1.32 offers v5 first over SPDY too; v5 is a WebSocket protocol, and v4 is what its SPDY side speaks
+  const r = await spdy(exec(['echo', 'hi']), ['-protocols', 'v5.channel.k8s.io,v4.channel.k8s.io,v3.channel.k8s.io']);
   assert.deepEqual([r.code, r.status, r.protocol, r.stdout], [0, 101, 'v4.channel.k8s.io', 'hi\n'], r.stderr);
   assert.deepEqual(r.errors, [success]);
 });
@@ -172,15 +173,15 @@ test('port-forward over SPDY: two data+error pairs on one connection reach nc in
   assert.match(closed.errors[0]!, /^error forwarding port 9 to pod [0-9a-f]+: .*ECONNREFUSED/);
 });
 
-test('refusals: an unknown token is a 404, an unsupported protocol a 403', { skip }, async () => {
+test('refusals: an unknown or used token is a 404, an unsupported protocol a 403', { skip }, async () => {
   const unknown = await spdy(`${server.baseUrl}/exec/AAAAAAAA`, []);
   assert.deepEqual([unknown.status, unknown.body], [404, 'not found\n']);
   const used = exec(['true']);
   await spdy(used, []);
   assert.equal((await spdy(used, [])).status, 404);
-  const v5 = await spdy(exec(['true']), ['-protocols', 'v5.channel.k8s.io']);
-  assert.equal(v5.status, 403);
-  assert.match(v5.body!, /unable to negotiate protocol: client supports \[v5\.channel\.k8s\.io\]/);
+  const unsupported = await spdy(exec(['true']), ['-protocols', 'v9.channel.k8s.io']);
+  assert.equal(unsupported.status, 403);
+  assert.match(unsupported.body!, /unable to negotiate protocol: client supports \[v9\.channel\.k8s\.io\], server supports \[v4\.channel\.k8s\.io /);
 });
 
 /** kubectl 1.32 speaks SPDY when told not to use WebSockets. */
