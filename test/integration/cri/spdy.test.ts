@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
@@ -16,7 +16,7 @@ import { apiServerStandIn, hasKubectl, kubectl, kubectlPortForward } from './api
 
 const CLIENT_SRC = new URL('../../../../test/integration/cri/spdy-client', import.meta.url).pathname;
 const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
-const hasSpdystream = spawnSync('test', ['-d', '/usr/share/gocode/src/github.com/moby/spdystream']).status === 0;
+const hasSpdystream = existsSync('/usr/share/gocode/src/github.com/moby/spdystream');
 const skip = !hasGo ? 'go is not installed (scripts/install-deps.sh installs golang-go)' : !hasSpdystream ? 'spdystream is not installed (golang-github-docker-spdystream-dev)' : false;
 
 let work: string;
@@ -96,6 +96,12 @@ test('exec echo over SPDY: stdout, v4 negotiated and named in the 101, Success o
   const r = await spdy(exec(['echo', 'hi']), ['-protocols', 'v5.channel.k8s.io,v4.channel.k8s.io,v3.channel.k8s.io']);
   assert.deepEqual([r.code, r.status, r.protocol, r.stdout], [0, 101, 'v4.channel.k8s.io', 'hi\n'], r.stderr);
   assert.deepEqual(r.errors, [success]);
+});
+
+test('eight execs at once, each on its own connection with its own zlib contexts', { skip }, async () => {
+  const runs = await Promise.all([...Array(8).keys()].map((i) => spdy(exec(['sh', '-c', `echo run ${i}`]), [])));
+  assert.deepEqual(runs.map((r) => r.stdout), [...Array(8).keys()].map((i) => `run ${i}\n`));
+  assert.ok(runs.every((r) => r.errors[0] === success));
 });
 
 test('exec -i cat: stdin through the stdin stream, its FIN ends cat', { skip }, async () => {
