@@ -4,10 +4,10 @@
 // blocks inside SYN_STREAM, SYN_REPLY and HEADERS stay compressed here: their
 // zlib contexts belong to the connection (see header-block.ts).
 
-export const VERSION = 3;
+const VERSION = 3;
 
-export const FLAG_FIN = 0x01;
-export const FLAG_UNIDIRECTIONAL = 0x02;
+const FLAG_FIN = 0x01;
+const FLAG_UNIDIRECTIONAL = 0x02;
 
 const TYPE_SYN_STREAM = 1;
 const TYPE_SYN_REPLY = 2;
@@ -33,7 +33,7 @@ export const RST = {
 export const GOAWAY = { OK: 0, PROTOCOL_ERROR: 1, INTERNAL_ERROR: 2 } as const;
 
 /** The 24-bit length field's limit. */
-export const MAX_PAYLOAD = 0xffffff;
+const MAX_PAYLOAD = 0xffffff;
 
 const STREAM_ID_MASK = 0x7fffffff;
 

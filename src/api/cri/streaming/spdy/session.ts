@@ -28,8 +28,6 @@ export class SpdyStream {
   private wasReset = false;
   private listener: ((data: Buffer | null) => void) | undefined;
   private early: (Buffer | null)[] = [];
-  /** Bytes received since the last WINDOW_UPDATE. */
-  unacked = 0;
 
   constructor(
     private readonly session: SpdySession,
@@ -121,7 +119,8 @@ export class SpdySession {
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private queuedOut = 0;
-  private connectionUnacked = 0;
+  /** Bytes received since the last WINDOW_UPDATE, per stream and (id 0) for the connection. */
+  private readonly unacked = new Map<number, number>();
   /** GOAWAY sent: nothing more is written, no stream is accepted. */
   private goneAway = false;
   private ended = false;
@@ -182,7 +181,9 @@ export class SpdySession {
 
   /** The session's streams: dropped once both sides are done. */
   forgetIfClosed(s: SpdyStream): void {
-    if (s.isClosed) this.streams.delete(s.id);
+    if (!s.isClosed) return;
+    this.streams.delete(s.id);
+    this.unacked.delete(s.id);
   }
 
   private enqueue(make: () => Promise<Buffer>): boolean {
@@ -267,15 +268,14 @@ export class SpdySession {
 
   /** Opens the client's window again for what it has sent. */
   private acknowledge(stream: SpdyStream, n: number): void {
-    stream.unacked += n;
-    this.connectionUnacked += n;
-    if (stream.unacked >= WINDOW_UPDATE_AT) {
-      this.sendFrame({ type: 'window_update', streamId: stream.id, delta: stream.unacked });
-      stream.unacked = 0;
-    }
-    if (this.connectionUnacked >= WINDOW_UPDATE_AT) {
-      this.sendFrame({ type: 'window_update', streamId: 0, delta: this.connectionUnacked });
-      this.connectionUnacked = 0;
+    for (const id of [stream.id, 0]) {
+      const unacked = (this.unacked.get(id) ?? 0) + n;
+      if (unacked < WINDOW_UPDATE_AT) {
+        this.unacked.set(id, unacked);
+        continue;
+      }
+      this.sendFrame({ type: 'window_update', streamId: id, delta: unacked });
+      this.unacked.set(id, 0);
     }
   }
 
