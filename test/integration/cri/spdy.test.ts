@@ -99,9 +99,9 @@ test('exec echo over SPDY: stdout, v4 negotiated and named in the 101, Success o
 });
 
 test('eight execs at once, each on its own connection with its own zlib contexts', { skip }, async () => {
-  const runs = await Promise.all([...Array(8).keys()].map((i) => spdy(exec(['sh', '-c', `echo run ${i}`]), [])));
-  assert.deepEqual(runs.map((r) => r.stdout), [...Array(8).keys()].map((i) => `run ${i}\n`));
-  assert.ok(runs.every((r) => r.errors[0] === success));
+  const outcomes = await Promise.all([...Array(8).keys()].map((i) => spdy(exec(['sh', '-c', `echo run ${i}`]), [])));
+  assert.deepEqual(outcomes.map((r) => r.stdout), [...Array(8).keys()].map((i) => `run ${i}\n`));
+  assert.ok(outcomes.every((r) => r.errors[0] === success));
 });
 
 test('exec -i cat: stdin through the stdin stream, its FIN ends cat', { skip }, async () => {
@@ -136,8 +136,7 @@ test('megabytes both ways: stdin in and stdout out pass the 64 KiB SPDY windows 
   const input = 'abcdefghij'.repeat(300_000);
   const r = await spdy(exec(['sh', '-c', 'wc -c; head -c 3000000 /dev/zero | tr "\\0" x'], { stdin: true }), ['-stdin'], input);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.length, String(input.length).length + 1 + 3_000_000);
-  assert.match(r.stdout, /^3000000\nx+$/);
+  assert.equal(r.stdout, `${input.length}\n${'x'.repeat(3_000_000)}`);
   assert.deepEqual(r.errors, [success]);
 });
 
