@@ -3,7 +3,8 @@
 set -eu
 PKGS="busybox-static attr gcc libc6-dev make file iproute2 iptables zstd util-linux procps \
   containernetworking-plugins nftables docker-registry apache2-utils openssl \
-  runc crun containerd podman skopeo umoci python3-docker docker-compose hyperfine buildah"
+  runc crun containerd podman skopeo umoci python3-docker docker-compose hyperfine buildah \
+  golang-go golang-github-docker-spdystream-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -2,9 +2,7 @@
 // clients open it: a WebSocket with the Kubernetes channel subprotocols.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingMessage } from 'node:http';
-import { connect as netConnect, type AddressInfo } from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
@@ -12,6 +10,7 @@ import { openLocalEngine } from '../../../src/engine/local/index.js';
 import type { Engine } from '../../../src/engine/api.js';
 import { createStreamingServer, type StreamingServer } from '../../../src/api/cri/streaming/server.js';
 import { WebSocket } from '../../../src/api/cri/streaming/websocket.js';
+import { apiServerStandIn, hasKubectl, kubectl } from './api-server-stand-in.js';
 
 let g: Gantry;
 let engine: Engine;
@@ -233,78 +232,9 @@ test('tokens: single use, 404 for unknown ones, expired after their TTL', async 
   }
 });
 
-/**
- * A stand-in for the API server and kubelet in front of the streaming server:
- * it answers kubectl's pod lookup, and for the exec upgrade gets a URL from the
- * streaming server (as the kubelet calls the Exec RPC) and proxies the raw
- * upgraded connection to it (as the kubelet's upgrade-aware proxy does).
- */
-async function fakeApiServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  // kubectl's discovery, then its pod lookup
-  const answers: Record<string, unknown> = {
-    '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
-    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },
-    '/api/v1': { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get'], shortNames: ['po'] }] },
-    '/api/v1/namespaces/default/pods/p1': { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p1', namespace: 'default' }, spec: { containers: [{ name: 'c', stdin: true }] }, status: { phase: 'Running' } },
-  };
-  const api = createServer((req, res) => {
-    const answer = answers[new URL(req.url ?? '/', 'http://x').pathname];
-    if (answer) {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(answer));
-    } else {
-      res.writeHead(404, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404 }));
-    }
-  });
-  const sockets = new Set<Duplex>();
-  api.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    sockets.add(socket);
-    const q = new URL(req.url ?? '/', 'http://x').searchParams;
-    const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
-    const streams = { tty: flag('tty'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') };
-    const { url } = new URL(req.url ?? '/', 'http://x').pathname.endsWith('/attach')
-      ? server.attach({ container_id: 'att2', ...streams })
-      : server.exec({ container_id: podId, cmd: q.getAll('command'), ...streams });
-    const target = new URL(url);
-    const upstream = netConnect(Number(target.port), target.hostname, () => {
-      const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
-      upstream.write([`GET ${target.pathname} HTTP/1.1`, ...headers].join('\r\n') + '\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((res) => api.listen(0, '127.0.0.1', res));
-  return {
-    url: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((res) => api.close(() => res()));
-    },
-  };
-}
-
-function kubectl(apiUrl: string, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kubectl', ['--server', apiUrl, '--namespace', 'default', ...args], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 test('kubectl exec and attach through an API server stand-in: output, stdin, the exit code', { skip: !hasKubectl && 'kubectl is not installed' }, async () => {
-  const api = await fakeApiServer();
+  const api = await apiServerStandIn(server, { podId, attachTo: 'att2' });
   try {
     const hi = await kubectl(api.url, ['exec', 'p1', '--', 'echo', 'hi'], '');
     assert.deepEqual([hi.code, hi.stdout], [0, 'hi\n'], hi.stderr);

@@ -19,8 +19,20 @@ export interface ChannelProtocol {
   base64: boolean;
   /** v4+: the error channel carries a JSON metav1.Status (before v4: plain text, nothing on success). */
   statusJSON: boolean;
-  /** v5: channel 255 closes a channel. */
+  /** v5: channel 255 closes a channel (SPDY: the stdin stream's FIN is delivered so). */
   closeSignal: boolean;
+}
+
+/** What exec and attach need of a transport: numbered channels both ways. */
+export interface Channels {
+  readonly protocol: ChannelProtocol;
+  /** False when the peer is slow: wait for onDrain before sending more. */
+  send(channel: number, data: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  onData(fn: (channel: number, data: Buffer) => void): void;
+  /** Called once the client is gone. */
+  onClose(fn: () => void): void;
+  close(): void;
 }
 
 const protocol = (name: string, base64: boolean, statusJSON: boolean, closeSignal: boolean): ChannelProtocol => ({ name, base64, statusJSON, closeSignal });
@@ -44,13 +56,12 @@ export const PORT_FORWARD_PROTOCOLS = [
 ];
 
 /** A WebSocket carrying numbered channels. */
-export class ChannelStream {
+export class ChannelStream implements Channels {
   constructor(
     readonly ws: WebSocket,
     readonly protocol: ChannelProtocol,
   ) {}
 
-  /** False when the peer is slow: wait for onDrain before sending more. */
   send(channel: number, data: Buffer): boolean {
     if (this.protocol.base64) return this.ws.send(Buffer.from(String.fromCharCode(48 + channel) + data.toString('base64')), false);
     return this.ws.send(Buffer.concat([Buffer.of(channel), data]));
@@ -105,7 +116,7 @@ export function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, supp
 
 /** A plain HTTP answer on a socket the HTTP server handed over for an upgrade. */
 export function reject(socket: Duplex, status: number, message: string): void {
-  const reason = status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error';
+  const reason = status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : status === 403 ? 'Forbidden' : 'Error';
   const body = message + '\n';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -3,7 +3,8 @@
 // bytes, little-endian), as the kubelet's websocket port forwarder sends it.
 // The connection is made to 127.0.0.1:<port> inside the pod's network
 // namespace by a relay process started there with nsenter: Node cannot setns
-// itself, and a one-line Node relay needs nothing beyond util-linux.
+// itself, and a one-line Node relay needs nothing beyond util-linux. The SPDY
+// transport (spdy/port-forward.ts) uses the same relay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Engine } from '../../../engine/api.js';
 import { failedPrecondition } from '../../../errdefs/index.js';
@@ -62,9 +63,7 @@ export async function servePortForward(engine: Engine, req: PortForwardRequest, 
   });
   let pid: number;
   try {
-    const info = await engine.containers.inspect(req.pod_sandbox_id);
-    if (!info.State.Running || !info.State.Pid) throw failedPrecondition(`container ${info.Id} is not running`);
-    pid = info.State.Pid;
+    pid = await podPid(engine, req);
   } catch (err) {
     ports.forEach((port, i) => stream.send(2 * i + 1, Buffer.from(forwardError(port, req, err))));
     return stream.close();
@@ -88,10 +87,18 @@ export async function servePortForward(engine: Engine, req: PortForwardRequest, 
   for (const m of early.splice(0)) toRelay(m.channel, m.data);
 }
 
-function spawnRelay(pid: number, port: number): ChildProcess {
+/** A process in the pod's network namespace; throws when the pod is not running. */
+export async function podPid(engine: Engine, req: PortForwardRequest): Promise<number> {
+  const info = await engine.containers.inspect(req.pod_sandbox_id);
+  if (!info.State.Running || !info.State.Pid) throw failedPrecondition(`container ${info.Id} is not running`);
+  return info.State.Pid;
+}
+
+/** Connects to 127.0.0.1:port in pid's network namespace: stdin to the connection (EOF half-closes it), the connection to stdout. */
+export function spawnRelay(pid: number, port: number): ChildProcess {
   return spawn('nsenter', [`--net=/proc/${pid}/ns/net`, '--', process.execPath, '-e', RELAY, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-function forwardError(port: number, req: PortForwardRequest, err: unknown): string {
+export function forwardError(port: number, req: PortForwardRequest, err: unknown): string {
   return `error forwarding port ${port} to pod ${req.pod_sandbox_id}: ${err instanceof Error ? err.message : String(err)}`;
 }

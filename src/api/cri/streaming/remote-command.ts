@@ -1,7 +1,8 @@
-// exec and attach over the channel protocol: output to stdout/stderr, stdin and
-// resize from the client, and the command's end as a status on the error channel.
+// exec and attach over numbered channels (a WebSocket's, or SPDY streams named
+// as channels): output to stdout/stderr, stdin and resize from the client, and
+// the command's end as a status on the error channel.
 import type { Engine, IOSession } from '../../../engine/api.js';
-import { ChannelStream, CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT } from './channels.js';
+import { CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, type Channels } from './channels.js';
 import { internalError, nonZeroExit, success, type Status } from './status.js';
 
 /** CRI ExecRequest's fields (snake_case, as the gRPC server receives them). */
@@ -37,7 +38,7 @@ interface Target {
   finalStatus(ended: number | undefined): Promise<Status>;
 }
 
-export async function serveExec(engine: Engine, req: ExecRequest, stream: ChannelStream): Promise<void> {
+export async function serveExec(engine: Engine, req: ExecRequest, stream: Channels): Promise<void> {
   await serve(stream, req, async () => {
     const { Id } = await engine.exec.create(req.container_id, { Cmd: req.cmd, Tty: req.tty, AttachStdin: req.stdin, AttachStdout: req.stdout, AttachStderr: req.stderr });
     const session = await engine.exec.start(Id, { Tty: req.tty });
@@ -53,7 +54,7 @@ export async function serveExec(engine: Engine, req: ExecRequest, stream: Channe
   }, 'error executing command in container');
 }
 
-export async function serveAttach(engine: Engine, req: AttachRequest, stream: ChannelStream): Promise<void> {
+export async function serveAttach(engine: Engine, req: AttachRequest, stream: Channels): Promise<void> {
   await serve(stream, req, async () => ({
     session: await engine.containers.attach(req.container_id, { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr }),
     resize: (h, w) => engine.containers.resize(req.container_id, h, w),
@@ -61,7 +62,7 @@ export async function serveAttach(engine: Engine, req: AttachRequest, stream: Ch
   }), 'error attaching to container');
 }
 
-async function serve(stream: ChannelStream, opts: StreamOptions, start: () => Promise<Target>, failure: string): Promise<void> {
+async function serve(stream: Channels, opts: StreamOptions, start: () => Promise<Target>, failure: string): Promise<void> {
   // Listening before the session exists: what the client sends meanwhile waits for it.
   const started = start();
   let clientGone = false;
@@ -113,7 +114,7 @@ async function resizeFrom(data: Buffer, target: Target): Promise<void> {
   if (typeof size.Width === 'number' && typeof size.Height === 'number') await target.resize(size.Height, size.Width).catch(() => undefined);
 }
 
-function writeStatus(stream: ChannelStream, status: Status): void {
+function writeStatus(stream: Channels, status: Status): void {
   if (stream.protocol.statusJSON) stream.send(ERROR, Buffer.from(JSON.stringify(status)));
   else if (status.status !== 'Success') stream.send(ERROR, Buffer.from(status.message ?? 'unknown error'));
 }

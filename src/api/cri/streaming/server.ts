@@ -1,8 +1,7 @@
 // The CRI streaming server: the Exec, Attach and PortForward RPCs register
 // their request here and return a single-use URL; the kubelet (or the API
-// server's proxy) opens it with a WebSocket upgrade and speaks the Kubernetes
-// channel protocol. SPDY, the kubelet's older path, is not served: such
-// requests get a 400.
+// server's proxy) opens it with an upgrade: SPDY/3.1 with one stream per
+// channel (spdy/), or a WebSocket with the Kubernetes channel protocol.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -11,6 +10,9 @@ import { invalidArgument } from '../../../errdefs/index.js';
 import { PORT_FORWARD_PROTOCOLS, REMOTE_COMMAND_PROTOCOLS, reject, upgrade } from './channels.js';
 import { portsOf, servePortForward, type PortForwardRequest } from './port-forward.js';
 import { serveAttach, serveExec, type AttachRequest, type ExecRequest } from './remote-command.js';
+import { serveSpdyPortForward } from './spdy/port-forward.js';
+import { serveSpdyRemoteCommand } from './spdy/remote-command.js';
+import { isSpdyUpgrade } from './spdy/upgrade.js';
 import { TokenCache } from './tokens.js';
 
 export type { AttachRequest, ExecRequest } from './remote-command.js';
@@ -49,7 +51,7 @@ export class StreamingServer {
     http.on('request', (req, res) => {
       const pending = this.take(req);
       res.writeHead(pending ? 400 : 404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(pending ? 'a WebSocket upgrade is required (SPDY is not supported)\n' : 'not found\n');
+      res.end(pending ? 'a SPDY/3.1 or WebSocket upgrade is required\n' : 'not found\n');
     });
   }
 
@@ -112,6 +114,12 @@ export class StreamingServer {
     socket.on('error', () => undefined);
     const pending = this.take(req);
     if (!pending) return reject(socket, 404, 'not found');
+    if (isSpdyUpgrade(req)) {
+      // Over SPDY the ports come with the streams, not in the query.
+      if (pending.kind === 'portforward') serveSpdyPortForward(this.engine, pending.req, req, socket, head);
+      else serveSpdyRemoteCommand(this.engine, pending, req, socket, head);
+      return;
+    }
     if (pending.kind === 'portforward') {
       const ports = portsOf(new URL(req.url ?? '/', 'http://x').searchParams, pending.req);
       if (typeof ports === 'string') return reject(socket, 400, ports);
