@@ -1,0 +1,235 @@
+// Debian's containerd 1.6 with its CRI plugin on temporary dirs, as
+// bench/cri/run.sh starts it (runc, overlayfs, a CNI bridge+portmap conf of its
+// own, restrict_oom_score_adj), for tests that compare Gantry's CRI with it.
+// Everything it makes is its own: the runc root, the bridge and its CNI network
+// name, the cgroup parent of its pods. stop() removes the pods it left, then
+// containerd, its shims, their containers, mounts, netns, the bridge and the
+// masquerade rules the bridge plugin added.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import grpc from '@grpc/grpc-js';
+import { loadCriServices } from '../../../src/api/cri/proto.js';
+import { criService, type CriService } from './cri-client.js';
+
+export interface ContainerdCri {
+  runtime: CriService;
+  image: CriService;
+  dir: string;
+  /** The cgroup parent pods should use, so stop() finds what runc left in cgroupfs. */
+  cgroupParent: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Why containerd cannot run here, or undefined when it can. */
+export function containerdMissing(): string | undefined {
+  for (const tool of ['containerd', 'ctr', 'runc', 'containerd-shim-runc-v2']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed (scripts/install-deps.sh installs containerd and runc)`;
+    }
+  }
+  if (!existsSync('/usr/lib/cni/bridge')) return 'the CNI plugins are not in /usr/lib/cni';
+  return undefined;
+}
+
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const tryRun = (cmd: string, args: string[]) => {
+  try {
+    return run(cmd, args);
+  } catch {
+    return '';
+  }
+};
+
+/** Starts containerd and imports `imagesTar` (a docker-archive) into its k8s.io namespace. */
+export async function startContainerd(imagesTar: string, pauseImage: string): Promise<ContainerdCri> {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-containerd-'));
+  const tag = dir.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, '0');
+  const network = `gantry-compare-${tag}`;
+  const bridge = `gcmp${tag}`;
+  const cgroupParent = `/gantry-compare-${tag}`;
+  const socket = join(dir, 'containerd.sock');
+  await mkdir(join(dir, 'cni'));
+  await writeFile(
+    join(dir, 'cni', '10-compare.conflist'),
+    JSON.stringify({
+      cniVersion: '0.4.0',
+      name: network,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge,
+          isGateway: true,
+          ipMasq: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: '10.213.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'cni-ipam') },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }),
+  );
+  await writeFile(
+    join(dir, 'containerd.toml'),
+    `version = 2
+root = "${dir}/root"
+state = "${dir}/state"
+[grpc]
+  address = "${socket}"
+[ttrpc]
+  address = "${dir}/containerd.ttrpc.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${pauseImage}"
+  # root here lacks CAP_SYS_RESOURCE: containers may not get a lower oom_score_adj than ours
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "${dir}/cni"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # Our own runc root, so a teardown after a failure finds our containers only.
+        Root = "${dir}/runc"
+`,
+  );
+  const child: ChildProcess = spawn('containerd', ['--config', join(dir, 'containerd.toml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const services = loadCriServices();
+  const runtimeClient = new services.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
+  const imageClient = new services.ImageService(`unix://${socket}`, grpc.credentials.createInsecure());
+  const runtime = criService(runtimeClient);
+
+  const stop = async () => {
+    await removePods(runtime).catch(() => undefined);
+    runtimeClient.close();
+    imageClient.close();
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    killLeftovers(dir);
+    const mounts = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(dir + '/') || netnsLeft.has(m) || netnsLeft.has(`/var${m}`));
+    for (const m of mounts.reverse()) tryRun('umount', ['-l', m]);
+    for (const ns of netnsLeft) await rm(ns, { force: true });
+    tryRun('ip', ['link', 'del', bridge]);
+    removeMasqueradeRules(network);
+    for (const ctrl of safeReaddir('/sys/fs/cgroup')) removeCgroupTree(join('/sys/fs/cgroup', ctrl, cgroupParent));
+    await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  };
+  /** The network namespaces of the pods removePods found, in case containerd left one. */
+  const netnsLeft = new Set<string>();
+  const removePods = async (rt: CriService) => {
+    const { items } = await rt.call('ListPodSandbox', {});
+    for (const s of items) {
+      const st = await rt.call('PodSandboxStatus', { pod_sandbox_id: s.id, verbose: true }).catch(() => undefined);
+      const spec = st?.info?.info ? JSON.parse(st.info.info)?.runtimeSpec : undefined;
+      const netns = spec?.linux?.namespaces?.find((n: { type: string; path?: string }) => n.type === 'network')?.path;
+      if (netns) netnsLeft.add(netns);
+      await rt.call('StopPodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
+      await rt.call('RemovePodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
+    }
+    for (const ns of [...netnsLeft]) if (!existsSync(ns)) netnsLeft.delete(ns);
+  };
+
+  try {
+    for (let i = 0; !existsSync(socket); i++) {
+      if (child.exitCode !== null || i > 300) throw new Error(`containerd did not start: ${log.slice(-2000)}`);
+      await sleep(50);
+    }
+    run('ctr', ['--address', socket, '-n', 'k8s.io', 'images', 'import', '--all-platforms', imagesTar]);
+    // The CRI plugin is ready once its status reports the runtime ready.
+    for (let i = 0; ; i++) {
+      const ok = await runtime
+        .call('Status', {})
+        .then((s) => s.status.conditions.every((c: { status: boolean }) => c.status))
+        .catch(() => false);
+      if (ok) break;
+      if (i > 200) throw new Error(`containerd's CRI is not ready: ${log.slice(-2000)}`);
+      await sleep(50);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { runtime, image: criService(imageClient), dir, cgroupParent, log: () => log, stop };
+}
+
+const safeReaddir = (d: string) => {
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
+};
+
+/** Shims (started with our socket as -address) and the containers in our runc root. */
+function killLeftovers(dir: string): void {
+  const runcRoot = join(dir, 'runc');
+  for (const ns of safeReaddir(runcRoot)) {
+    const list = tryRun('runc', ['--root', join(runcRoot, ns), 'list', '-q']).split('\n').filter(Boolean);
+    for (const id of list) tryRun('runc', ['--root', join(runcRoot, ns), 'delete', '--force', id]);
+  }
+  for (const pid of safeReaddir('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.startsWith('containerd-shim') || cmdline.includes('/containerd-shim')) {
+      if (cmdline.includes(dir + '/')) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  }
+}
+
+/** The bridge plugin's ipMasq rules carry the network's name in their comment; CNI DEL removes them, a crash may not. */
+function removeMasqueradeRules(network: string): void {
+  const rules = tryRun('iptables-save', ['-t', 'nat']).split('\n');
+  for (const rule of rules.filter((r) => r.startsWith('-A ') && r.includes(`name: \\"${network}\\"`))) {
+    const args = rule.slice(3).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+    tryRun('iptables', ['-t', 'nat', '-D', ...args.map((a) => (a.startsWith('"') ? JSON.parse(a) : a))]);
+  }
+  for (const chain of rules.filter((r) => r.startsWith(':CNI-')).map((r) => r.slice(1).split(' ')[0]!)) {
+    // The per-pod chain the removed POSTROUTING rule jumped to.
+    if (rules.some((r) => r.startsWith(`-A ${chain} `) && r.includes(`name: \\"${network}\\"`))) {
+      tryRun('iptables', ['-t', 'nat', '-F', chain]);
+      tryRun('iptables', ['-t', 'nat', '-X', chain]);
+    }
+  }
+}
+
+function removeCgroupTree(path: string): void {
+  for (const e of safeReaddir(path)) {
+    const sub = join(path, e);
+    try {
+      if (!existsSync(join(sub, 'cgroup.procs'))) continue;
+    } catch {
+      continue;
+    }
+    removeCgroupTree(sub);
+  }
+  try {
+    rmdirSync(path);
+  } catch {
+    // absent, or a controller this path never existed in
+  }
+}
