@@ -3,8 +3,9 @@
 // own, restrict_oom_score_adj), for tests that compare Gantry's CRI with it.
 // Everything it makes is its own: the runc root, the bridge and its CNI network
 // name, the cgroup parent of its pods. stop() removes the pods it left, then
-// containerd, its shims, their containers, mounts, netns, the bridge and the
-// masquerade rules the bridge plugin added.
+// containerd, its shims, their containers, mounts, its bridge, and what CNI DEL
+// would have removed had containerd died first: netns, cached results,
+// masquerade rules.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -111,37 +112,30 @@ state = "${dir}/state"
   const imageClient = new services.ImageService(`unix://${socket}`, grpc.credentials.createInsecure());
   const runtime = criService(runtimeClient);
 
+  const removePods = async () => {
+    const { items } = await runtime.call('ListPodSandbox', {});
+    for (const s of items) {
+      await runtime.call('StopPodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
+      await runtime.call('RemovePodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
+    }
+  };
   const stop = async () => {
-    await removePods(runtime).catch(() => undefined);
+    await removePods().catch(() => undefined);
     runtimeClient.close();
     imageClient.close();
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
     killLeftovers(dir);
+    await removeCniLeftovers(network);
     const mounts = readFileSync('/proc/self/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1] ?? '')
-      .filter((m) => m.startsWith(dir + '/') || netnsLeft.has(m) || netnsLeft.has(`/var${m}`));
+      .filter((m) => m.startsWith(dir + '/'));
     for (const m of mounts.reverse()) tryRun('umount', ['-l', m]);
-    for (const ns of netnsLeft) await rm(ns, { force: true });
     tryRun('ip', ['link', 'del', bridge]);
     removeMasqueradeRules(network);
     for (const ctrl of safeReaddir('/sys/fs/cgroup')) removeCgroupTree(join('/sys/fs/cgroup', ctrl, cgroupParent));
     await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
-  };
-  /** The network namespaces of the pods removePods found, in case containerd left one. */
-  const netnsLeft = new Set<string>();
-  const removePods = async (rt: CriService) => {
-    const { items } = await rt.call('ListPodSandbox', {});
-    for (const s of items) {
-      const st = await rt.call('PodSandboxStatus', { pod_sandbox_id: s.id, verbose: true }).catch(() => undefined);
-      const spec = st?.info?.info ? JSON.parse(st.info.info)?.runtimeSpec : undefined;
-      const netns = spec?.linux?.namespaces?.find((n: { type: string; path?: string }) => n.type === 'network')?.path;
-      if (netns) netnsLeft.add(netns);
-      await rt.call('StopPodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
-      await rt.call('RemovePodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
-    }
-    for (const ns of [...netnsLeft]) if (!existsSync(ns)) netnsLeft.delete(ns);
   };
 
   try {
@@ -174,6 +168,30 @@ const safeReaddir = (d: string) => {
     return [];
   }
 };
+
+const CNI_CACHE = '/var/lib/cni/results';
+
+/**
+ * What CNI DEL would have removed of pods containerd never tore down (it died,
+ * or a pod's removal failed): their network namespaces (named in the cached
+ * results of our network) and the cache files themselves.
+ */
+async function removeCniLeftovers(network: string): Promise<void> {
+  for (const file of safeReaddir(CNI_CACHE).filter((f) => f.startsWith(`${network}-`))) {
+    let cached: { containerId?: string; result?: { interfaces?: { sandbox?: string }[] } } = {};
+    try {
+      cached = JSON.parse(readFileSync(join(CNI_CACHE, file), 'utf8'));
+    } catch {
+      // unreadable: the file goes all the same
+    }
+    for (const netns of new Set((cached.result?.interfaces ?? []).map((i) => i.sandbox).filter((p): p is string => !!p))) {
+      tryRun('umount', [netns]);
+      await rm(netns, { force: true });
+    }
+    await rm(join(CNI_CACHE, file), { force: true });
+    if (cached.containerId) await rm(join(CNI_CACHE, `cni-loopback-${cached.containerId}-lo`), { force: true });
+  }
+}
 
 /** Shims (started with our socket as -address) and the containers in our runc root. */
 function killLeftovers(dir: string): void {
