@@ -247,6 +247,14 @@ test('containers: status, filters, ExecSync, logs, update, stats, stop, remove',
     );
     agree('a container that exited 0', briefDone.map((st) => [st.exit_code, st.reason, isNs(st.finished_at)]) as [unknown[], unknown[]], [0, 'Completed', true]);
 
+    // A container runs once: starting it again (running or exited) is an error, and so is exec in an exited one.
+    const again = await both(async (s) => [
+      await codeOf(s.runtime.call('StartContainer', { container_id: side(s).main })),
+      await codeOf(s.runtime.call('StartContainer', { container_id: brief[sides.indexOf(s)] })),
+      await codeOf(s.runtime.call('ExecSync', { container_id: brief[sides.indexOf(s)], cmd: ['true'], timeout: 5 })),
+    ]);
+    agree('StartContainer of a running and of an exited container, ExecSync in an exited one fail', again.map((codes) => codes.map((c) => c !== 'ok')) as [boolean[], boolean[]], [true, true, true]);
+
     // ListContainers: the same filters select the same containers (main = 0, brief = 1).
     const select = async (s: Side, filter: object) => {
       const mine = [side(s).main, brief[sides.indexOf(s)]!];
