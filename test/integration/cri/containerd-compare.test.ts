@@ -33,6 +33,7 @@ let g: Gantry;
 let gantryCri: CriHarness | undefined;
 let containerd: ContainerdCri | undefined;
 let sides: Side[] = [];
+let images: string;
 
 before(async () => {
   if (skip) return;
@@ -46,7 +47,7 @@ before(async () => {
     assert.equal(imported.code, 0, imported.stderr);
   }
   // The same two images for containerd, from Gantry's store.
-  const images = join(g.dir, 'images.tar');
+  images = join(g.dir, 'images.tar');
   const saved = await g.run(['save', '-o', images, 'busybox:latest', PAUSE]);
   assert.equal(saved.code, 0, saved.stderr);
   gantryCri = await startCri(g);
@@ -370,4 +371,78 @@ test('images: ImageStatus and RemoveImage of a missing image, ListImages has the
     return [image.repo_tags.map(qualified), /^sha256:[0-9a-f]{64}$/.test(image.id)];
   });
   agree('ImageStatus of busybox:latest', status, [[BUSYBOX], true]);
+});
+
+// Each row of docs/cri.md's "Compared with containerd 1.6" table, as [gantry, containerd]:
+// when one side changes, this fails and the table needs the change too.
+test('the differences docs/cri.md lists, none of which a kubelet relies on', { skip }, async () => {
+  const unknown = 'f'.repeat(64);
+  const seen = await both(async (s) => {
+    const pod = await runPod(s, 'differences');
+    try {
+      const create = (name: string, command: string[]) =>
+        s.runtime.call('CreateContainer', { pod_sandbox_id: pod.id, sandbox_config: pod.config, config: { metadata: { name }, image: { image: 'busybox:latest' }, command } });
+      const { container_id: done } = await create('done', ['true']);
+      await s.runtime.call('StartContainer', { container_id: done });
+      await waitFor(`${s.name}'s container to exit`, async () => ((await s.runtime.call('ContainerStatus', { container_id: done })).status.state === 'CONTAINER_EXITED' ? true : undefined));
+      const status = (await s.runtime.call('ContainerStatus', { container_id: done })).status;
+      const image = (await s.image.call('ImageStatus', { image: { image: 'busybox:latest' } })).image;
+      return {
+        repoTag: image.repo_tags[0],
+        statusImage: status.image.image,
+        imageIdSet: status.image_id !== '',
+        imageSpecSet: image.spec !== null,
+        stopUnknownContainer: await codeOf(s.runtime.call('StopContainer', { container_id: unknown, timeout: 0 })),
+        stopUnknownPod: await codeOf(s.runtime.call('StopPodSandbox', { pod_sandbox_id: unknown })),
+        duplicateContainerName: await codeOf(create('done', ['true'])),
+        duplicatePodName: await codeOf(s.runtime.call('RunPodSandbox', { config: pod.config })),
+        execInExited: await codeOf(s.runtime.call('ExecSync', { container_id: done, cmd: ['true'], timeout: 5 })),
+        startExited: await codeOf(s.runtime.call('StartContainer', { container_id: done })),
+        reopenLogOfExited: await codeOf(s.runtime.call('ReopenContainerLog', { container_id: done })),
+        statsOfExited: await codeOf(s.runtime.call('ContainerStats', { container_id: done })),
+        runPodWithoutMetadata: await codeOf(s.runtime.call('RunPodSandbox', { config: {} })),
+        removeImageInUse: await codeOf(s.image.call('RemoveImage', { image: { image: PAUSE } })),
+      };
+    } finally {
+      await removePod(s, pod.id);
+      // containerd did remove the pause image's name.
+      if (s.name === 'containerd') containerd!.importImages(images);
+    }
+  });
+  assert.deepEqual(seen, [
+    {
+      repoTag: 'busybox:latest',
+      statusImage: 'busybox:latest',
+      imageIdSet: true,
+      imageSpecSet: true,
+      stopUnknownContainer: 'ok',
+      stopUnknownPod: 'ok',
+      duplicateContainerName: 6,
+      duplicatePodName: 6,
+      execInExited: 6,
+      startExited: 9,
+      reopenLogOfExited: 9,
+      statsOfExited: 'ok',
+      runPodWithoutMetadata: 3,
+      removeImageInUse: 6,
+    },
+    {
+      repoTag: BUSYBOX,
+      statusImage: BUSYBOX,
+      imageIdSet: false,
+      imageSpecSet: false,
+      stopUnknownContainer: NOT_FOUND,
+      stopUnknownPod: NOT_FOUND,
+      duplicateContainerName: 2,
+      duplicatePodName: 2,
+      execInExited: 2,
+      startExited: 2,
+      reopenLogOfExited: 2,
+      statsOfExited: 2,
+      runPodWithoutMetadata: 2,
+      removeImageInUse: 'ok',
+    },
+  ]);
+  const again = (await containerd!.image.call('ImageStatus', { image: { image: PAUSE } })).image;
+  assert.ok(again, 'the pause image is back in containerd for the next test');
 });

@@ -23,6 +23,8 @@ export interface ContainerdCri {
   /** The cgroup parent pods should use, so stop() finds what runc left in cgroupfs. */
   cgroupParent: string;
   log(): string;
+  /** Imports a docker-archive into the k8s.io namespace (again, after a test removed an image). */
+  importImages(tar: string): void;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ state = "${dir}/state"
   const imageClient = new services.ImageService(`unix://${socket}`, grpc.credentials.createInsecure());
   const runtime = criService(runtimeClient);
 
+  const importImages = (tar: string) => void run('ctr', ['--address', socket, '-n', 'k8s.io', 'images', 'import', '--all-platforms', tar]);
   const removePods = async () => {
     const { items } = await runtime.call('ListPodSandbox', {});
     for (const s of items) {
@@ -143,7 +146,7 @@ state = "${dir}/state"
       if (child.exitCode !== null || i > 300) throw new Error(`containerd did not start: ${log.slice(-2000)}`);
       await sleep(50);
     }
-    run('ctr', ['--address', socket, '-n', 'k8s.io', 'images', 'import', '--all-platforms', imagesTar]);
+    importImages(imagesTar);
     // The CRI plugin is ready once its status reports the runtime ready.
     for (let i = 0; ; i++) {
       const ok = await runtime
@@ -158,7 +161,7 @@ state = "${dir}/state"
     await stop();
     throw err;
   }
-  return { runtime, image: criService(imageClient), dir, cgroupParent, log: () => log, stop };
+  return { runtime, image: criService(imageClient), dir, cgroupParent, log: () => log, importImages, stop };
 }
 
 const safeReaddir = (d: string) => {
