@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseReference } from '../../../src/oci/reference.js';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { busyboxRootfs } from '../../fixtures/image-builder.js';
+import { freePort } from '../../fixtures/registry.js';
 import { startCri, type CriHarness, type CriService } from './cri-client.js';
 import { containerdMissing, startContainerd, type ContainerdCri } from './containerd-harness.js';
 
@@ -401,6 +402,7 @@ test('the differences docs/cri.md lists, none of which a kubelet relies on', { s
         reopenLogOfExited: await codeOf(s.runtime.call('ReopenContainerLog', { container_id: done })),
         statsOfExited: await codeOf(s.runtime.call('ContainerStats', { container_id: done })),
         runPodWithoutMetadata: await codeOf(s.runtime.call('RunPodSandbox', { config: {} })),
+        pullUnreachable: await codeOf(s.image.call('PullImage', { image: { image: `127.0.0.1:${await freePort()}/none:1` } })),
         removeImageInUse: await codeOf(s.image.call('RemoveImage', { image: { image: PAUSE } })),
       };
     } finally {
@@ -424,6 +426,7 @@ test('the differences docs/cri.md lists, none of which a kubelet relies on', { s
       reopenLogOfExited: 9,
       statsOfExited: 'ok',
       runPodWithoutMetadata: 3,
+      pullUnreachable: 14,
       removeImageInUse: 6,
     },
     {
@@ -440,6 +443,7 @@ test('the differences docs/cri.md lists, none of which a kubelet relies on', { s
       reopenLogOfExited: 2,
       statsOfExited: 2,
       runPodWithoutMetadata: 2,
+      pullUnreachable: 2,
       removeImageInUse: 'ok',
     },
   ]);
