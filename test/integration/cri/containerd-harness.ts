@@ -28,15 +28,12 @@ export interface ContainerdCri {
   stop(): Promise<void>;
 }
 
+const onPath = (tool: string) => (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, tool)));
+
 /** Why containerd cannot run here, or undefined when it can. */
 export function containerdMissing(): string | undefined {
-  for (const tool of ['containerd', 'ctr', 'runc', 'containerd-shim-runc-v2']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (scripts/install-deps.sh installs containerd and runc)`;
-    }
-  }
+  const tool = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc'].find((t) => !onPath(t));
+  if (tool) return `${tool} is not installed (scripts/install-deps.sh installs containerd and runc)`;
   if (!existsSync('/usr/lib/cni/bridge')) return 'the CNI plugins are not in /usr/lib/cni';
   return undefined;
 }
