@@ -7,7 +7,8 @@
 // would have removed had containerd died first: netns, cached results,
 // masquerade rules.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +126,7 @@ state = "${dir}/state"
     imageClient.close();
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
-    killLeftovers(dir);
+    killLeftovers(dir, socket);
     await removeCniLeftovers(network);
     const mounts = readFileSync('/proc/self/mounts', 'utf8')
       .split('\n')
@@ -193,29 +194,33 @@ async function removeCniLeftovers(network: string): Promise<void> {
   }
 }
 
-/** Shims (started with our socket as -address) and the containers in our runc root. */
-function killLeftovers(dir: string): void {
+/**
+ * The containers in our runc root, then the shims started with our socket as
+ * -address and the sockets they leave in /run/containerd/s (named by the
+ * sha256 of address/namespace/id) when killed.
+ */
+function killLeftovers(dir: string, address: string): void {
   const runcRoot = join(dir, 'runc');
   for (const ns of safeReaddir(runcRoot)) {
     const list = tryRun('runc', ['--root', join(runcRoot, ns), 'list', '-q']).split('\n').filter(Boolean);
     for (const id of list) tryRun('runc', ['--root', join(runcRoot, ns), 'delete', '--force', id]);
   }
   for (const pid of safeReaddir('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline = '';
+    let args: string[] = [];
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     } catch {
       continue;
     }
-    if (cmdline.startsWith('containerd-shim') || cmdline.includes('/containerd-shim')) {
-      if (cmdline.includes(dir + '/')) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
-      }
+    const flag = (name: string) => args[args.indexOf(name) + 1] ?? '';
+    if (!args[0]?.includes('containerd-shim') || flag('-address') !== address) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile
     }
+    const hash = createHash('sha256').update(join(address, flag('-namespace'), flag('-id'))).digest('hex');
+    rmSync(join('/run/containerd/s', hash), { force: true });
   }
 }
 
