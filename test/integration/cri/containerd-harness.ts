@@ -23,7 +23,6 @@ export interface ContainerdCri {
   dir: string;
   /** The cgroup parent pods should use, so stop() finds what runc left in cgroupfs. */
   cgroupParent: string;
-  log(): string;
   /** Imports a docker-archive into the k8s.io namespace (again, after a test removed an image). */
   importImages(tar: string): void;
   stop(): Promise<void>;
@@ -125,7 +124,10 @@ state = "${dir}/state"
     runtimeClient.close();
     imageClient.close();
     if (child.exitCode === null) child.kill('SIGTERM');
+    // containerd waits for nothing on SIGTERM; if it hangs anyway, it is killed.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(killer);
     killLeftovers(dir, socket);
     await removeCniLeftovers(network);
     const mounts = readFileSync('/proc/self/mounts', 'utf8')
@@ -159,7 +161,7 @@ state = "${dir}/state"
     await stop();
     throw err;
   }
-  return { runtime, image: criService(imageClient), dir, cgroupParent, log: () => log, importImages, stop };
+  return { runtime, image: criService(imageClient), dir, cgroupParent, importImages, stop };
 }
 
 const safeReaddir = (d: string) => {
