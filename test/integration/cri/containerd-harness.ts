@@ -124,7 +124,7 @@ state = "${dir}/state"
     runtimeClient.close();
     imageClient.close();
     if (child.exitCode === null) child.kill('SIGTERM');
-    // containerd waits for nothing on SIGTERM; if it hangs anyway, it is killed.
+    // A containerd that hangs on SIGTERM is killed.
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(killer);
