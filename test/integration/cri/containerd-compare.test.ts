@@ -103,8 +103,8 @@ function sandboxConfig(s: Side, name: string, labels: Record<string, string> = {
     log_directory: join(s.logRoot, name),
     labels: { suite: 'compare', app: name, ...labels },
     annotations: { 'example.com/note': `pod ${name}` },
-    // containerd puts the pod's cgroups there, for its harness to find; Gantry ignores it.
-    linux: { cgroup_parent: containerd!.cgroupParent },
+    // containerd's pods' cgroups go where its harness removes them; Gantry's are the engine's own.
+    linux: s.name === 'containerd' ? { cgroup_parent: containerd!.cgroupParent } : {},
   };
 }
 
