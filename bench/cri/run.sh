@@ -16,6 +16,8 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   grep -o " $T[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  # The CNI bridge plugin leaves its bridge when the last pod is gone.
+  ip link del cri-bench0 2>/dev/null || true
   rm -rf "$T"
 }
 trap cleanup EXIT

@@ -86,10 +86,11 @@ static size_t json_escape(char *dst, const char *src, size_t len) {
   return o;
 }
 
-/* The kubelet's format: a line ending in \n is F(ull) without it, a piece of a longer line P(artial). */
+/* The kubelet's format: a line ending in \n is F(ull) without it; anything else is P(artial), a 16K piece of a
+ * longer line or, as containerd writes it, what was left without a newline at the end, so `kubectl logs` adds none. */
 static size_t cri_entry(char *entry, const char *now, const char *stream, const char *line, size_t len) {
   int full = len > 0 && line[len - 1] == '\n';
-  size_t o = (size_t)sprintf(entry, "%s %s %c ", now, stream, full || len < LOG_LINE_MAX ? 'F' : 'P');
+  size_t o = (size_t)sprintf(entry, "%s %s %c ", now, stream, full ? 'F' : 'P');
   memcpy(entry + o, line, full ? len - 1 : len);
   o += full ? len - 1 : len;
   entry[o++] = '\n';

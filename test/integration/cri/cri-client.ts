@@ -25,7 +25,7 @@ export interface CriHarness {
   stop(): Promise<void>;
 }
 
-function service(client: grpc.Client): CriService {
+export function criService(client: grpc.Client): CriService {
   return {
     call(method, req = {}) {
       return new Promise((res, rej) => {
@@ -63,8 +63,8 @@ export async function startCri(g: Gantry, extraArgs: string[] = []): Promise<Cri
   const runtimeClient = new services.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
   const imageClient = new services.ImageService(`unix://${socket}`, grpc.credentials.createInsecure());
   return {
-    runtime: service(runtimeClient),
-    image: service(imageClient),
+    runtime: criService(runtimeClient),
+    image: criService(imageClient),
     socket,
     stderr: () => stderr,
     async stop() {
