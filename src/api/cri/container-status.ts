@@ -2,6 +2,7 @@
 // image, mounts and log path of a pod's container.
 import type { ContainerInspect, ContainerStatusName } from '../../engine/docker-types.js';
 import { CREATED_NS_LABEL, IMAGE_LABEL, LOG_PATH_LABEL, METADATA_LABEL, SANDBOX_ID_LABEL, criAnnotations, criLabels, jsonLabel } from './labels.js';
+import { qualifiedName } from './image-status.js';
 import { inspectCri } from './lookup.js';
 import { rfc3339ToNs } from './time.js';
 import type { ContainerMetadata, ContainerState, Mount, Rpc } from './types.js';
@@ -46,7 +47,7 @@ export const containerStatus: Rpc<{ container_id: string; verbose: boolean }, ob
       started_at: rfc3339ToNs(rec.State.StartedAt),
       finished_at: containerState(rec.State.Status) === 'CONTAINER_EXITED' ? rfc3339ToNs(rec.State.FinishedAt) : '0',
       exit_code: rec.State.ExitCode,
-      image: { image, annotations: {} },
+      image: { image: qualifiedName(image), annotations: {} },
       image_ref: rec.Image,
       image_id: rec.Image,
       reason: exitReason(rec),

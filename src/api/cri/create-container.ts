@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ContainerCreateBody } from '../../engine/api.js';
 import { CRI_LOG_PATH_OPTION, type MountSpec } from '../../engine/docker-types.js';
-import { invalidArgument } from '../../errdefs/index.js';
+import { invalidArgument, notFound } from '../../errdefs/index.js';
 import {
   CREATED_NS_LABEL,
   CRI_ANNOTATIONS_LABEL,
@@ -60,6 +60,8 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
   if (!config?.metadata?.name) throw invalidArgument('container config must include metadata with a name');
   if (!config.image?.image) throw invalidArgument('container config must include an image');
   const sandbox = await inspectCri(ctx, 'sandbox', req.pod_sandbox_id);
+  // Its namespaces are gone with its pause process; containerd refuses it alike.
+  if (!sandbox.State.Running) throw notFound(`failed to get sandbox container task: no running task found: sandbox ${sandbox.Id} is not ready`);
   const sandboxLabels = sandbox.Config.Labels;
   const logDirectory = sandboxLabels[LOG_DIRECTORY_LABEL] || req.sandbox_config?.log_directory || '';
   const logPath = config.log_path && logDirectory ? join(logDirectory, config.log_path) : config.log_path;
@@ -70,7 +72,7 @@ export const createContainer: Rpc<{ pod_sandbox_id: string; config: ContainerCon
   const hostNetwork = sandboxLabels[HOST_NETWORK_LABEL] === 'true';
   const hostIpc = sc?.namespace_options?.ipc === 'NODE';
   // POD: the pod shares one PID namespace (shareProcessNamespace), the pause process as its init.
-  const pidMode = { NODE: 'host', POD: `container:${sandbox.Id}`, CONTAINER: '', TARGET: `container:${sc?.namespace_options?.target_id ?? ''}` }[sc?.namespace_options?.pid ?? 'CONTAINER'];
+  const pidMode = { NODE: 'host', POD: `container:${sandbox.Id}`, CONTAINER: '', TARGET: `container:${sc?.namespace_options?.target_id ?? ''}` }[sc?.namespace_options?.pid ?? 'POD'];
   const body: ContainerCreateBody = {
     Image: config.image.image,
     ...(config.command.length ? { Entrypoint: config.command, Cmd: config.args.length ? config.args : null } : config.args.length ? { Cmd: config.args } : {}),

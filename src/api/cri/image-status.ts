@@ -2,6 +2,17 @@
 import type { ImageInspect } from '../../engine/api-types.js';
 import { isNotFound } from '../../errdefs/index.js';
 import type { CriContext, ImageSpec, Rpc } from './types.js';
+import { parseReference } from '../../oci/reference.js';
+
+/** docker.io/library/busybox:latest for busybox:latest, as containerd and CRI-O name images. */
+export function qualifiedName(name: string): string {
+  if (name.startsWith('sha256:')) return name; // an image ID
+  try {
+    return parseReference(name, { defaultTag: false }).toString();
+  } catch {
+    return name;
+  }
+}
 
 /** The CRI's Image of an engine image: a numeric Config.User is the uid, else the username. */
 export function criImage(img: Pick<ImageInspect, 'Id' | 'RepoTags' | 'RepoDigests' | 'Size'> & { Config?: { User?: string } }, spec?: ImageSpec) {
@@ -9,8 +20,8 @@ export function criImage(img: Pick<ImageInspect, 'Id' | 'RepoTags' | 'RepoDigest
   const numeric = /^\d+$/.test(user);
   return {
     id: img.Id,
-    repo_tags: img.RepoTags ?? [],
-    repo_digests: img.RepoDigests ?? [],
+    repo_tags: (img.RepoTags ?? []).map(qualifiedName),
+    repo_digests: (img.RepoDigests ?? []).map(qualifiedName),
     size: String(img.Size),
     uid: numeric ? { value: user } : null,
     username: numeric ? '' : user,

@@ -15,6 +15,8 @@ export const IMAGE_LABEL = 'io.gantry.cri.image';
 export const RUNTIME_HANDLER_LABEL = 'io.gantry.cri.runtime-handler';
 export const HOST_NETWORK_LABEL = 'io.gantry.cri.host-network';
 export const CREATED_NS_LABEL = 'io.gantry.cri.created-ns';
+/** The sandbox's namespace modes (network, pid, ipc) as the kubelet asked them, for PodSandboxStatus. */
+export const NAMESPACE_MODES_LABEL = 'io.gantry.cri.namespace-modes';
 
 export type Kind = 'sandbox' | 'container';
 

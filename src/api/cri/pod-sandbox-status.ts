@@ -2,7 +2,7 @@
 // its CNI result, else the engine's network), namespace modes, labels and
 // annotations, from the sandbox container.
 import type { ContainerInspect } from '../../engine/docker-types.js';
-import { CREATED_NS_LABEL, HOST_NETWORK_LABEL, METADATA_LABEL, RUNTIME_HANDLER_LABEL, criAnnotations, criLabels, jsonLabel } from './labels.js';
+import { CREATED_NS_LABEL, HOST_NETWORK_LABEL, METADATA_LABEL, NAMESPACE_MODES_LABEL, RUNTIME_HANDLER_LABEL, criAnnotations, criLabels, jsonLabel } from './labels.js';
 import { inspectCri } from './lookup.js';
 import { CNI_NETWORK_LABEL, podNetnsPath, podNetworkIps } from './pod-network.js';
 import { nowNs, rfc3339ToNs } from './time.js';
@@ -34,7 +34,8 @@ export const podSandboxStatus: Rpc<{ pod_sandbox_id: string; verbose: boolean },
       state: sandboxState(rec.State.Running),
       created_at: labels[CREATED_NS_LABEL] ?? rfc3339ToNs(rec.Created),
       network: { ip, additional_ips: more.map((a) => ({ ip: a })) },
-      linux: { namespaces: { options: { network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD', target_id: '' } } },
+      // Sandboxes made before the modes were kept: what their HostConfig shows.
+      linux: { namespaces: { options: { ...jsonLabel(labels, NAMESPACE_MODES_LABEL, { network: hostNetwork ? 'NODE' : 'POD', pid: rec.HostConfig.PidMode === 'host' ? 'NODE' : 'CONTAINER', ipc: rec.HostConfig.IpcMode === 'host' ? 'NODE' : 'POD' }), target_id: '' } } },
       labels: criLabels(labels),
       annotations: criAnnotations(labels),
       runtime_handler: labels[RUNTIME_HANDLER_LABEL] ?? '',

@@ -14,6 +14,7 @@ import {
   KIND_LABEL,
   LOG_DIRECTORY_LABEL,
   METADATA_LABEL,
+  NAMESPACE_MODES_LABEL,
   RUNTIME_HANDLER_LABEL,
 } from './labels.js';
 import { CNI_NETWORK_LABEL, attachPodNetwork } from './pod-network.js';
@@ -41,7 +42,10 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const config = req.config;
   const meta = config?.metadata;
   if (!config || !meta?.name) throw invalidArgument('sandbox config must include metadata with a name');
-  const hostNetwork = config.linux?.security_context?.namespace_options?.network === 'NODE';
+  // An unset mode is POD, the proto's default (as containerd reads it).
+  const nsOptions = config.linux?.security_context?.namespace_options;
+  const modes = { network: nsOptions?.network ?? 'POD', pid: nsOptions?.pid ?? 'POD', ipc: nsOptions?.ipc ?? 'POD' };
+  const hostNetwork = modes.network === 'NODE';
   const dns = config.dns_config;
   const ports = portBindings(config);
   const podNetwork = hostNetwork ? undefined : ctx.network;
@@ -60,6 +64,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       [LOG_DIRECTORY_LABEL]: config.log_directory,
       [RUNTIME_HANDLER_LABEL]: req.runtime_handler,
       [HOST_NETWORK_LABEL]: String(hostNetwork),
+      [NAMESPACE_MODES_LABEL]: JSON.stringify(modes),
       [CREATED_NS_LABEL]: nowNs(),
       ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name } : {}),
     },
@@ -67,8 +72,8 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       Runtime: req.runtime_handler,
       // With CNI: a netns of its own (loopback only) for the plugins to fill.
       NetworkMode: hostNetwork ? 'host' : cni ? 'none' : 'bridge',
-      ...(config.linux?.security_context?.namespace_options?.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
-      ...(config.linux?.security_context?.namespace_options?.pid === 'NODE' ? { PidMode: 'host' } : {}),
+      ...(modes.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
+      ...(modes.pid === 'NODE' ? { PidMode: 'host' } : {}),
       // With CNI the portmap plugin maps the host ports.
       PortBindings: hostNetwork || cni ? {} : ports.PortBindings,
       Dns: hostNetwork ? [] : (dns?.servers ?? []),

@@ -52,7 +52,7 @@ test('PullImage needs the credentials; ImageStatus, ListImages, RemoveImage, Ima
 
   const st = (await cri.image.call('ImageStatus', { image: { image } })).image;
   assert.equal(st.id, ref);
-  assert.deepEqual(st.repo_tags.sort(), ['busybox:latest', image].sort());
+  assert.deepEqual(st.repo_tags.sort(), ['docker.io/library/busybox:latest', image].sort());
   assert.equal(st.repo_digests.length, 1);
   assert.match(st.repo_digests[0], new RegExp(`^${reg.host}/team/busybox@sha256:`));
   assert.ok(Number(st.size) > 0);
@@ -60,7 +60,7 @@ test('PullImage needs the credentials; ImageStatus, ListImages, RemoveImage, Ima
 
   const all = (await cri.image.call('ListImages', {})).images;
   assert.ok(all.some((i: any) => i.id === ref && i.repo_tags.includes(image)));
-  assert.ok(all.some((i: any) => i.repo_tags.includes('busybox:latest')));
+  assert.ok(all.some((i: any) => i.repo_tags.includes('docker.io/library/busybox:latest')));
   assert.deepEqual((await cri.image.call('ListImages', { filter: { image: { image } } })).images.map((i: any) => i.id), [ref]);
   assert.deepEqual((await cri.image.call('ListImages', { filter: { image: { image: 'no-such:1' } } })).images, []);
 

@@ -115,6 +115,8 @@ test('pod lifecycle: sandbox, containers in its netns, exec, logs, stop, remove,
       log_path: 'main/0.log',
       labels: { tier: 'front' },
       annotations: { 'io.kubernetes.container.hash': 'abc' },
+      // What the kubelet sends for a pod without shareProcessNamespace: sleep is its PID 1 and ignores SIGTERM.
+      linux: { security_context: { namespace_options: { pid: 'CONTAINER' } } },
     },
   });
   assert.equal((await cri.runtime.call('ContainerStatus', { container_id: mainId })).status.state, 'CONTAINER_CREATED');

@@ -68,7 +68,7 @@ async function withPod(name: string, linux: object, fn: (podId: string) => Promi
 async function startContainer(podId: string, name: string, securityContext: object = {}, resources: object = {}): Promise<string> {
   const { container_id: id } = await cri.runtime.call('CreateContainer', {
     pod_sandbox_id: podId,
-    config: { metadata: { name }, image: { image: 'busybox:latest' }, command: ['sleep', '1000'], linux: { security_context: securityContext, resources } },
+    config: { metadata: { name }, image: { image: 'busybox:latest' }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: { pid: 'CONTAINER' }, ...securityContext }, resources } },
   });
   await cri.runtime.call('StartContainer', { container_id: id });
   return id;
