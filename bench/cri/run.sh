@@ -3,7 +3,8 @@
 # CreateContainer, StartContainer, StopContainer, RemoveContainer,
 # StopPodSandbox, RemovePodSandbox of a busybox pod) against Gantry's CRI
 # (`gantry system service --cri`) and Debian's containerd 1.6 CRI plugin (runc,
-# overlayfs, a CNI bridge of its own), each on temporary dirs, killed after.
+# overlayfs), each on temporary dirs, killed after. Both put the pods on the
+# same CNI network (bridge, host-local, portmap from /usr/lib/cni).
 # Both use the same pause image (busybox sleeping) and busybox, imported
 # locally. Prints per-cycle medians and the ratio; issue 12's target: <= 0.5x.
 # Usage: bench/cri/run.sh [CYCLES]   (default 20; `npm run build` first)
@@ -37,12 +38,6 @@ $G import --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["sh"]
 $G import --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["sleep","2147483647"]' "$T/rootfs.tar" registry.k8s.io/pause:3.9 >/dev/null
 $G save -o "$T/images.tar" docker.io/library/busybox:latest registry.k8s.io/pause:3.9
 
-$G system service --cri "unix://$T/g.sock" >"$T/gantry.log" 2>&1 &
-PIDS+=($!)
-wait_socket "$T/g.sock" "$T/gantry.log"
-gantry=$(node dist/bench/cri/cycles.js "unix://$T/g.sock" "$CYCLES" "$T/glogs")
-echo "gantry:     $gantry"
-
 mkdir -p "$T/cni"
 cat >"$T/cni/10-bench.conflist" <<JSON
 {"cniVersion": "0.4.0", "name": "cri-bench", "plugins": [
@@ -50,6 +45,13 @@ cat >"$T/cni/10-bench.conflist" <<JSON
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.77.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$T/cni-ipam"}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 JSON
+
+$G system service --cri "unix://$T/g.sock" --cni-conf-dir "$T/cni" >"$T/gantry.log" 2>&1 &
+PIDS+=($!)
+wait_socket "$T/g.sock" "$T/gantry.log"
+gantry=$(node dist/bench/cri/cycles.js "unix://$T/g.sock" "$CYCLES" "$T/glogs")
+echo "gantry:     $gantry"
+
 cat >"$T/containerd.toml" <<TOML
 version = 2
 root = "$T/c/root"

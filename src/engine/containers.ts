@@ -4,7 +4,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { installRoot, nativeBinary } from '../sys/install-paths.js';
 import { conflict, failedPrecondition, GantryError, invalidArgument, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
@@ -295,6 +295,7 @@ export class Containers {
       const target = await this.store.lookup(mode.ref);
       hc.NetworkMode = `container:${target.Id}`;
     }
+    if (mode.kind === 'ns' && !isAbsolute(mode.path)) throw invalidArgument(`invalid network mode ${hc.NetworkMode}: the namespace path must be absolute`);
     if (mode.kind !== 'network') {
       if (Object.keys(endpoints).length) throw invalidArgument('network-scoped aliases and static IPs are only supported for user-defined networks');
       return {};
@@ -550,6 +551,10 @@ export class Containers {
     switch (mode.kind) {
       case 'none':
         return own;
+      case 'ns':
+        // Its own hosts and resolv.conf, as with none; containers joining this one find the netns by SandboxKey.
+        rec.NetworkSettings.SandboxKey = mode.path;
+        return { ...own, namespace: { netnsPath: mode.path } };
       case 'host':
         return { ...own, namespace: 'host' };
       case 'container': {
@@ -858,7 +863,7 @@ function monitorHooksEntry(): string {
 
 
 /** none and host containers get /etc/hosts and /etc/resolv.conf from their own directory. */
-const ownFiles = (hc: HostConfig) => ['none', 'host'].includes(hc.NetworkMode);
+const ownFiles = (hc: HostConfig) => ['none', 'host', 'ns'].includes(parseNetworkMode(hc.NetworkMode).kind);
 
 export function shouldRestart(rec: ContainerRecord): boolean {
   const p = rec.HostConfig.RestartPolicy;

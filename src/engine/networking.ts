@@ -9,11 +9,16 @@ import type { ContainerNetworking, LiveContainers, NetworkService, PublishedPort
 import type { DockerConfig, EndpointSettings, HostConfig, NetworkSettingsJSON } from './docker-types.js';
 import type { ContainerRecord } from './store.js';
 
-export type NetworkMode = { kind: 'none' } | { kind: 'host' } | { kind: 'container'; ref: string } | { kind: 'network'; name: string };
+export type NetworkMode = { kind: 'none' } | { kind: 'host' } | { kind: 'container'; ref: string } | { kind: 'ns'; path: string } | { kind: 'network'; name: string };
 
-/** docker's HostConfig.NetworkMode: "default" and "" mean the default bridge. */
+/**
+ * docker's HostConfig.NetworkMode: "default" and "" mean the default bridge;
+ * podman's ns:<path> joins a network namespace someone else set up (the CRI's
+ * CNI pods).
+ */
 export function parseNetworkMode(mode: string): NetworkMode {
   if (mode === 'none' || mode === 'host') return { kind: mode };
+  if (mode.startsWith('ns:')) return { kind: 'ns', path: mode.slice('ns:'.length) };
   if (mode.startsWith('container:')) return { kind: 'container', ref: mode.slice('container:'.length) };
   return { kind: 'network', name: mode === '' || mode === 'default' ? 'bridge' : mode };
 }

@@ -1,24 +1,22 @@
-// A pod sandbox on the CNI network of the conf dir, as containerd does it: the
-// sandbox starts with its own netns (engine network mode none), which is pinned
-// to a file under the runroot so it outlives the pause process for DEL; then
-// the conflist is ADDed into it with src/network/cni's chain runner, whose
+// A pod sandbox on the CNI network of the conf dir, as containerd does it: a
+// netns is made first, pinned to a file under the runroot so it outlives the
+// pause process for DEL; the sandbox joins it (engine network mode ns:<path>)
+// while the conflist is ADDed into it with src/network/cni's chain runner, whose
 // per-plugin cache entry (result, netns, config, runtime config) is the record
 // PodSandboxStatus and a DEL after a service restart read.
-import { execFile } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { internal, invalidArgument } from '../../errdefs/index.js';
 import { addNetworkList, cacheFile, delNetworkList, type CniCacheEntry } from '../../network/cni/chain.js';
 import type { CniConfList, CniRuntimeConfig } from '../../network/cni/types.js';
 import { readJsonIfExists, removeIfExists } from '../../network/fsutil.js';
-import { removeNetns } from '../../network/netns.js';
+import { createNetns, removeNetns } from '../../network/netns.js';
 import type { PodSandboxConfig, PodSandboxMetadata } from './types.js';
-
-const run = promisify(execFile);
 
 /** The sandbox's label naming the CNI network it was ADDed to (absent: the engine's networking). */
 export const CNI_NETWORK_LABEL = 'io.gantry.cri.cni-network';
+/** The sandbox's label naming its pinned netns file. */
+export const CNI_NETNS_LABEL = 'io.gantry.cri.netns';
 
 const IFNAME = 'eth0';
 
@@ -32,16 +30,16 @@ export interface PodNetworkOptions {
   netnsDir: string;
 }
 
-export const podNetnsPath = (o: PodNetworkOptions, sandboxId: string) => join(o.netnsDir, sandboxId);
+/** The pinned netns of a sandbox, by its label (sandboxes of older versions: named by the sandbox ID). */
+export const podNetnsPath = (o: PodNetworkOptions, sandboxId: string, labels?: Record<string, string> | null) => labels?.[CNI_NETNS_LABEL] ?? join(o.netnsDir, sandboxId);
 
-async function pinNetns(pid: number, path: string): Promise<void> {
-  await (await open(path, 'w', 0o444)).close();
-  try {
-    await run('mount', ['--bind', `/proc/${pid}/ns/net`, path]);
-  } catch (err) {
-    await removeNetns(path).catch(() => undefined);
-    throw internal(`pin network namespace of pid ${pid} at ${path}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`, err);
-  }
+/** A new pinned netns (loopback up) for a sandbox about to be created, which has no ID yet. */
+export async function createPodNetns(o: PodNetworkOptions): Promise<string> {
+  const path = join(o.netnsDir, randomBytes(16).toString('hex'));
+  await createNetns(path).catch((err: unknown) => {
+    throw internal(`failed to create the pod's network namespace: ${(err as Error).message}`, err);
+  });
+  return path;
 }
 
 const SCALE: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
@@ -78,15 +76,12 @@ function runtimeConfig(config: PodSandboxConfig): CniRuntimeConfig {
 }
 
 /**
- * Pins the running sandbox's netns and ADDs the network into it as eth0. On
- * failure whatever the plugins made is DELeted and the pin removed; the error
- * names the network and the plugin.
+ * ADDs the network into the sandbox's netns as eth0. On failure whatever the
+ * plugins made is DELeted (the caller removes the netns); the error names the
+ * network and the plugin.
  */
-export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, pid: number, conf: CniConfList, meta: PodSandboxMetadata, config: PodSandboxConfig): Promise<void> {
+export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, netns: string, conf: CniConfList, meta: PodSandboxMetadata, config: PodSandboxConfig): Promise<void> {
   const rt = runtimeConfig(config);
-  const netns = podNetnsPath(o, sandboxId);
-  await mkdir(o.netnsDir, { recursive: true });
-  await pinNetns(pid, netns);
   const args = { K8S_POD_NAMESPACE: meta.namespace, K8S_POD_NAME: meta.name, K8S_POD_INFRA_CONTAINER_ID: sandboxId, K8S_POD_UID: meta.uid };
   try {
     await addNetworkList(o.cacheDir, conf, { containerId: sandboxId, netns, ifName: IFNAME, args, runtimeConfig: rt }, o.binDirs);
@@ -94,19 +89,18 @@ export async function attachPodNetwork(o: PodNetworkOptions, sandboxId: string, 
     // DEL what the plugins did; the plugin that failed ADD may fail DEL too, which must not leave the rest behind.
     await delNetworkList(o.cacheDir, conf.name, sandboxId, IFNAME, o.binDirs).catch(() => undefined);
     await removeIfExists(cacheFile(o.cacheDir, conf.name, sandboxId, IFNAME)).catch(() => undefined);
-    await removeNetns(netns).catch(() => undefined);
     throw internal(`failed to set up network "${conf.name}" for sandbox ${sandboxId}: ${(err as Error).message}`, err);
   }
 }
 
 /** DEL with the cached config and result, then unpins the netns. Idempotent; a netns already gone is fine. */
-export async function detachPodNetwork(o: PodNetworkOptions, sandboxId: string, network: string): Promise<void> {
+export async function detachPodNetwork(o: PodNetworkOptions, sandboxId: string, network: string, netns: string): Promise<void> {
   try {
     await delNetworkList(o.cacheDir, network, sandboxId, IFNAME, o.binDirs);
   } catch (err) {
     throw internal(`failed to tear down network "${network}" of sandbox ${sandboxId}: ${(err as Error).message}`, err);
   }
-  await removeNetns(podNetnsPath(o, sandboxId));
+  await removeNetns(netns);
 }
 
 /** The pod's addresses from the ADD result (without prefix lengths), IPv4 first; none once DELeted. */

@@ -26,7 +26,7 @@ export const podSandboxStatus: Rpc<{ pod_sandbox_id: string; verbose: boolean },
   const labels = rec.Config.Labels;
   const hostNetwork = labels[HOST_NETWORK_LABEL] === 'true';
   const [ip = '', ...more] = await podIps(ctx, rec);
-  const netns = labels[CNI_NETWORK_LABEL] && ctx.network ? podNetnsPath(ctx.network, rec.Id) : rec.NetworkSettings.SandboxKey;
+  const netns = labels[CNI_NETWORK_LABEL] && ctx.network ? podNetnsPath(ctx.network, rec.Id, labels) : rec.NetworkSettings.SandboxKey;
   return {
     status: {
       id: rec.Id,

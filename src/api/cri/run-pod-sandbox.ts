@@ -17,7 +17,8 @@ import {
   NAMESPACE_MODES_LABEL,
   RUNTIME_HANDLER_LABEL,
 } from './labels.js';
-import { CNI_NETWORK_LABEL, attachPodNetwork } from './pod-network.js';
+import { CNI_NETNS_LABEL, CNI_NETWORK_LABEL, attachPodNetwork, createPodNetns, detachPodNetwork } from './pod-network.js';
+import { removeNetns } from '../../network/netns.js';
 import { loadPodNetworkConf } from './pod-network-conf.js';
 import { seccompSecurityOpt } from './seccomp.js';
 import { nowNs } from './time.js';
@@ -51,7 +52,7 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
   const podNetwork = hostNetwork ? undefined : ctx.network;
   const net = podNetwork ? await loadPodNetworkConf(podNetwork.confDir) : { kind: 'none' as const };
   if (net.kind === 'invalid') throw failedPrecondition(`cni config invalid: ${net.error}`);
-  const cni = net.kind === 'cni' && podNetwork ? { options: podNetwork, conf: net.conf } : undefined;
+  const cni = net.kind === 'cni' && podNetwork ? { options: podNetwork, conf: net.conf, netns: await createPodNetns(podNetwork) } : undefined;
   const body: ContainerCreateBody = {
     Image: ctx.pauseImage,
     Hostname: config.hostname,
@@ -66,12 +67,12 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       [HOST_NETWORK_LABEL]: String(hostNetwork),
       [NAMESPACE_MODES_LABEL]: JSON.stringify(modes),
       [CREATED_NS_LABEL]: nowNs(),
-      ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name } : {}),
+      ...(cni ? { [CNI_NETWORK_LABEL]: cni.conf.name, [CNI_NETNS_LABEL]: cni.netns } : {}),
     },
     HostConfig: {
       Runtime: req.runtime_handler,
-      // With CNI: a netns of its own (loopback only) for the plugins to fill.
-      NetworkMode: hostNetwork ? 'host' : cni ? 'none' : 'bridge',
+      // With CNI: the netns made for the plugins to fill.
+      NetworkMode: hostNetwork ? 'host' : cni ? `ns:${cni.netns}` : 'bridge',
       ...(modes.ipc === 'NODE' ? { IpcMode: 'host' } : {}),
       ...(modes.pid === 'NODE' ? { PidMode: 'host' } : {}),
       // With CNI the portmap plugin maps the host ports.
@@ -88,13 +89,21 @@ export const runPodSandbox: Rpc<{ config: PodSandboxConfig | null; runtime_handl
       LogConfig: { Type: 'none', Config: {} },
     },
   };
-  const { Id } = await ctx.engine.containers.create(body, { name: sandboxName(meta), pull: 'missing' });
+  let id: string | undefined;
   try {
-    await ctx.engine.containers.start(Id);
-    if (cni) await attachPodNetwork(cni.options, Id, (await ctx.engine.containers.inspect(Id)).State.Pid, cni.conf, meta, config);
+    id = (await ctx.engine.containers.create(body, { name: sandboxName(meta), pull: 'missing' })).Id;
+    const sandboxId = id;
+    // The netns exists already: the plugins fill it while the pause process starts in it.
+    const started = await Promise.allSettled([ctx.engine.containers.start(sandboxId), ...(cni ? [attachPodNetwork(cni.options, sandboxId, cni.netns, cni.conf, meta, config)] : [])]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      if (cni && started[1]?.status === 'fulfilled') await detachPodNetwork(cni.options, sandboxId, cni.conf.name, cni.netns).catch(() => undefined);
+      throw failed.reason;
+    }
   } catch (err) {
-    await ctx.engine.containers.remove(Id, { force: true }).catch(() => undefined);
+    if (id) await ctx.engine.containers.remove(id, { force: true }).catch(() => undefined);
+    if (cni) await removeNetns(cni.netns).catch(() => undefined);
     throw err;
   }
-  return { pod_sandbox_id: Id };
+  return { pod_sandbox_id: id };
 };

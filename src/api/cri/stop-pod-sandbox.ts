@@ -1,11 +1,11 @@
 // RuntimeService.StopPodSandbox: kills the pod's containers, releases the
 // pod's CNI network (DEL; the engine releases its own bridge when the sandbox
-// stops), then kills the sandbox. Idempotent: a sandbox already stopped or gone
+// stops) while it kills the sandbox. Idempotent: a sandbox already stopped or gone
 // is no error, as the kubelet calls it repeatedly.
 import type { ContainerInspect } from '../../engine/docker-types.js';
 import { SANDBOX_ID_LABEL, kindFilter } from './labels.js';
 import { ignoreGone, inspectCriIfExists } from './lookup.js';
-import { CNI_NETWORK_LABEL, detachPodNetwork } from './pod-network.js';
+import { CNI_NETWORK_LABEL, detachPodNetwork, podNetnsPath } from './pod-network.js';
 import type { CriContext, Rpc } from './types.js';
 
 /** The pod's containers (any state), by the sandbox's full ID. */
@@ -17,7 +17,7 @@ export async function podContainerIds(ctx: CriContext, sandboxId: string): Promi
 /** CNI DEL of the sandbox's network, if it has one; a DEL done already, or a netns gone, is no error. */
 export async function releasePodNetwork(ctx: CriContext, sandbox: ContainerInspect): Promise<void> {
   const network = sandbox.Config.Labels?.[CNI_NETWORK_LABEL];
-  if (network && ctx.network) await detachPodNetwork(ctx.network, sandbox.Id, network);
+  if (network && ctx.network) await detachPodNetwork(ctx.network, sandbox.Id, network, podNetnsPath(ctx.network, sandbox.Id, sandbox.Config.Labels));
 }
 
 export const stopPodSandbox: Rpc<{ pod_sandbox_id: string }, Record<string, never>> = async (ctx, req) => {
@@ -25,9 +25,9 @@ export const stopPodSandbox: Rpc<{ pod_sandbox_id: string }, Record<string, neve
   if (!sandbox) return {};
   const ids = await podContainerIds(ctx, sandbox.Id);
   // Like containerd, the pod's containers get no grace period here: the kubelet stopped them gracefully before.
-  await Promise.all(ids.map((id) => ctx.engine.containers.stop(id, { t: 0 }).catch(ignoreGone)));
-  await releasePodNetwork(ctx, sandbox);
-  // The pause process is PID 1 without a SIGTERM handler: only SIGKILL stops it.
-  await ctx.engine.containers.stop(sandbox.Id, { t: 0 }).catch(ignoreGone);
+  const kill = { t: 0, signal: 'SIGKILL' };
+  await Promise.all(ids.map((id) => ctx.engine.containers.stop(id, kill).catch(ignoreGone)));
+  // The network's netns is pinned, so its DEL need not wait for the pause process to go.
+  await Promise.all([releasePodNetwork(ctx, sandbox), ctx.engine.containers.stop(sandbox.Id, kill).catch(ignoreGone)]);
   return {};
 };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
 import { busyboxRootfs } from '../../fixtures/image-builder.js';
 import { freePort } from '../../fixtures/registry.js';
@@ -121,9 +121,15 @@ const natRulesOf = (id: string) => execFileSync('iptables-save', ['-t', 'nat'], 
 const filterRulesOf = (ip: string) => execFileSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`${ip}/32`));
 const pinnedNetns = () => (existsSync(join(g.runroot, 'cri', 'netns')) ? readdirSync(join(g.runroot, 'cri', 'netns')) : []);
 
-/** The processes whose mount table still holds the sandbox's netns pin. */
-function pinMounts(id: string): string[] {
-  const pin = join(g.runroot, 'cri', 'netns', id);
+/** The sandbox's pinned netns file, as PodSandboxStatus tells it. */
+async function netnsOf(id: string): Promise<string> {
+  const s = await cri.runtime.call('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
+  return JSON.parse(s.info.info).netns;
+}
+const pinned = (path: string) => pinnedNetns().includes(basename(path));
+
+/** The processes whose mount table still holds this netns pin. */
+function pinMounts(pin: string): string[] {
   return readdirSync('/proc').filter((pid) => {
     if (!/^\d+$/.test(pid)) return false;
     try {
@@ -170,7 +176,9 @@ test('a pod gets an address of the CNI subnet on eth0, shown by PodSandboxStatus
   assert.match(out, /nameserver 10\.96\.0\.10/);
   assert.ok(leases().includes(ip));
   const s = await cri.runtime.call('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
-  assert.equal(JSON.parse(s.info.info).netns, join(g.runroot, 'cri', 'netns', id));
+  const netns = JSON.parse(s.info.info).netns;
+  assert.equal(dirname(netns), join(g.runroot, 'cri', 'netns'));
+  assert.ok(pinned(netns), 'netns pinned');
 
   assert.ok(natRulesOf(id).length > 0, 'the bridge plugin masquerades the pod');
   assert.ok(filterRulesOf(ip).length > 0, 'the firewall plugin lets the pod\'s traffic through');
@@ -180,7 +188,7 @@ test('a pod gets an address of the CNI subnet on eth0, shown by PodSandboxStatus
   assert.deepEqual(natRulesOf(id), [], 'its masquerade rules removed by DEL');
   assert.deepEqual(filterRulesOf(ip), [], 'its firewall rules removed by DEL');
   assert.equal(await podIp(id), '');
-  assert.ok(!pinnedNetns().includes(id), 'netns unpinned');
+  assert.ok(!pinned(netns), 'netns unpinned');
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
   await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: id });
   pods.delete(id);
@@ -197,9 +205,10 @@ test('two pods reach each other by IP', { skip }, async () => {
   const out = await exec(client, `for i in $(seq 50); do ${get} | grep hello && exit 0; sleep 0.2; done; exit 1`);
   assert.equal(out.trim(), 'hello from peer-a');
   // peer-b's processes started after peer-a's netns was pinned: no copy of that pin may keep it alive.
-  assert.ok(pinMounts(a).length > 0);
+  const pinA = await netnsOf(a);
+  assert.ok(pinMounts(pinA).length > 0);
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: a });
-  assert.deepEqual(pinMounts(a), []);
+  assert.deepEqual(pinMounts(pinA), []);
 });
 
 test('a hostPort mapping reaches the pod from the host (portmap), and its rules go on DEL', { skip }, async () => {
@@ -217,13 +226,14 @@ test('a hostPort mapping reaches the pod from the host (portmap), and its rules 
 test('RemovePodSandbox after a service restart releases the network', { skip }, async () => {
   const id = await runPod('restart');
   const ip = await podIp(id);
+  const netns = await netnsOf(id);
   await cri.stop();
   cri = await startCri(g, criArgs());
   assert.equal(await podIp(id), ip, 'the CNI result outlives the service');
   await cri.runtime.call('RemovePodSandbox', { pod_sandbox_id: id });
   pods.delete(id);
   assert.ok(!leases().includes(ip));
-  assert.ok(!pinnedNetns().includes(id));
+  assert.ok(!pinned(netns));
   assert.equal((await g.run(['ps', '-aq', '--no-trunc'])).stdout.includes(id), false);
 });
 
@@ -231,7 +241,7 @@ test('a sandbox whose netns is gone still stops and is removed cleanly', { skip 
   const id = await runPod('gone');
   const ip = await podIp(id);
   // As after a reboot: the pin under the runroot is gone, the cached result is not.
-  const pin = join(g.runroot, 'cri', 'netns', id);
+  const pin = await netnsOf(id);
   execFileSync('umount', ['--lazy', pin]);
   await rm(pin);
   await cri.runtime.call('StopPodSandbox', { pod_sandbox_id: id });
@@ -263,6 +273,7 @@ test('a failing plugin fails RunPodSandbox naming network and plugin, and leaves
   const broken = join(confDir, '05-broken.conflist');
   await writeFile(broken, conflist([bridgePlugin(), { type: 'gantry-no-such-plugin' }], 'broken-net'));
   const before = (await g.run(['ps', '-aq', '--no-trunc'])).stdout;
+  const pinsBefore = pinnedNetns();
   try {
     await assert.rejects(cri.runtime.call('RunPodSandbox', { config: sandboxConfig('broken') }), (err: Error) => {
       assert.match(err.message, /network "broken-net"/);
@@ -273,7 +284,7 @@ test('a failing plugin fails RunPodSandbox naming network and plugin, and leaves
     await rm(broken);
   }
   assert.equal((await g.run(['ps', '-aq', '--no-trunc'])).stdout, before, 'no sandbox container left');
-  assert.deepEqual(pinnedNetns().filter((n) => !pods.has(n)), [], 'no netns left');
+  assert.deepEqual(pinnedNetns(), pinsBefore, 'no netns left');
   const brokenLeases = existsSync(join(leaseDir, 'broken-net')) ? readdirSync(join(leaseDir, 'broken-net')).filter((f) => f.startsWith(prefix)) : [];
   assert.deepEqual(brokenLeases, [], 'the bridge plugin was DELeted');
   assert.deepEqual(readdirSync(join(g.root, 'cri', 'cni-results')).filter((f) => f.startsWith('broken-net-')), []);
