@@ -2,6 +2,7 @@
 // live in this engine object's memory, as dockerd keeps them for its life: a
 // daemonless CLI creates and starts one in the same process.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecAPI, ExecCreateConfig, ExecInspect, IOSession } from '../api.js';
 import type { EngineCore } from '../engine.js';
 import { execTarget, signalExec, startExec, startExecDetached, type ExecRequest } from '../exec.js';
@@ -114,10 +115,11 @@ export function localExec(core: EngineCore): ExecAPI {
     async kill(execId, signal) {
       const e = find(execId);
       const sig = parseSignal(signal ?? 'KILL');
+      // just started: the runtime writes the pid once the process runs
+      for (let i = 0; i < 50 && refresh(e).state === 'running' && !e.pid; i++) await sleep(20);
       if (e.state !== 'running') throw conflict(`Exec ${execId} is not running`);
-      const pid = refresh(e).pid;
-      if (!pid) throw conflict(`Exec ${execId} has not started its process yet`);
-      await signalExec(core, await core.containers.get(e.containerId), pid, sig);
+      if (!e.pid) throw conflict(`Exec ${execId} has not started its process yet`);
+      await signalExec(core, await core.containers.get(e.containerId), e.pid, sig);
     },
 
     async inspect(execId): Promise<ExecInspect> {
