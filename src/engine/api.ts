@@ -171,6 +171,11 @@ export interface ExecAPI {
   start(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<IOSession | undefined>;
   resize(execId: string, h: number, w: number): Promise<void>;
   inspect(execId: string): Promise<ExecInspect>;
+  /**
+   * Signals a running exec's process (KILL by default), as containerd kills a
+   * timed-out ExecSync. Local only: the Docker API has no exec kill.
+   */
+  kill(execId: string, signal?: string): Promise<void>;
 }
 
 export interface ImagePullOptions {

@@ -1,8 +1,8 @@
 // `docker exec`: a process in a running container, built from the container's
 // own process spec (capabilities, seccomp, rlimits, env) with the caller's
 // changes, its stdio relayed by exec-relay.ts.
-import { openSync, closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { conflict, failedPrecondition, internal, invalidArgument, type GantryError } from '../errdefs/index.js';
 import type { Process, Spec } from '../oci/runtime-spec.js';
@@ -79,7 +79,19 @@ export interface StartedExec {
   session: RelaySession;
   /** The process is gone: its exit code (126 when it never started) and host pid. */
   exited: Promise<{ exitCode: number; pid: number }>;
+  /** The host pid of the running process; 0 until the runtime has started it. */
+  pid(): number;
   resize(rows: number, cols: number): void;
+}
+
+/** The pid in a pid file the runtime writes once the process runs; 0 before. */
+function pidIn(file: string): number {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -91,20 +103,32 @@ export interface StartedExec {
 export async function startExec(engine: EngineCore, rec: ContainerRecord, req: ExecRequest): Promise<StartedExec> {
   const proc = await execProcess(engine, rec, { ...req, detach: false });
   const opts = { interactive: Boolean(req.interactive), attached: { stdout: req.attachStdout !== false, stderr: req.attachStderr !== false } };
-  const relay = proc.terminal ? await ptyRelay(engine.store.runPath(rec.Id, `exec-${randomBytes(4).toString('hex')}.sock`), opts) : await pipeRelay(opts);
-  const exited = engine.containers.runtimeOf(rec).exec(rec.Id, { process: proc, ...relay.launch }).then(
-    (r) => {
-      relay.processExited(true);
-      return { exitCode: r.exitCode ?? 0, pid: r.pid };
-    },
-    (err: unknown) => {
-      relay.session.emit(2, Buffer.from(`${execStartFailure(err).message}\n`));
-      relay.processExited(false);
-      return { exitCode: EXEC_START_FAILED, pid: 0 };
-    },
-  );
+  const name = `exec-${randomBytes(4).toString('hex')}`;
+  const relay = proc.terminal ? await ptyRelay(engine.store.runPath(rec.Id, `${name}.sock`), opts) : await pipeRelay(opts);
+  // The runtime reports the pid only with the exit; its pid file has it while the process runs (for exec inspect and kill).
+  const pidFile = engine.store.runPath(rec.Id, `${name}.pid`);
+  let pid = 0;
+  const exited = engine.containers
+    .runtimeOf(rec)
+    .exec(rec.Id, { process: proc, ...relay.launch, pidFile })
+    .then(
+      (r) => {
+        relay.processExited(true);
+        return { exitCode: r.exitCode ?? 0, pid: r.pid };
+      },
+      (err: unknown) => {
+        relay.session.emit(2, Buffer.from(`${execStartFailure(err).message}\n`));
+        relay.processExited(false);
+        return { exitCode: EXEC_START_FAILED, pid: 0 };
+      },
+    )
+    .then(async (e) => {
+      pid = e.pid;
+      await rm(pidFile, { force: true });
+      return e;
+    });
   relay.session.ended = Promise.all([exited, relay.done]).then(([e]) => e.exitCode);
-  return { session: relay.session, exited, resize: relay.resize };
+  return { session: relay.session, exited, pid: () => (pid ||= pidIn(pidFile)), resize: relay.resize };
 }
 
 /** Starts the exec on its own (stdio /dev/null) and returns its host pid. */
@@ -119,5 +143,20 @@ export async function startExecDetached(engine: EngineCore, rec: ContainerRecord
     ).pid;
   } finally {
     closeSync(devnull);
+  }
+}
+
+/**
+ * Signals a running exec's process, as containerd kills a timed-out ExecSync.
+ * Only a pid still among the container's processes is signalled: after the exec
+ * ended its pid may belong to anything.
+ */
+export async function signalExec(engine: EngineCore, rec: ContainerRecord, pid: number, signal: number): Promise<void> {
+  if (!(await engine.containers.runtimeOf(rec).pids(rec.Id)).includes(pid)) return;
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    // it exited since the pids were read
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }

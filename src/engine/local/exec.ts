@@ -2,10 +2,12 @@
 // live in this engine object's memory, as dockerd keeps them for its life: a
 // daemonless CLI creates and starts one in the same process.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecAPI, ExecCreateConfig, ExecInspect, IOSession } from '../api.js';
 import type { EngineCore } from '../engine.js';
-import { execTarget, startExec, startExecDetached, type ExecRequest } from '../exec.js';
+import { execTarget, signalExec, startExec, startExecDetached, type ExecRequest } from '../exec.js';
 import { conflict, invalidArgument, notFound } from '../../errdefs/index.js';
+import { parseSignal } from '../../runtime/signals.js';
 import { pidAlive } from '../../sys/lockfile.js';
 
 interface ExecInstance {
@@ -17,6 +19,8 @@ interface ExecInstance {
   detached: boolean;
   exitCode: number | null;
   pid: number;
+  /** While an attached exec runs: its pid once the runtime has started it. */
+  livePid?: () => number;
   resize?: (rows: number, cols: number) => void;
 }
 
@@ -35,6 +39,12 @@ export function localExec(core: EngineCore): ExecAPI {
   const find = (id: string): ExecInstance => {
     const e = execs.get(id);
     if (!e) throw notFound(`No such exec instance: ${id}`);
+    return e;
+  };
+  /** The instance with what can only be read: an attached exec's pid, a detached one's end (reported to no one: its pid is gone). */
+  const refresh = (e: ExecInstance): ExecInstance => {
+    if (e.livePid && !e.pid) e.pid = e.livePid();
+    if (e.detached && e.state === 'running' && !pidAlive(e.pid)) e.state = 'exited';
     return e;
   };
   const event = (rec: { Id: string; Name: string; Config: { Image: string } }, action: string, extra: Record<string, string> = {}) =>
@@ -79,11 +89,13 @@ export function localExec(core: EngineCore): ExecAPI {
         }
         const started = await startExec(core, rec, req);
         e.resize = started.resize;
+        e.livePid = started.pid;
         void started.exited.then(({ exitCode, pid }) => {
           e.state = 'exited';
           e.exitCode = exitCode;
           e.pid = pid;
           e.resize = undefined;
+          e.livePid = undefined;
           event(rec, 'exec_die', { execID: execId, exitCode: String(exitCode) });
         });
         return started.session;
@@ -100,10 +112,18 @@ export function localExec(core: EngineCore): ExecAPI {
       e.resize?.(h, w);
     },
 
-    async inspect(execId): Promise<ExecInspect> {
+    async kill(execId, signal) {
       const e = find(execId);
-      // A detached exec's end is not reported to anyone: it ended when its pid is gone.
-      if (e.detached && e.state === 'running' && !pidAlive(e.pid)) e.state = 'exited';
+      const sig = parseSignal(signal ?? 'KILL');
+      // just started: the runtime writes the pid once the process runs
+      for (let i = 0; i < 50 && refresh(e).state === 'running' && !e.pid; i++) await sleep(20);
+      if (e.state !== 'running') throw conflict(`Exec ${execId} is not running`);
+      if (!e.pid) throw conflict(`Exec ${execId} has not started its process yet`);
+      await signalExec(core, await core.containers.get(e.containerId), e.pid, sig);
+    },
+
+    async inspect(execId): Promise<ExecInspect> {
+      const e = refresh(find(execId));
       const [entrypoint = '', ...args] = e.config.Cmd;
       return {
         ID: e.id,

@@ -1,6 +1,7 @@
 // ExecAPI over the Docker Engine API: /containers/{id}/exec and /exec/{id}/...
 import type { ExecAPI } from '../api.js';
 import type { ExecInspect } from '../api-types.js';
+import { notImplemented } from '../../errdefs/index.js';
 import { pathPart, type Transport } from './transport.js';
 import { hijackedSession } from './session.js';
 
@@ -18,5 +19,8 @@ export function remoteExec(t: Transport): ExecAPI {
     },
     resize: async (execId, h, w) => void (await t.call('POST', e(execId, '/resize'), { query: { h, w } })),
     inspect: (execId) => t.json<ExecInspect>('GET', e(execId, '/json')),
+    kill: async () => {
+      throw notImplemented('killing an exec: the Docker Engine API has no exec kill');
+    },
   };
 }
