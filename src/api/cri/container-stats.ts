@@ -8,7 +8,7 @@ import { totalmem } from 'node:os';
 import type { ContainerStatsJSON } from '../../engine/api-types.js';
 import { SANDBOX_ID_LABEL, criAnnotations, criLabels, kindFilter, matchesSelector } from './labels.js';
 import { containerMetadata } from './container-status.js';
-import { usageNanoCores } from './cpu-rate.js';
+import { cpuRates } from './cpu-rate.js';
 import { inspectCri } from './lookup.js';
 import { nowNs } from './time.js';
 import type { CriContext, Rpc } from './types.js';
@@ -58,7 +58,7 @@ export function usage(ctx: CriContext, rateKey: string, samples: (ContainerStats
   const limit = limits.reduce<number>((n, l) => n + (l ?? 0), 0);
   const optional = (name: string, v: number | undefined) => (v !== undefined ? { [name]: uint64(v) } : {});
   return {
-    cpu: { timestamp: ts, usage_core_nano_seconds: uint64(cpu), usage_nano_cores: uint64(usageNanoCores(ctx, rateKey, cpu, BigInt(ts))) },
+    cpu: { timestamp: ts, usage_core_nano_seconds: uint64(cpu), usage_nano_cores: uint64(cpuRates(ctx).rate(rateKey, cpu, BigInt(ts))) },
     memory: {
       timestamp: ts,
       working_set_bytes: uint64(workingSet),
