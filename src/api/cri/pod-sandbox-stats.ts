@@ -1,9 +1,10 @@
 // RuntimeService.PodSandboxStats and ListPodSandboxStats: a pod's CPU time and
 // rate, memory (in ContainerStats' conversion) and process count as the sums
 // over its pause container and its running containers (each cgroup's own
-// figures, wherever the pod's cgroup parent puts them), the interfaces of its network namespace (the pause process's
-// /proc/<pid>/net/dev, none with the host's network), and each container's
-// ContainerStats as ContainerStats returns them.
+// figures, wherever the pod's cgroup parent puts them), the interfaces of its
+// network namespace (the pause process's /proc/<pid>/net/dev, none with the
+// host's network), and each container's ContainerStats as ContainerStats
+// returns them.
 import type { ContainerStatsJSON } from '../../engine/api-types.js';
 import { SANDBOX_ID_LABEL, criAnnotations, criLabels, kindFilter, matchesSelector } from './labels.js';
 import { criContainerStats, oneShot, uint64, usage } from './container-stats.js';
