@@ -163,6 +163,8 @@ export interface ContainersAPI {
    * with LogConfig.Config[cri-log-path] starts a new file at that path. Local only.
    */
   reopenCriLog?(ref: string): Promise<void>;
+  /** The CRI's writable_layer: file bytes (SizeRw) and entries of the container's writable layer. Local only. */
+  writableLayer?(ref: string): Promise<{ bytes: number; inodes: number }>;
 }
 
 export interface ExecAPI {

@@ -4,10 +4,12 @@
 // many images share them; a container's size is its writable layer; what a
 // crash left of image data (half-unpacked layers, partial downloads) is counted
 // apart, with the part GC removes now.
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { EngineCore } from './engine.js';
 import { requireImageService } from './image-service.js';
 import type { ContainerRecord } from './store.js';
-import { dirSize, type VolumeRecord } from './volumes.js';
+import type { VolumeRecord } from './volumes.js';
 import type { SystemDf } from './api-types.js';
 import { toSummary } from './views.js';
 import { BuildCacheIndex } from './build-cache.js';
@@ -64,11 +66,36 @@ export interface BuildCacheUsage {
   inUse: boolean;
 }
 
-/** Bytes in a container's writable layer (docker's SizeRw). */
-export async function containerSizeRw(engine: EngineCore, rec: ContainerRecord): Promise<number> {
+/** What a writable layer holds: file bytes (docker's SizeRw) and entries (the CRI's inodes_used). */
+export interface LayerUsage {
+  bytes: number;
+  inodes: number;
+}
+
+/** Bytes of the non-directories under path (not following links) and the number of entries. */
+async function treeUsage(path: string): Promise<LayerUsage> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  // A directory's entries at once: the walk's time is in the round trips to the thread pool.
+  const parts = await Promise.all(
+    entries.map(async (e) => {
+      const p = join(path, e.name);
+      if (e.isDirectory()) return treeUsage(p);
+      return { bytes: (await lstat(p).catch(() => ({ size: 0 }))).size, inodes: 0 };
+    }),
+  );
+  return parts.reduce((u, p) => ({ bytes: u.bytes + p.bytes, inodes: u.inodes + p.inodes }), { bytes: 0, inodes: entries.length });
+}
+
+/** The container's writable layer (its rootfs snapshot's own directory, overlay's upper dir). */
+export async function containerLayerUsage(engine: EngineCore, rec: ContainerRecord): Promise<LayerUsage> {
   const svc = requireImageService(engine.images, 'size');
   const info = await svc.snapshots.stat(rec.Gantry.rootfsKey);
-  return info ? dirSize(svc.snapshots.fsPath(info.id)) : 0;
+  return info ? treeUsage(svc.snapshots.fsPath(info.id)) : { bytes: 0, inodes: 0 };
+}
+
+/** Bytes in a container's writable layer (docker's SizeRw). */
+export async function containerSizeRw(engine: EngineCore, rec: ContainerRecord): Promise<number> {
+  return (await containerLayerUsage(engine, rec)).bytes;
 }
 
 export async function diskUsage(engine: EngineCore): Promise<DiskUsage> {

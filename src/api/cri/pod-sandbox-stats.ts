@@ -1,9 +1,10 @@
-// RuntimeService.PodSandboxStats and ListPodSandboxStats: a pod's CPU time,
-// memory and process count as the sums over its pause container and its running
-// containers (each cgroup's own figures, wherever the pod's cgroup parent puts
-// them), the interfaces of its network namespace (the pause process's
-// /proc/<pid>/net/dev, none with the host's network), and each container's
-// ContainerStats as ContainerStats returns them.
+// RuntimeService.PodSandboxStats and ListPodSandboxStats: a pod's CPU time and
+// rate, memory (in ContainerStats' conversion) and process count as the sums
+// over its pause container and its running containers (each cgroup's own
+// figures, wherever the pod's cgroup parent puts them), the interfaces of its
+// network namespace (the pause process's /proc/<pid>/net/dev, none with the
+// host's network), and each container's ContainerStats as ContainerStats
+// returns them.
 import type { ContainerStatsJSON } from '../../engine/api-types.js';
 import { SANDBOX_ID_LABEL, criAnnotations, criLabels, kindFilter, matchesSelector } from './labels.js';
 import { criContainerStats, oneShot, uint64, usage } from './container-stats.js';
@@ -34,10 +35,10 @@ async function sandboxStats(ctx: CriContext, id: string, labels: Record<string, 
   return {
     attributes: { id, metadata: sandboxMetadata(labels), labels: criLabels(labels), annotations: criAnnotations(labels) },
     linux: {
-      ...usage(all, ts),
+      ...usage(ctx, id, all, ts),
       network: network(pause, ts),
       process: { timestamp: ts, process_count: uint64(all.reduce((n, s) => n + (s?.pids_stats.current ?? 0), 0)) },
-      containers: containers.map((c, i) => criContainerStats(c.Id, c.Labels, samples[i], ts)),
+      containers: await Promise.all(containers.map((c, i) => criContainerStats(ctx, c.Id, c.Labels, samples[i], ts))),
     },
   };
 }

@@ -12,7 +12,7 @@ import { parseSignal } from '../../runtime/signals.js';
 import { MonitorSession, sendResize } from '../attach.js';
 import { ContainerWaits } from '../container-wait.js';
 import { containerSelection } from '../container-filters.js';
-import { containerSizeRw } from '../disk-usage.js';
+import { containerLayerUsage, containerSizeRw } from '../disk-usage.js';
 import { pruneContainers } from '../prune.js';
 import { checkResourceLimits } from '../resource-checks.js';
 import { resources } from '../spec/build-spec.js';
@@ -170,6 +170,10 @@ function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): Containe
     },
 
     reopenCriLog: (ref) => core.containers.reopenCriLog(ref),
+
+    async writableLayer(ref) {
+      return containerLayerUsage(core, await c.get(ref));
+    },
 
     close() {
       waits.close();
