@@ -14,6 +14,8 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/gantry-bench-build-XXXXXX)
 DOCKERD_PID=
 G="${GANTRY:-bin/gantry} --root $T/g --runroot $T/gr"
+# runc: crun refuses this machine's hybrid cgroup layout (cgroup2 holding only hugetlb)
+export BUILDAH_RUNTIME=runc
 B="buildah --root $T/b --runroot $T/br --storage-driver overlay"
 DOCKERD=${DOCKERD:-/usr/local/lib/gantry-test/docker/dockerd}
 DOCKER=${DOCKER:-$(command -v docker || echo /usr/local/lib/gantry-test/docker/docker)}

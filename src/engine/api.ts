@@ -137,7 +137,8 @@ export interface ContainersAPI {
    * with the promise of the result, so a caller can wait before it starts.
    */
   wait(ref: string, condition?: 'not-running' | 'next-exit' | 'removed'): Promise<{ result: Promise<{ StatusCode: number; Error?: { Message: string } | null }> }>;
-  logs(ref: string, opts: LogsOptions): AsyncIterable<{ stream: 1 | 2; data: Buffer }>;
+  /** Resolves once the log is open (a remove right after cannot take it away), with its chunks. */
+  logs(ref: string, opts: LogsOptions): Promise<AsyncIterable<{ stream: 1 | 2; data: Buffer }>>;
   attach(ref: string, opts: AttachOptions): Promise<IOSession>;
   resize(ref: string, h: number, w: number): Promise<void>;
   top(ref: string, psArgs?: string): Promise<ContainerTop>;

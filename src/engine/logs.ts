@@ -46,13 +46,14 @@ export function fixedNanoTime(time: string): string {
 /**
  * A container's log as the Engine interface gives it: entries as chunks of
  * stdout (1) or stderr (2), with docker's "<RFC3339Nano> " prefix when asked;
- * following ends when the container stops or the signal fires.
+ * following ends when the container stops or the signal fires. Resolves once
+ * the log files are open, so a remove right after cannot take them away.
  */
-export async function* containerLogs(engine: EngineCore, ref: string, opts: LogsOptions): AsyncGenerator<{ stream: 1 | 2; data: Buffer }> {
+export async function containerLogs(engine: EngineCore, ref: string, opts: LogsOptions): Promise<AsyncGenerator<{ stream: 1 | 2; data: Buffer }>> {
   const rec = await engine.containers.get(ref);
   if (rec.HostConfig.LogConfig.Type === 'none') throw notImplemented('configured logging driver does not support reading');
   if (opts.stdout === false && opts.stderr === false) throw invalidArgument('Bad parameters: you must choose at least one stream');
-  const entries = readLogs(
+  const entries = await openLogs(
     rec.LogPath,
     {
       ...(opts.follow ? { follow: true } : {}),
@@ -65,12 +66,15 @@ export async function* containerLogs(engine: EngineCore, ref: string, opts: Logs
     },
     async () => (await engine.containers.get(rec.Id).catch(() => undefined))?.State.Running ?? false,
   );
-  for await (const e of entries) {
-    yield { stream: e.stream === 'stderr' ? 2 : 1, data: Buffer.from(opts.timestamps ? `${fixedNanoTime(e.time)} ${e.log}` : e.log) };
-  }
+  return (async function* () {
+    for await (const e of entries) {
+      yield { stream: e.stream === 'stderr' ? 2 : 1, data: Buffer.from(opts.timestamps ? `${fixedNanoTime(e.time)} ${e.log}` : e.log) };
+    }
+  })();
 }
 
-export async function* readLogs(path: string, opts: LogOptions, running: () => Promise<boolean>): AsyncGenerator<LogEntry> {
+/** Opens the log and reads its history now; the generator yields it, then follows. */
+export async function openLogs(path: string, opts: LogOptions, running: () => Promise<boolean>): Promise<AsyncGenerator<LogEntry>> {
   const keep = (e: LogEntry) => {
     if (e.stream === 'stdout' && opts.stdout === false) return false;
     if (e.stream === 'stderr' && opts.stderr === false) return false;
@@ -97,48 +101,52 @@ export async function* readLogs(path: string, opts: LogOptions, running: () => P
   }
   let entries = [...rotated, current].flatMap(parseLines).filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
-  try {
-    yield* entries;
-    if (!opts.follow) return;
-    // running() is only asked when there was nothing to read (every few polls), so a busy writer is
-    // followed without pauses; one more pass after it stops drains the rest.
-    let stopped = false;
-    let idle = -1;
-    for (;;) {
-      if (opts.signal?.aborted) return;
-      let read = false;
-      if (fh) {
-        const text = await readFrom(fh, offset);
-        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-        offset += Buffer.byteLength(complete);
-        read = complete.length > 0;
-        yield* parseLines(complete).filter(keep);
+  return follow();
+
+  async function* follow(): AsyncGenerator<LogEntry> {
+    try {
+      yield* entries;
+      if (!opts.follow) return;
+      // running() is only asked when there was nothing to read (every few polls), so a busy writer is
+      // followed without pauses; one more pass after it stops drains the rest.
+      let stopped = false;
+      let idle = -1;
+      for (;;) {
+        if (opts.signal?.aborted) return;
+        let read = false;
+        if (fh) {
+          const text = await readFrom(fh, offset);
+          const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+          offset += Buffer.byteLength(complete);
+          read = complete.length > 0;
+          yield* parseLines(complete).filter(keep);
+        }
+        const now = await stat(path).catch(() => undefined);
+        if (now && now.ino !== ino) {
+          // Rotated since the last look: the rest of the old file, then the rotated files
+          // between it and the new live file (opened first, so none can slip in between).
+          const next = await open(path, 'r').catch(() => undefined);
+          const nextIno = next ? (await next.stat()).ino : 0;
+          if (fh) yield* parseLines(await readFrom(fh, offset)).filter(keep);
+          // The old file is closed only now: while held its inode cannot be reused by a new file.
+          for (const text of await rotatedBetween(path, ino, nextIno)) yield* parseLines(text).filter(keep);
+          await fh?.close();
+          fh = next;
+          ino = nextIno;
+          offset = 0;
+          continue;
+        }
+        if (read) continue;
+        if (stopped) return;
+        if (++idle % ALIVE_CHECK_EVERY === 0 && !(await running())) {
+          stopped = true;
+          continue;
+        }
+        await pause(FOLLOW_POLL_MS, opts.signal);
       }
-      const now = await stat(path).catch(() => undefined);
-      if (now && now.ino !== ino) {
-        // Rotated since the last look: the rest of the old file, then the rotated files
-        // between it and the new live file (opened first, so none can slip in between).
-        const next = await open(path, 'r').catch(() => undefined);
-        const nextIno = next ? (await next.stat()).ino : 0;
-        if (fh) yield* parseLines(await readFrom(fh, offset)).filter(keep);
-        // The old file is closed only now: while held its inode cannot be reused by a new file.
-        for (const text of await rotatedBetween(path, ino, nextIno)) yield* parseLines(text).filter(keep);
-        await fh?.close();
-        fh = next;
-        ino = nextIno;
-        offset = 0;
-        continue;
-      }
-      if (read) continue;
-      if (stopped) return;
-      if (++idle % ALIVE_CHECK_EVERY === 0 && !(await running())) {
-        stopped = true;
-        continue;
-      }
-      await pause(FOLLOW_POLL_MS, opts.signal);
+    } finally {
+      await fh?.close().catch(() => undefined);
     }
-  } finally {
-    await fh?.close().catch(() => undefined);
   }
 }
 

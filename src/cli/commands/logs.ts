@@ -35,7 +35,7 @@ export const command: Command = {
     const tail = String(flags.tail);
     const engine = await openEngine(ctx);
     try {
-      const chunks = engine.containers.logs(args[0]!, {
+      const chunks = await engine.containers.logs(args[0]!, {
         follow: Boolean(flags.follow),
         stdout: true,
         stderr: true,

@@ -9,9 +9,7 @@ export type ContainerDataAPI = Pick<ContainersAPI, 'logs' | 'top' | 'stats' | 'a
 export function localContainerData(core: EngineCore): ContainerDataAPI {
   const archive = () => import('../archive.js');
   return {
-    async *logs(ref, opts) {
-      yield* (await import('../logs.js')).containerLogs(core, ref, opts);
-    },
+    logs: async (ref, opts) => (await import('../logs.js')).containerLogs(core, ref, opts),
     top: async (ref, psArgs) => (await import('../top.js')).containerTop(core, ref, psArgs),
     async *stats(ref, opts) {
       yield* (await import('../stats.js')).containerStats(core, ref, opts);

@@ -117,7 +117,7 @@ function localLifecycle(core: EngineCore, logs: ContainersAPI['logs']): Containe
       const streams = { stdin: Boolean(opts.stdin), stdout: opts.stdout !== false, stderr: opts.stderr !== false };
       const session = new MonitorSession(streams);
       // logs=1: what the container wrote so far, then the live output (as dockerd, a chunk written in between may be missed).
-      if (opts.logs) for await (const { stream, data } of logs(rec.Id, { stdout: streams.stdout, stderr: streams.stderr })) session.replay(stream, data);
+      if (opts.logs) for await (const { stream, data } of await logs(rec.Id, { stdout: streams.stdout, stderr: streams.stderr })) session.replay(stream, data);
       const socket = core.store.runPath(rec.Id, 'attach.sock');
       if (rec.State.Running && !rec.State.Restarting) {
         await session.connect(socket);

@@ -56,7 +56,7 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
       result.catch(() => undefined);
       return { result };
     },
-    async *logs(ref, opts) {
+    async logs(ref, opts) {
       // As docker's CLI does: the framing depends on the container's tty.
       const { Config } = await inspect(ref);
       const res = await t.request('GET', c(ref, '/logs'), {
@@ -74,7 +74,7 @@ export function remoteContainers(t: Transport, images: ImagesAPI): ContainersAPI
         if (opts.signal?.aborted) return undefined;
         throw err;
       });
-      if (res) yield* logFrames(res, Config.Tty === true, opts.signal);
+      return res ? logFrames(res, Config.Tty === true, opts.signal) : (async function* () {})();
     },
     async attach(ref, opts) {
       const conn = await t.hijack('POST', c(ref, '/attach'), {

@@ -208,7 +208,7 @@ function remoteEngineSuite(daemon: Daemon): void {
       assert.equal(await engine.containers.start(Id), true);
       assert.equal((await result).StatusCode, 3);
       const frames: [number, string][] = [];
-      for await (const f of engine.containers.logs('gantry-remote-logs', { stdout: true, stderr: true })) frames.push([f.stream, f.data.toString()]);
+      for await (const f of await engine.containers.logs('gantry-remote-logs', { stdout: true, stderr: true })) frames.push([f.stream, f.data.toString()]);
       assert.deepEqual(frames, [[1, 'out\n'], [2, 'err\n']]);
       const inspect = await engine.containers.inspect('gantry-remote-logs');
       assert.equal(inspect.Id, Id);
@@ -251,7 +251,7 @@ function remoteEngineSuite(daemon: Daemon): void {
       assert.match(out, /^tty-out\r\n\/dev\/pts\/\d+\r\n$/);
       assert.equal(err, '');
       const logs: string[] = [];
-      for await (const f of engine.containers.logs(Id, {})) logs.push(f.data.toString());
+      for await (const f of await engine.containers.logs(Id, {})) logs.push(f.data.toString());
       assert.match(logs.join(''), /tty-out\r\n/);
       await engine.containers.remove(Id, { force: true });
     });

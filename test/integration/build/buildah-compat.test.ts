@@ -60,6 +60,8 @@ function buildah(args: string[]): Buffer {
   return execFileSync(BUILDAH, ['--root', join(bRoot, 'root'), '--runroot', join(bRoot, 'run'), '--storage-driver', 'overlay', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 28,
+    // runc: crun refuses this machine's hybrid cgroup layout (cgroup2 holding only hugetlb)
+    env: { ...process.env, BUILDAH_RUNTIME: 'runc' },
   });
 }
 

@@ -190,7 +190,7 @@ test('attach with logs replays what the container wrote before the live output',
   const { Id } = await engine.containers.create({ Image: 'busybox', Cmd: ['sh', '-c', 'echo early; read line; echo "late $line"'], OpenStdin: true, StdinOnce: true });
   await engine.containers.start(Id);
   await until('the early line', async () => {
-    for await (const { data } of engine.containers.logs(Id, { stdout: true })) if (data.toString().includes('early')) return true;
+    for await (const { data } of await engine.containers.logs(Id, { stdout: true })) if (data.toString().includes('early')) return true;
     return undefined;
   });
   const session = await engine.containers.attach(Id, { stdin: true, stdout: true, stderr: true, logs: true });

@@ -82,21 +82,33 @@ test('exec with a tty: output from the pty, resizes reach it; detached exec retu
 
 test("logs: streams, tail, and docker's fixed nanosecond timestamps", async () => {
   const all: string[] = [];
-  for await (const c of engine.containers.logs('cd1', { stdout: true, stderr: true, timestamps: true })) all.push(`${c.stream}:${c.data}`);
+  for await (const c of await engine.containers.logs('cd1', { stdout: true, stderr: true, timestamps: true })) all.push(`${c.stream}:${c.data}`);
   assert.equal(all.length, 3);
   for (const l of all) assert.match(l, /^[12]:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (one|two|three)\n$/);
   const stdoutOnly: string[] = [];
-  for await (const c of engine.containers.logs('cd1', { stdout: true, stderr: false, tail: 1 })) stdoutOnly.push(c.data.toString());
+  for await (const c of await engine.containers.logs('cd1', { stdout: true, stderr: false, tail: 1 })) stdoutOnly.push(c.data.toString());
   assert.deepEqual(stdoutOnly, ['three\n']);
   // following a running container ends with the signal
   const stop = new AbortController();
   setTimeout(() => stop.abort(), 300);
   let n = 0;
-  for await (const _ of engine.containers.logs('cd1', { follow: true, signal: stop.signal })) n++;
+  for await (const _ of await engine.containers.logs('cd1', { follow: true, signal: stop.signal })) n++;
   assert.equal(n, 3);
   await assert.rejects(async () => {
-    for await (const _ of engine.containers.logs('nope', {})) break;
+    for await (const _ of await engine.containers.logs('nope', {})) break;
   }, /No such container: nope/);
+});
+
+test('logs opened, then the container removed before they are read (docker-py run(remove=True)): nothing is lost', async () => {
+  const { Id } = await engine.containers.create({ Image: 'busybox', Cmd: ['echo', 'persisted'] });
+  const { result } = await engine.containers.wait(Id, 'next-exit');
+  await engine.containers.start(Id);
+  const logs = await engine.containers.logs(Id, { follow: true, stdout: true });
+  await result;
+  await engine.containers.remove(Id);
+  const got: string[] = [];
+  for await (const c of logs) got.push(c.data.toString());
+  assert.deepEqual(got, ['persisted\n']);
 });
 
 test('top and stats: ps rows of the container, the stats JSON docker clients read', async () => {

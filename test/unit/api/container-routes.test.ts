@@ -94,7 +94,7 @@ test('logs: stdcopy frames without a tty, raw bytes with one, options translated
   const engine = fakeEngine({
     containers: {
       inspect: async () => inspectOf(tty),
-      logs: (_ref, o) => {
+      logs: async (_ref, o) => {
         opts = { ...o, signal: undefined };
         return (async function* () {
           yield { stream: 1 as const, data: Buffer.from('out\n') };

@@ -58,7 +58,7 @@ async function logs(ctx: RouteContext): Promise<void> {
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw && /^\d+$/.test(tailRaw) ? Number(tailRaw) : undefined;
   const gone = clientGone(ctx.res);
-  const lines = ctx.engine.containers.logs(id(ctx), {
+  const lines = await ctx.engine.containers.logs(id(ctx), {
     follow: ctx.bool('follow'),
     stdout,
     stderr,
