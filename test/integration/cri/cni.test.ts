@@ -11,9 +11,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
-import { busyboxRootfs } from '../../fixtures/image-builder.js';
 import { freePort } from '../../fixtures/registry.js';
-import { startCri, type CriHarness } from './cri-client.js';
+import { startCri, type CriHarness, importPauseImage } from './cri-client.js';
 
 const PLUGINS = '/usr/lib/cni';
 const haveTools = ['bridge', 'host-local', 'portmap', 'firewall', 'bandwidth'].every((p) => existsSync(join(PLUGINS, p)));
@@ -52,10 +51,7 @@ const criArgs = () => ['--cni-conf-dir', confDir, '--cni-bin-dir', `/nonexistent
 before(async () => {
   if (skip) return;
   g = await Gantry.create();
-  const tar = join(g.dir, 'pause.tar');
-  execFileSync('tar', ['-C', await busyboxRootfs(), '-cf', tar, '.']);
-  const r = await g.run(['import', '--change', 'CMD ["sleep","2147483647"]', tar, 'registry.k8s.io/pause:3.9']);
-  assert.equal(r.code, 0, r.stderr);
+  await importPauseImage(g);
   confDir = join(g.dir, 'net.d');
   leaseDir = join(g.dir, 'cni-leases');
   await mkdir(confDir);

@@ -1,13 +1,14 @@
 // A CRI client for tests: gantry system service --cri on a temporary socket
 // over temporary roots, and @grpc/grpc-js clients of its RuntimeService and
 // ImageService loaded from the project's proto.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import grpc from '@grpc/grpc-js';
 import { loadCriServices } from '../../../src/api/cri/proto.js';
 import type { Gantry } from '../cli/gantry-harness.js';
+import { busyboxRootfs } from '../../fixtures/image-builder.js';
 
 const GANTRY = join(resolve(import.meta.dirname, '..', '..', '..', '..'), 'bin', 'gantry');
 
@@ -45,6 +46,14 @@ export function criService(client: grpc.Client): CriService {
 }
 
 /** Unless extraArgs name a --cni-conf-dir, an empty one: the host's /etc/cni/net.d must not decide the tests' pod networking. */
+/** The pause image the server defaults to: busybox sleeping forever, imported into g's store. */
+export async function importPauseImage(g: Gantry): Promise<void> {
+  const tar = join(g.dir, 'pause.tar');
+  execFileSync('tar', ['-C', await busyboxRootfs(), '-cf', tar, '.']);
+  const r = await g.run(['import', '--change', 'CMD ["sleep","2147483647"]', tar, 'registry.k8s.io/pause:3.9']);
+  if (r.code !== 0) throw new Error(`importing the pause image: ${r.stderr}`);
+}
+
 export async function startCri(g: Gantry, extraArgs: string[] = []): Promise<CriHarness> {
   const socket = join(g.dir, 'cri.sock');
   const cni = extraArgs.includes('--cni-conf-dir') ? [] : ['--cni-conf-dir', join(g.dir, 'no-cni-conf')];

@@ -7,27 +7,21 @@ import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from '../../../src/api/cri/streaming/websocket.js';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
-import { busyboxRootfs } from '../../fixtures/image-builder.js';
 import { freePort } from '../../fixtures/registry.js';
-import { startCri, type CriHarness } from './cri-client.js';
+import { startCri, type CriHarness, importPauseImage } from './cri-client.js';
 
 let g: Gantry;
 let cri: CriHarness;
 
 before(async () => {
   g = await Gantry.create();
-  // The pause image: busybox sleeping forever, under the name the server defaults to.
-  const tar = join(g.dir, 'pause.tar');
-  execFileSync('tar', ['-C', await busyboxRootfs(), '-cf', tar, '.']);
-  const r = await g.run(['import', '--change', 'CMD ["sleep","2147483647"]', tar, 'registry.k8s.io/pause:3.9']);
-  assert.equal(r.code, 0, r.stderr);
+  await importPauseImage(g);
   cri = await startCri(g);
 });
 

@@ -4,22 +4,17 @@
 // the memory figures, with and without a memory limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Gantry, removeRootfsCache } from '../cli/gantry-harness.js';
-import { busyboxRootfs } from '../../fixtures/image-builder.js';
-import { startCri, type CriHarness } from './cri-client.js';
+import { startCri, type CriHarness, importPauseImage } from './cri-client.js';
 
 let g: Gantry;
 let cri: CriHarness;
 
 before(async () => {
   g = await Gantry.create();
-  const tar = join(g.dir, 'pause.tar');
-  execFileSync('tar', ['-C', await busyboxRootfs(), '-cf', tar, '.']);
-  const r = await g.run(['import', '--change', 'CMD ["sleep","2147483647"]', tar, 'registry.k8s.io/pause:3.9']);
-  assert.equal(r.code, 0, r.stderr);
+  await importPauseImage(g);
   cri = await startCri(g);
 });
 
