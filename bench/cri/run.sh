@@ -8,6 +8,8 @@
 # Both use the same pause image (busybox sleeping) and busybox, imported
 # locally. Prints per-cycle medians and the ratio; issue 12's target: <= 0.5x.
 # Usage: bench/cri/run.sh [CYCLES]   (default 20; `npm run build` first)
+# CRI_BENCH_GANTRY_NETWORK=engine puts Gantry's pods on the engine's own bridge
+# instead (no CNI plugins), to see Gantry's part without the plugins' time.
 set -eu
 CYCLES=${1:-20}
 cd "$(dirname "$0")/../.."
@@ -46,7 +48,9 @@ cat >"$T/cni/10-bench.conflist" <<JSON
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 JSON
 
-$G system service --cri "unix://$T/g.sock" --cni-conf-dir "$T/cni" >"$T/gantry.log" 2>&1 &
+gantry_cni=(--cni-conf-dir "$T/cni")
+[ "${CRI_BENCH_GANTRY_NETWORK:-cni}" = engine ] && gantry_cni=(--cni-conf-dir "$T/no-cni")
+$G system service --cri "unix://$T/g.sock" "${gantry_cni[@]}" >"$T/gantry.log" 2>&1 &
 PIDS+=($!)
 wait_socket "$T/g.sock" "$T/gantry.log"
 gantry=$(node dist/bench/cri/cycles.js "unix://$T/g.sock" "$CYCLES" "$T/glogs")

@@ -91,7 +91,7 @@ export async function waitForExit(runDir: string, timeoutMs: number, signal?: Ab
     // No socket: fall back to polling below.
   }
   while (!done()) {
-    if (Date.now() > deadline || signal?.aborted) return false;
+    if (Date.now() >= deadline || signal?.aborted) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;

@@ -632,7 +632,8 @@ export class Containers {
     if (rec.State.Paused) await runtime.resume(rec.Id).catch(() => undefined);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     await runtime.kill(rec.Id, signal).catch(() => undefined);
-    if (timeout >= 0 && !(await waitForExit(this.store.runPath(rec.Id), timeout * 1000))) {
+    // No grace period (stop -t 0, the CRI's kills): no wait before the kill.
+    if (timeout === 0 || (timeout > 0 && !(await waitForExit(this.store.runPath(rec.Id), timeout * 1000)))) {
       await runtime.kill(rec.Id, killSignal, { all: true }).catch(() => undefined);
     }
     await waitForExit(this.store.runPath(rec.Id), -1);

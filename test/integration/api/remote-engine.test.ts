@@ -56,6 +56,7 @@ const podman: Daemon = {
   skip: notRoot || (missing.length > 0 ? `missing ${missing.join(', ')}` : false),
   start(dir, sock) {
     mkdirSync(join(dir, 'net'));
+    mkdirSync(join(dir, 'tmp'));
     // Root here cannot raise NOFILE/NPROC to podman's defaults; exec sessions' monitors exit at once instead of after docker's 5 minutes.
     writeFileSync(
       join(dir, 'containers.conf'),
@@ -72,7 +73,8 @@ const podman: Daemon = {
     );
     const args = ['--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--tmpdir', join(dir, 'tmp'), '--storage-driver', 'vfs', '--network-config-dir', join(dir, 'net')];
     return spawn('podman', [...args, 'system', 'service', '--time=0', `unix://${sock}`], {
-      env: { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') },
+      // TMPDIR: podman's /images/load keeps the upload in a temp file it leaves behind (/var/tmp/api_load.tar*).
+      env: { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), TMPDIR: join(dir, 'tmp') },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   },
