@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync, type Stats }
 import { EventEmitter } from 'node:events';
 import { isAbsolute, join } from 'node:path';
 import { installRoot, nativeBinary } from '../sys/install-paths.js';
-import { conflict, failedPrecondition, GantryError, invalidArgument, wrap } from '../errdefs/index.js';
+import { conflict, failedPrecondition, GantryError, invalidArgument, isNotFound, wrap } from '../errdefs/index.js';
 import type { Runtime } from '../runtime/api.js';
 import { DEFAULT_RUNTIME, type EngineRuntimes } from './runtimes/index.js';
 import type { LinuxDevice } from '../oci/runtime-spec.js';
@@ -651,7 +651,7 @@ export class Containers {
       });
     } catch (err) {
       // Removed meanwhile (rm -f elsewhere): its lock file went with its directory.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await this.store.read(id))) return undefined;
+      if (isNotFound(err) && !(await this.store.read(id))) return undefined;
       throw err;
     }
   }

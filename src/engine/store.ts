@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.js';
 import type { ContainerInspect } from './docker-types.js';
-import { withLock } from '../sys/lockfile.js';
+import { acquireLock, withLock } from '../sys/lockfile.js';
 import { processAlive } from '../sys/process-alive.js';
 
 /** What Gantry keeps beside docker's fields. */
@@ -145,27 +145,45 @@ export class ContainerStore {
     throw missing();
   }
 
+  /**
+   * A name's file is only ever deleted under this lock, after its holder was read
+   * under it; an exclusive create needs none, as it cannot replace a file. So a
+   * release or a reclaim never deletes a reservation made meanwhile by another
+   * process (which would let two containers take the name).
+   */
+  private withNameLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const dir = join(this.runroot, 'name-locks');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return withLock(join(dir, name), `container name ${name}`, fn);
+  }
+
   /** Reserves a name for id; a live holder makes it docker's conflict error. */
   async reserveName(name: string, id: string): Promise<void> {
     if (!NAME_RE.test(name)) throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    const path = join(this.namesDir, name.replace(/^\//, ''));
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const bare = name.replace(/^\//, '');
+    const path = join(this.namesDir, bare);
+    const create = () => {
       try {
         writeFileSync(path, id, { flag: 'wx' });
-        return;
+        return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        return false;
       }
+    };
+    if (create()) return;
+    await this.withNameLock(bare, async () => {
+      if (create()) return;
       const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
       // A name whose container record is gone was left by a crash: reclaim it.
       if (holder && (await this.read(holder)) === undefined && !(await this.dirExists(holder))) {
         await unlink(path).catch(() => undefined);
-        continue;
+        if (create()) return;
       }
       throw conflict(
-        `Conflict. The container name "/${name.replace(/^\//, '')}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${bare}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
-    }
+    });
   }
 
   /**
@@ -176,15 +194,20 @@ export class ContainerStore {
   async sweepOrphanNames(): Promise<void> {
     for (const name of await readdir(this.namesDir).catch(() => [] as string[])) {
       const path = join(this.namesDir, name);
-      const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
-      if (holder && (await this.read(holder)) === undefined && !(await this.dirExists(holder))) await unlink(path).catch(() => undefined);
+      await this.withNameLock(name, async () => {
+        const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+        if (holder && (await this.read(holder)) === undefined && !(await this.dirExists(holder))) await unlink(path).catch(() => undefined);
+      });
     }
   }
 
   async releaseName(name: string, id: string): Promise<void> {
-    const path = join(this.namesDir, name.replace(/^\//, ''));
-    const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
-    if (holder === id) rmSync(path, { force: true });
+    const bare = name.replace(/^\//, '');
+    const path = join(this.namesDir, bare);
+    await this.withNameLock(bare, async () => {
+      const holder = (await readFile(path, 'utf8').catch(() => '')).trim();
+      if (holder === id) rmSync(path, { force: true });
+    });
   }
 
   private async dirExists(id: string): Promise<boolean> {
@@ -220,7 +243,19 @@ export class ContainerStore {
 
   lockPath = (id: string) => join(this.containersDir, id, 'lock');
 
-  withContainerLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    return withLock(this.lockPath(id), `container ${id.slice(0, 12)}`, fn);
+  /** Under the container's lock; a container removed meanwhile (its directory gone) is docker's "No such container". */
+  async withContainerLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    let release: () => Promise<void>;
+    try {
+      release = await acquireLock(this.lockPath(id), `container ${id.slice(0, 12)}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`No such container: ${id}`);
+      throw err;
+    }
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
   }
 }
