@@ -49,11 +49,15 @@ interface Daemon {
   conflictCode?: string;
   /** Pulls from and pushes to a plain-HTTP registry on 127.0.0.1 as dockerd does (podman needs tls-verify off). */
   localRegistry?: boolean;
+  /** Host network links it makes and keeps after it exits: removed after the suite unless they were there before. */
+  hostLinks?: string[];
 }
 
 const podman: Daemon = {
   name: "podman's Docker API service",
   skip: notRoot || (missing.length > 0 ? `missing ${missing.join(', ')}` : false),
+  // The bridge of podman's default network.
+  hostLinks: ['cni-podman0'],
   start(dir, sock) {
     mkdirSync(join(dir, 'net'));
     mkdirSync(join(dir, 'tmp'));
@@ -120,7 +124,10 @@ function remoteEngineSuite(daemon: Daemon): void {
         await fn();
       });
 
+    const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+    let ownLinks: string[] = [];
     before(async () => {
+      ownLinks = (daemon.hostLinks ?? []).filter((l) => !linkExists(l));
       // Short: dockerd's containerd keeps sockets under its exec root.
       dir = mkdtempSync(join(tmpdir(), 'gre-'));
       const sock = join(dir, 'api.sock');
@@ -166,6 +173,7 @@ function remoteEngineSuite(daemon: Daemon): void {
         })();
         if (cmd.includes(dir)) spawnSync('kill', ['-KILL', pid]);
       }
+      for (const l of ownLinks) if (linkExists(l)) spawnSync('ip', ['link', 'delete', l]);
       const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
       for (const m of mounts.filter((m) => m.startsWith(dir)).reverse()) spawnSync('umount', ['-l', m]);
       rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
