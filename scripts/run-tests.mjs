@@ -22,5 +22,23 @@ if (files.length === 0) {
   console.error('no test files found under', roots.join(', '));
   process.exit(1);
 }
+
+// Default bridges every test root shares by name (Gantry's, and podman's and
+// buildah's): no single test may remove them while others run, so the run
+// removes those it made, with Gantry's rules for its bridge, once all are done.
+const SHARED_BRIDGES = ['gantry0', 'cni-podman0'];
+const linkExists = (name) => spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+const madeByRun = SHARED_BRIDGES.filter((b) => !linkExists(b));
+
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+
+for (const bridge of madeByRun.filter(linkExists)) {
+  spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
+  for (const table of ['filter', 'nat']) {
+    const rules = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' }).stdout ?? '';
+    for (const rule of rules.split('\n').filter((l) => l.startsWith('-A ') && l.includes(`"gantry ${bridge}"`))) {
+      spawnSync('sh', ['-c', `iptables -t ${table} ${rule.replace(/^-A /, '-D ')}`], { stdio: 'ignore' });
+    }
+  }
+}
 process.exit(r.status ?? 1);
